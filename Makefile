@@ -1,0 +1,51 @@
+# gridgov: `make run` serves the demo town; `make test` runs the suite. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast lint bench install system-deps migrate demo clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+system-deps:
+	./scripts/system-deps
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo --if-empty
+
+run: demo
+	@$(BIN)/python manage.py demo_accounts
+	GRIDGOV_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install system-deps
+	DJANGO_SETTINGS_MODULE=gridgov.settings_test $(BIN)/python manage.py check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=gridgov.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

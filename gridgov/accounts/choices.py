@@ -1,0 +1,32 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """An account's role. The last three are the separated administrators (三员分立)."""
+
+    CENTER_STAFF = "center_staff", "综治中心工作人员"
+    VILLAGE_COMMITTEE = "village_committee", "村（居）委会成员"
+    GRID_LEADER = "grid_leader", "网格长"
+    GRID_WORKER = "grid_worker", "网格员"
+    CLUSTER_LEADER = "cluster_leader", "联户长"
+    DEPARTMENT_LIAISON = "department_liaison", "部门联络人"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDITOR = "auditor", "审计员"
+
+
+# Roles that read business data within their place's subtree.
+BUSINESS_ROLES = frozenset(
+    {Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE, Role.GRID_LEADER, Role.GRID_WORKER, Role.CLUSTER_LEADER}
+)
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+# Which place levels each business role may be bound to.
+ROLE_PLACE_KINDS = {
+    Role.CENTER_STAFF: {"province", "city", "county", "town"},
+    Role.VILLAGE_COMMITTEE: {"village"},
+    Role.GRID_LEADER: {"grid", "village"},
+    Role.GRID_WORKER: {"grid"},
+    Role.CLUSTER_LEADER: {"cluster"},
+    Role.DEPARTMENT_LIAISON: {"county", "town"},
+}

@@ -1,0 +1,53 @@
+"""The REST API root (/api/v1/): token or session authentication on every operation.
+
+Each app contributes a router from its `api.py`; every operation reads through
+`Model.objects.for_user(request.user)`.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+
+from gridgov.accounts.models import ApiToken
+
+
+def _user_for_token(request, raw: str):
+    token = (
+        ApiToken.objects.select_related("user", "user__place").filter(digest=ApiToken.digest_of(raw)).first()
+    )
+    if token is None or not token.user.is_active or token.user.is_locked:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    request.user = token.user
+    return token.user
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        return _user_for_token(request, token)
+
+
+class HeaderToken(APIKeyHeader):
+    param_name = "X-API-Token"
+
+    def authenticate(self, request, key):
+        return _user_for_token(request, key) if key else None
+
+
+api = NinjaAPI(
+    title="gridgov API",
+    version="1",
+    description="网格化基层治理平台接口。所有数据按账号所属地域限定范围。",
+    auth=[BearerToken(), HeaderToken(), SessionAuth()],
+    urls_namespace="api",
+)
+
+from gridgov.households.api import router as households_router  # noqa: E402
+from gridgov.personnel.api import router as personnel_router  # noqa: E402
+from gridgov.places.api import router as places_router  # noqa: E402
+
+api.add_router("/places", places_router)
+api.add_router("/households", households_router)
+api.add_router("/personnel", personnel_router)

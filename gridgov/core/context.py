@@ -1,0 +1,85 @@
+"""Who is acting, from where, in which request: read by the audit log."""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+
+@dataclass
+class ActorContext:
+    user_id: int | None = None
+    username: str = ""
+    ip: str | None = None
+    request_id: str = ""
+    source: str = "system"
+
+
+_current: contextvars.ContextVar[ActorContext] = contextvars.ContextVar("gridgov_actor", default=ActorContext())
+
+
+def current() -> ActorContext:
+    return _current.get()
+
+
+@contextmanager
+def acting(username: str = "system", user_id: int | None = None, source: str = "command"):
+    """Run code (a management command, a job) under a named actor."""
+    token = _current.set(
+        ActorContext(user_id=user_id, username=username, request_id=uuid.uuid4().hex, source=source)
+    )
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (honouring an incoming X-Request-ID) and records the source IP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _current.set(ActorContext(ip=client_ip(request), request_id=request_id, source="web"))
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestUserMiddleware:
+    """After authentication, put the user into the actor context."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        ctx = _current.get()
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            ctx.user_id = user.pk
+            ctx.username = user.username
+        return self.get_response(request)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the menu entries the user's role may open."""
+    from gridgov.core.access import menu_for
+
+    user = getattr(request, "user", None)
+    return {"nav_items": menu_for(user) if user is not None and user.is_authenticated else []}

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from django.db import models
+
+from gridgov.core.models import BaseModel
+from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
+
+
+class PatrolTeam(BaseModel):
+    """治安巡逻队: registered to a village or town, covering some grids."""
+
+    path = models.CharField("地域路径", max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name="所属地域", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("名称", max_length=100)
+    grids = models.ManyToManyField("places.Place", verbose_name="巡逻网格", blank=True, related_name="patrol_teams")
+
+    class Meta:
+        verbose_name = "巡逻队"
+        verbose_name_plural = "巡逻队"
+        ordering = ["path", "id"]
+        indexes = [models.Index(fields=["path", "id"], name="patrolteam_path_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Appointment(BaseModel):
+    """任职: a person in a role at a place for a term, from nomination to the end of term."""
+
+    path = models.CharField("地域路径", max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name="任职地域", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("职务", max_length=32, choices=AppointmentRole.choices)
+    resident = models.ForeignKey(
+        "households.Resident", verbose_name="居民", null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    person_name = models.CharField("姓名", max_length=50)
+    user = models.ForeignKey(
+        "accounts.User", verbose_name="系统账号", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    patrol_team = models.ForeignKey(
+        PatrolTeam, verbose_name="巡逻队", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.NOMINATED
+    )
+    nominated_by = models.CharField("提名人/方式", max_length=100, blank=True)
+    nominated_on = models.DateField("提名日期")
+    review_note = models.CharField("两委评议意见", max_length=500, blank=True)
+    reviewed_on = models.DateField("评议日期", null=True, blank=True)
+    term_start = models.DateField("任期开始", null=True, blank=True)
+    term_end = models.DateField("任期结束", null=True, blank=True)
+    ended_on = models.DateField("离任日期", null=True, blank=True)
+    end_reason = models.CharField("离任原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        ordering = ["path", "role", "id"]
+        indexes = [
+            models.Index(fields=["path", "id"], name="appointment_path_idx"),
+            models.Index(fields=["place", "role", "status"], name="appointment_place_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_name}（{self.get_role_display()}）"
+
+
+class PartyGroup(BaseModel):
+    """党小组: one per grid or one for several grids (双网融合)."""
+
+    path = models.CharField("地域路径", max_length=24)
+    village = models.ForeignKey("places.Place", verbose_name="所属村/社区", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("名称", max_length=100)
+    leader_name = models.CharField("党小组长", max_length=50, blank=True)
+    grids = models.ManyToManyField("places.Place", verbose_name="覆盖网格", related_name="party_groups")
+
+    class Meta:
+        verbose_name = "网格党小组"
+        verbose_name_plural = "网格党小组"
+        ordering = ["path", "id"]
+        indexes = [models.Index(fields=["path", "id"], name="partygroup_path_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChatGroup(BaseModel):
+    """"好邻居"微信群: registered per grid."""
+
+    path = models.CharField("地域路径", max_length=24)
+    grid = models.ForeignKey("places.Place", verbose_name="网格", on_delete=models.PROTECT, related_name="chat_groups")
+    name = models.CharField("群名称", max_length=100)
+    owner_name = models.CharField("群主", max_length=50, blank=True)
+    member_count = models.PositiveIntegerField("群成员数", default=0)
+
+    class Meta:
+        verbose_name = "好邻居微信群"
+        verbose_name_plural = "好邻居微信群"
+        ordering = ["path", "id"]
+        indexes = [models.Index(fields=["path", "id"], name="chatgroup_path_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.db import models
+
+from gridgov.core.models import BaseModel
+from gridgov.registers.choices import ImportStatus
+
+
+class RegisterImport(BaseModel):
+    """户籍导入批次: one uploaded register file, its validation result and progress."""
+
+    path = models.CharField("范围", max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name="导入范围", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        "accounts.User", verbose_name="导入人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField("文件摘要", max_length=64)
+    status = models.CharField("状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.VALIDATING)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    error_rows = models.PositiveIntegerField("错误行数", default=0)
+    created_households = models.PositiveIntegerField("新增户数", default=0)
+    created_residents = models.PositiveIntegerField("新增人数", default=0)
+    unchanged_residents = models.PositiveIntegerField("已存在人数", default=0)
+    warnings = models.JSONField("提示", default=list, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    error_workbook = models.BinaryField("错误清单", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "户籍导入"
+        verbose_name_plural = "户籍导入"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

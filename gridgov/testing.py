@@ -1,0 +1,130 @@
+"""Shared test personas: one small county, two villages, two grids, one account per level."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+from gridgov.accounts.choices import Role
+from gridgov.accounts.models import User
+from gridgov.households import actions as household_actions
+from gridgov.households.models import Household, Resident
+from gridgov.places.choices import PlaceKind
+from gridgov.places.models import Place
+from gridgov.utils.idnumber import make_id_number
+
+PASSWORD = "Grid-test-2026"
+_seq = itertools.count(1)
+
+
+def make_place(code: str, name: str, kind: str, parent: Place | None = None, **extra) -> Place:
+    return Place.objects.create(code=code, name=name, kind=kind, parent=parent, **extra)
+
+
+def make_user(username: str, role: str, place: Place | None, **extra) -> User:
+    user = User(username=username, display_name=extra.pop("display_name", username), role=role, place=place, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def new_id_number(birth: dt.date = dt.date(1980, 5, 17), region: str = "520330") -> str:
+    return make_id_number(region, birth, next(_seq) % 1000)
+
+
+@dataclass
+class World:
+    county: Place
+    town: Place
+    village_a: Place
+    village_b: Place
+    group_a: Place
+    grid_a: Place
+    grid_b: Place
+    grid_c: Place
+    cluster_a1: Place
+    cluster_b1: Place
+    county_staff: User
+    town_staff: User
+    village_committee: User
+    grid_worker_a: User
+    grid_worker_b: User
+    cluster_leader_a1: User
+    department_liaison: User
+    auditor: User
+    system_admin: User
+    security_admin: User
+    household_a: Household
+    household_b: Household
+    resident_a: Resident
+    resident_b: Resident
+
+    def business_users(self) -> list[User]:
+        return [
+            self.county_staff,
+            self.town_staff,
+            self.village_committee,
+            self.grid_worker_a,
+            self.grid_worker_b,
+            self.cluster_leader_a1,
+        ]
+
+
+def build_world() -> World:
+    county = make_place("520330", "习水县", PlaceKind.COUNTY)
+    town = make_place("520330113", "寨坝镇", PlaceKind.TOWN, county)
+    village_a = make_place("520330113201", "桂园村", PlaceKind.VILLAGE, town)
+    village_b = make_place("520330113202", "永盛村", PlaceKind.VILLAGE, town)
+    group_a = make_place("52033011320101", "桂园村一组", PlaceKind.GROUP, village_a)
+    group_b = make_place("52033011320201", "永盛村一组", PlaceKind.GROUP, village_b)
+    grid_a = make_place("5203301132010101", "桂园村第1网格", PlaceKind.GRID, group_a)
+    grid_c = make_place("5203301132010102", "桂园村第2网格", PlaceKind.GRID, group_a)
+    grid_b = make_place("5203301132020101", "永盛村第1网格", PlaceKind.GRID, group_b)
+    cluster_a1 = make_place("520330113201010101", "桂园村第1网格第1联户", PlaceKind.CLUSTER, grid_a)
+    cluster_b1 = make_place("520330113202010101", "永盛村第1网格第1联户", PlaceKind.CLUSTER, grid_b)
+    town_staff = make_user("town", Role.CENTER_STAFF, town, display_name="镇综治中心")
+    household_a = household_actions.create_household(
+        town_staff, number="H-A-001", grid=grid_a, cluster=cluster_a1, address="寨坝镇桂园村一组12号", house_type="self_built"
+    )
+    household_b = household_actions.create_household(
+        town_staff, number="H-B-001", grid=grid_b, cluster=cluster_b1, address="寨坝镇永盛村一组3号", house_type="self_built"
+    )
+    resident_a = household_actions.add_resident(
+        town_staff,
+        household_actions.ResidentInput(name="王建国", id_number="520330198005171232", phone="13812348000", relation="householder"),
+        household=household_a,
+    )
+    resident_b = household_actions.add_resident(
+        town_staff,
+        household_actions.ResidentInput(name="李秀英", id_number=new_id_number(dt.date(1975, 3, 2)), phone="13900001111", relation="householder"),
+        household=household_b,
+    )
+    household_a.refresh_from_db()
+    household_b.refresh_from_db()
+    return World(
+        county=county,
+        town=town,
+        village_a=village_a,
+        village_b=village_b,
+        group_a=group_a,
+        grid_a=grid_a,
+        grid_b=grid_b,
+        grid_c=grid_c,
+        cluster_a1=cluster_a1,
+        cluster_b1=cluster_b1,
+        county_staff=make_user("county", Role.CENTER_STAFF, county, display_name="县综治中心"),
+        town_staff=town_staff,
+        village_committee=make_user("village_a", Role.VILLAGE_COMMITTEE, village_a, display_name="桂园村委"),
+        grid_worker_a=make_user("grid_a", Role.GRID_WORKER, grid_a, display_name="网格员甲"),
+        grid_worker_b=make_user("grid_b", Role.GRID_WORKER, grid_b, display_name="网格员乙"),
+        cluster_leader_a1=make_user("cluster_a1", Role.CLUSTER_LEADER, cluster_a1, display_name="联户长甲"),
+        department_liaison=make_user("liaison", Role.DEPARTMENT_LIAISON, town, display_name="司法所联络人"),
+        auditor=make_user("auditor", Role.AUDITOR, None),
+        system_admin=make_user("sysadmin", Role.SYSTEM_ADMIN, None),
+        security_admin=make_user("secadmin", Role.SECURITY_ADMIN, None),
+        household_a=household_a,
+        household_b=household_b,
+        resident_a=resident_a,
+        resident_b=resident_b,
+    )

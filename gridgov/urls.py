@@ -1,0 +1,19 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from gridgov.accounts import views as account_views
+from gridgov.api import api
+from gridgov.core import access
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("i18n/setlang/", access.public(set_language), name="set_language"),
+    path("", include("gridgov.accounts.urls")),
+    path("audit/", include("gridgov.audit.urls")),
+    path("places/", include("gridgov.places.urls")),
+    path("households/", include("gridgov.households.urls")),
+    path("personnel/", include("gridgov.personnel.urls")),
+    path("coverage/", include("gridgov.coverage.urls")),
+    path("registers/", include("gridgov.registers.urls")),
+    path("api/v1/", access.mark_api_urls(api.urls)),
+]

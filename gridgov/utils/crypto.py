@@ -1,0 +1,68 @@
+"""Authenticated encryption and keyed blind indexes for personal data at rest.
+
+One master key (32 bytes, base64 in GRIDGOV_MASTER_KEY) is split by HKDF into an
+AES-256-GCM data key and an HMAC-SHA256 index key, so a leaked index never helps
+decryption and the two keys can never be mixed up.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+NONCE_BYTES = 12
+
+
+class KeyError_(RuntimeError):
+    """The master key is missing or malformed."""
+
+
+def decode_master_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise KeyError_("GRIDGOV_MASTER_KEY is not valid base64") from None
+    if len(key) != 32:
+        raise KeyError_(f"GRIDGOV_MASTER_KEY must decode to 32 bytes, got {len(key)}")
+    return key
+
+
+def new_master_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode("ascii")
+
+
+def _derive(master: bytes, label: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(master)
+
+
+class Sealer:
+    """Encrypts, decrypts and blind-indexes short strings such as ID numbers and phones."""
+
+    def __init__(self, master: bytes) -> None:
+        self._aead = AESGCM(_derive(master, b"gridgov data v1"))
+        self._index_key = _derive(master, b"gridgov index v1")
+
+    def seal(self, plaintext: str, context: bytes = b"") -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8"), context)
+
+    def open(self, sealed: bytes, context: bytes = b"") -> str:
+        sealed = bytes(sealed)
+        return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context).decode("utf-8")
+
+    def blind_index(self, value: str, context: bytes = b"") -> str:
+        """A keyed digest for exact lookup: equal inputs give equal outputs, nothing else leaks."""
+        mac = hmac.new(self._index_key, context + b"\x00" + value.encode("utf-8"), hashlib.sha256)
+        return mac.hexdigest()[:32]
+
+
+@lru_cache(maxsize=4)
+def sealer_for(master_key_b64: str) -> Sealer:
+    return Sealer(decode_master_key(master_key_b64))

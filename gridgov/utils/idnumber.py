@@ -1,0 +1,79 @@
+"""Citizen identity numbers (GB 11643-1999) and mobile phone numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+ID_RE = re.compile(r"^\d{17}[\dX]$")
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    value: str
+    birth_date: dt.date
+    sex: str  # "M" or "F"
+    warnings: tuple[str, ...] = field(default=())
+
+
+class InvalidIdNumber(ValueError):
+    pass
+
+
+def normalize_id_number(raw: str) -> str:
+    return raw.strip().replace(" ", "").upper()
+
+
+def parse_id_number(
+    raw: str, known_region_codes: frozenset[str] | None = None, today: dt.date | None = None
+) -> IdNumber:
+    """Validate an 18-digit ID number: format, real birth date, check digit.
+
+    An address code not in ``known_region_codes`` is only a warning, because codes changed over time.
+    """
+    value = normalize_id_number(raw)
+    if not ID_RE.match(value):
+        raise InvalidIdNumber("身份证号应为18位：17位数字加1位数字或X")
+    try:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise InvalidIdNumber(f"身份证号中的出生日期 {value[6:14]} 不是真实日期") from None
+    today = today or dt.date.today()
+    if birth > today or birth.year < 1890:
+        raise InvalidIdNumber(f"身份证号中的出生日期 {value[6:14]} 超出合理范围")
+    expected = check_char(value[:17])
+    if value[17] != expected:
+        raise InvalidIdNumber(f"身份证号校验位错误（应为 {expected}）")
+    warnings: tuple[str, ...] = ()
+    if known_region_codes is not None and value[:6] not in known_region_codes:
+        warnings = (f"地址码 {value[:6]} 不在现行区划代码中（可能是旧代码）",)
+    sex = "M" if int(value[16]) % 2 == 1 else "F"
+    return IdNumber(value=value, birth_date=birth, sex=sex, warnings=warnings)
+
+
+def make_id_number(region: str, birth: dt.date, sequence: int) -> str:
+    """Build a valid ID number; ``sequence`` 0-999, odd for men, even for women."""
+    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + check_char(first17)
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalize_phone(raw: str) -> str:
+    value = re.sub(r"[\s-]", "", raw.strip())
+    if value.startswith("+86"):
+        value = value[3:]
+    if not MOBILE_RE.match(value):
+        raise InvalidPhone("手机号应为11位，以1开头，第二位为3-9")
+    return value
