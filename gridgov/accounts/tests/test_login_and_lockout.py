@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from gridgov.accounts.models import User
+from gridgov.audit.models import AuditLog
+from gridgov.testing import PASSWORD
+
+
+@pytest.mark.parametrize("password", ["Ab1defg", "abcdefgh", "abcdefg1", "ABCDEFG1", "12345678"])
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(ValidationError):
+        validate_password(password)
+
+
+@pytest.mark.parametrize("password", ["Wxyzrst5", "wxyzrs5!", "WXYZRS5!", "网格治理wx12"])
+def test_passwords_of_three_classes_pass(password):
+    validate_password(password)
+
+
+def test_login_writes_audit_row_with_ip_and_request_id(world, client):
+    response = client.post("/login/", {"username": "town", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 302
+    row = AuditLog.objects.get(action="login")
+    assert (row.actor_name, row.ip, row.object_id) == ("town", "10.1.2.3", str(world.town_staff.pk))
+    assert row.request_id == response["X-Request-ID"]
+
+
+def test_five_failed_logins_lock_the_account_for_thirty_minutes(world, client):
+    for attempt in range(4):
+        response = client.post("/login/", {"username": "grid_a", "password": "wrong-Pass1"})
+        assert "用户名或密码错误" in response.content.decode()
+    response = client.post("/login/", {"username": "grid_a", "password": "wrong-Pass1"})
+    assert "账号已锁定30分钟" in response.content.decode()
+    user = User.objects.get(username="grid_a")
+    assert user.is_locked
+    assert timedelta(minutes=29) < user.locked_until - timezone.now() <= timedelta(minutes=30)
+    # Even the right password is refused while locked, and nothing logs in.
+    response = client.post("/login/", {"username": "grid_a", "password": PASSWORD})
+    assert response.status_code == 200 and "账号已锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditLog.objects.filter(action="login_failed", actor_name="grid_a").count() == 5
+    assert AuditLog.objects.filter(action="lockout", object_id=str(user.pk)).count() == 1
+    assert not AuditLog.objects.filter(action="login").exists()
+
+
+def test_lock_expires_after_thirty_minutes(world, client):
+    User.objects.filter(username="grid_a").update(locked_until=timezone.now() - timedelta(seconds=1))
+    response = client.post("/login/", {"username": "grid_a", "password": PASSWORD})
+    assert response.status_code == 302
+    user = User.objects.get(username="grid_a")
+    assert user.locked_until is None and user.failed_login_count == 0
+
+
+def test_failed_login_for_unknown_user_is_logged_without_locking_anything(world, client):
+    client.post("/login/", {"username": "nobody", "password": "x"})
+    row = AuditLog.objects.get(action="login_failed")
+    assert (row.actor_name, row.object_id) == ("nobody", "")
+
+
+def test_session_expires_after_thirty_idle_minutes(settings, world, login, client):
+    assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
+    login(world.town_staff)
+    session = client.session
+    session.set_expiry(-1)  # as if the idle time had passed
+    session.save()
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/"
+
+
+def test_login_redirect_refuses_foreign_hosts(world, client):
+    response = client.post("/login/?next=https://evil.example/", {"username": "town", "password": PASSWORD, "next": "https://evil.example/"})
+    assert response["Location"] == "/"
