@@ -83,3 +83,26 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
     user = getattr(request, "user", None)
     return {"nav_items": menu_for(user) if user is not None and user.is_authenticated else []}
+
+
+class LanguageMiddleware:
+    """Chinese unless the user chose another language (cookie set by the language switch).
+
+    The browser's Accept-Language is deliberately ignored: a township's shared computer with
+    an English system must still show Chinese by default.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints figures. Tests never assert on time."""

@@ -1,0 +1,14 @@
+"""`make bench`: every benchmark in its own process (each sets up Django on its own database)."""
+
+import subprocess
+import sys
+
+BENCHES = ["bench.import_bench", "bench.list_bench"]
+
+if __name__ == "__main__":
+    only = sys.argv[1:] or BENCHES
+    failed = 0
+    for module in only:
+        print(f"\n== {module}", flush=True)
+        failed |= subprocess.call([sys.executable, "-m", module])
+    sys.exit(failed)

@@ -1,0 +1,71 @@
+"""The household list page's server time in a county of ~500,000 residents.
+
+Builds (once, cached in bench/out/) a county with `seed_demo --towns N`, then times the
+page in-process through Django's test client (middleware, session, scoping, template),
+next to the raw indexed query the page runs, in the same process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from bench.common import OUT, line, median_ms, setup_django
+
+TOWNS = int(os.environ.get("BENCH_TOWNS", "28"))
+
+
+def run() -> dict:
+    db_path = OUT / f"county_{TOWNS}towns.sqlite3"
+    setup_django(db_path)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.accounts.models import User
+    from gridgov.households.models import Household, Resident
+    from gridgov.places.models import Place
+
+    call_command("migrate", verbosity=0)
+    built_in = None
+    if not Place.objects.exists():
+        t0 = time.perf_counter()
+        call_command("seed_demo", towns=TOWNS, verbosity=0)
+        built_in = time.perf_counter() - t0
+    residents = Resident.objects.count()
+    households = Household.objects.count()
+    call_command("demo_accounts", verbosity=0)
+    results: dict = {"residents": residents, "households": households, "seed_seconds": built_in}
+    print(f"household list page, {connection.vendor}, {residents:,} residents in {households:,} households")
+    if built_in is not None:
+        line("seed_demo --towns %d (build time)" % TOWNS, f"{built_in:.1f} s", "target < 300 s")
+    client = Client()
+    for label, username in (("county staff", "county"), ("town staff", "town"), ("grid worker", "grid1")):
+        user = User.objects.filter(username=username).select_related("place").first()
+        if user is None:
+            continue
+        client.force_login(user)
+        url = "/households/"
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        queries = len(ctx.captured_queries)
+        page_ms = median_ms(lambda: client.get(url), runs=40)
+        qs = Household.objects.for_user(user).select_related("grid", "cluster", "householder").order_by("path", "id")
+        raw_ms = median_ms(lambda: list(qs[:51]), runs=40)
+        sql, params = qs[:51].query.sql_with_params()
+        with connection.cursor() as cursor:
+            raw_sql_ms = median_ms(lambda: (cursor.execute(sql, params), cursor.fetchall()), runs=40)
+        line(f"{label}: page server time (median of 40)", f"{page_ms:.2f} ms", "target < 25 ms")
+        line(f"{label}: SQL queries per page", str(queries), "fixed")
+        line(f"{label}: the page's raw indexed query (SQL only)", f"{raw_sql_ms:.2f} ms", "target < 1 ms")
+        line(f"{label}: same through the ORM", f"{raw_ms:.2f} ms")
+        results[label] = {"page_ms": page_ms, "queries": queries, "raw_sql_ms": raw_sql_ms, "orm_ms": raw_ms}
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run() else 1)
