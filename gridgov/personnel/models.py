@@ -47,6 +47,9 @@ class Appointment(BaseModel):
     nominated_on = models.DateField("提名日期")
     review_note = models.CharField("两委评议意见", max_length=500, blank=True)
     reviewed_on = models.DateField("评议日期", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.User", verbose_name="评议人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     term_start = models.DateField("任期开始", null=True, blank=True)
     term_end = models.DateField("任期结束", null=True, blank=True)
     ended_on = models.DateField("离任日期", null=True, blank=True)
