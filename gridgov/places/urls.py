@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridgov.places import views
 
 app_name = "places"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.mine, name="tree"),
+    path("mine/", views.mine, name="mine"),
+    path("<str:code>/", views.detail, name="detail"),
+]
