@@ -1,0 +1,213 @@
+"""Reads of households and residents for one user: filtered, searched, paged without a COUNT.
+
+Every query starts from `Model.objects.for_user(user)`; filters only narrow it further,
+so a place code outside the user's subtree simply finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from gridgov.households.choices import HouseType
+from gridgov.households.models import Household, Resident, id_number_index
+from gridgov.places.models import Place
+from gridgov.utils.idnumber import normalize_id_number
+
+PAGE_SIZE = 50
+PLACE_CODE_RE = re.compile(r"^\d{2,24}$")
+ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+
+
+def normalize_search(raw: str | None) -> str:
+    """Full-width characters (typed with Chinese input methods) folded to ASCII; spaces trimmed."""
+    return unicodedata.normalize("NFKC", raw or "").strip()[:100]
+
+
+def normalize_id_query(raw: str | None) -> str:
+    return normalize_id_number(normalize_search(raw))
+
+
+INVALID_ID = "invalid"
+ID_INDEX_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass
+class Filters:
+    """What the list pages and the API filter by; every field is optional.
+
+    An ID number never travels in a URL: the search form is posted, and the page it redirects
+    to carries the keyed blind index (``idx``) instead, or ``invalid`` for malformed input.
+    """
+
+    place: str = ""
+    house_type: str = ""
+    q: str = ""
+    id_index: str = ""
+    household: int | None = None
+
+    @classmethod
+    def from_query(cls, params) -> Filters:
+        place = normalize_search(params.get("place"))
+        house_type = params.get("house_type", "")
+        household = str(params.get("household", ""))
+        id_index = id_index_of(params.get("id_number"))
+        if not id_index:
+            raw_index = params.get("idx", "")
+            id_index = raw_index if ID_INDEX_RE.match(raw_index) or not raw_index else INVALID_ID
+        return cls(
+            place=place if PLACE_CODE_RE.match(place) else "",
+            house_type=house_type if house_type in HouseType.values else "",
+            q=normalize_search(params.get("q")),
+            id_index=id_index,
+            household=int(household) if household.isdigit() and len(household) < 19 else None,
+        )
+
+    @property
+    def id_invalid(self) -> bool:
+        return self.id_index == INVALID_ID
+
+    def as_query(self) -> dict[str, str]:
+        out = {"place": self.place, "house_type": self.house_type, "q": self.q, "idx": self.id_index}
+        if self.household is not None:
+            out["household"] = str(self.household)
+        return {k: v for k, v in out.items() if v}
+
+
+def id_index_of(raw: str | None) -> str:
+    """The blind index of a typed ID number ('' when empty, INVALID_ID when malformed)."""
+    value = normalize_id_query(raw)
+    if not value:
+        return ""
+    return id_number_index(value) if ID_NUMBER_RE.match(value) else INVALID_ID
+
+
+def households_for(user, filters: Filters) -> QuerySet[Household]:
+    qs = Household.objects.for_user(user)
+    if filters.place:
+        qs = qs.within(filters.place)
+    if filters.house_type:
+        qs = qs.filter(house_type=filters.house_type)
+    if filters.q:
+        named = Resident.objects.for_user(user).filter(name__startswith=filters.q).values("household_id")
+        qs = qs.filter(Q(address__contains=filters.q) | Q(pk__in=named))
+    if filters.id_invalid:
+        return qs.none()
+    if filters.id_index:
+        matching = Resident.objects.for_user(user).filter(id_number_index=filters.id_index).values("household_id")
+        qs = qs.filter(pk__in=matching)
+    return qs.select_related("grid", "cluster", "householder").order_by("path", "id")
+
+
+def residents_for(user, filters: Filters) -> QuerySet[Resident]:
+    qs = Resident.objects.for_user(user)
+    if filters.place:
+        qs = qs.within(filters.place)
+    if filters.household is not None:
+        qs = qs.filter(household_id=filters.household)
+    if filters.q:
+        qs = qs.filter(name__startswith=filters.q)
+    if filters.id_invalid:
+        return qs.none()
+    if filters.id_index:
+        qs = qs.filter(id_number_index=filters.id_index)
+    return qs.select_related("household").order_by("path", "id")
+
+
+@dataclass
+class Page:
+    """One page of rows, fetched as PAGE_SIZE + 1 rows so that no COUNT is needed."""
+
+    rows: list
+    number: int
+    has_next: bool
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_url(self) -> str:
+        return "?" + urlencode({**self.query, "page": self.next_number})
+
+    @property
+    def previous_url(self) -> str:
+        params = dict(self.query)
+        if self.previous_number > 1:
+            params["page"] = str(self.previous_number)
+        return "?" + urlencode(params)
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.rows)
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), 100_000)
+
+
+def page_of(queryset: QuerySet, number: int, size: int = PAGE_SIZE) -> Page:
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def slice_of(queryset: QuerySet, *, limit: int, offset: int) -> tuple[list, int | None]:
+    """API paging: ``limit`` rows from ``offset`` and the next offset (None at the end), without a COUNT."""
+    rows = list(queryset[offset : offset + limit + 1])
+    return rows[:limit], (offset + limit if len(rows) > limit else None)
+
+
+def filter_places(user, current: str) -> list[tuple[str, str]]:
+    """(code, indented name) offered by the list filter: the path down to ``current`` and its children.
+
+    One query, whatever the size of the user's subtree: a county user drills down level by level.
+    """
+    scope = user.place.code
+    current = current if current.startswith(scope) else scope
+    chain = [current[:n] for n in range(len(scope), len(current) + 1) if Place.kind_of_code(current[:n])]
+    places = list(
+        Place.objects.for_user(user)
+        .filter(Q(code__in=chain) | Q(parent__code=current))
+        .only("code", "name", "kind")
+        .order_by("code")
+    )
+    levels = sorted({len(p.code) for p in places})
+    return [(p.code, "\u3000" * levels.index(len(p.code)) + p.name) for p in places]
+
+
+def household_for(user, pk: int) -> Household:
+    return get_object_or_404(Household.objects.for_user(user).select_related("grid", "cluster", "householder"), pk=pk)
+
+
+def members_of(user, household: Household) -> list[Resident]:
+    return list(Resident.objects.for_user(user).filter(household=household).order_by("id"))
+
+
+def resident_for(user, pk: int) -> Resident:
+    return get_object_or_404(
+        Resident.objects.for_user(user).select_related("household", "place"),
+        pk=pk,
+    )
