@@ -5,3 +5,8 @@ class PersonnelConfig(AppConfig):
     name = "gridgov.personnel"
     label = "personnel"
     verbose_name = "人员与组织"
+
+    def ready(self) -> None:
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("personnel:appointments", "人员", Access("scoped"))])
