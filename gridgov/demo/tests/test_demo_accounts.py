@@ -1,0 +1,91 @@
+"""`demo_accounts`: one login per role on the demo town, created once, with one documented password."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import call_command
+
+from gridgov.accounts.models import User
+from gridgov.audit.models import AuditLog
+from gridgov.demo.accounts import DEMO_PASSWORD
+from gridgov.personnel.models import Appointment
+from gridgov.places.models import Place
+
+pytestmark = pytest.mark.usefixtures("zhaiba")
+
+EXPECTED = [
+    ("auditor", "auditor", None),
+    ("cluster", "cluster_leader", "520330113201010101"),
+    ("county", "center_staff", "520330"),
+    ("grid1", "grid_worker", "5203301132010101"),
+    ("grid2", "grid_worker", "5203301132020101"),
+    ("liaison", "department_liaison", "520330113"),
+    ("secadmin", "security_admin", None),
+    ("sysadmin", "system_admin", None),
+    ("town", "center_staff", "520330113"),
+    ("village", "village_committee", "520330113201"),
+]
+
+
+def accounts():
+    return list(User.objects.order_by("username").values_list("username", "role", "place__code"))
+
+
+def test_seed_demo_creates_one_account_per_role(db):
+    assert accounts() == EXPECTED
+    assert list(User.objects.filter(may_reveal_pii=True).values_list("username", flat=True)) == ["town"]
+    assert not User.objects.filter(is_superuser=True).exists()
+    validate_password(DEMO_PASSWORD)
+    assert all(user.check_password(DEMO_PASSWORD) for user in User.objects.all())
+
+
+def test_grid_worker_and_cluster_leader_accounts_are_linked_to_their_appointments(db):
+    grid1 = User.objects.get(username="grid1")
+    appointment = Appointment.objects.get(user=grid1)
+    assert (appointment.role, appointment.place.code, appointment.status) == (
+        "grid_worker",
+        grid1.place.code,
+        "appointed",
+    )
+    assert grid1.display_name == appointment.person_name
+    cluster = User.objects.get(username="cluster")
+    assert Appointment.objects.get(user=cluster).place == cluster.place
+    assert Appointment.objects.get(user__username="grid2").place.code == "5203301132020101"
+
+
+def test_demo_accounts_is_idempotent_and_prints_the_table(db):
+    passwords = dict(User.objects.values_list("username", "password"))
+    audit_rows = AuditLog.objects.count()
+    outputs = []
+    for _ in range(2):
+        out = StringIO()
+        call_command("demo_accounts", stdout=out)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
+    assert accounts() == EXPECTED
+    assert dict(User.objects.values_list("username", "password")) == passwords
+    assert AuditLog.objects.count() == audit_rows
+    lines = outputs[0].splitlines()
+    assert lines[0] == f"演示账号（密码均为 {DEMO_PASSWORD}）："
+    assert lines[1].split() == ["用户名", "姓名", "角色", "所属地域"]
+    assert lines[3].split() == ["county", "县综治中心", "综治中心工作人员", "习水县（520330）"]
+    assert lines[4].split() == ["town", "镇综治中心", "综治中心工作人员", "寨坝镇（520330113）"]
+    assert len(lines) == 3 + len(EXPECTED)
+
+
+def test_a_demo_account_signs_in_with_the_documented_password(db, client):
+    response = client.post("/login/", {"username": "grid1", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="grid1").pk)
+
+
+def test_seed_demo_if_empty_changes_nothing_when_places_exist(db):
+    places = Place.objects.count()
+    audit_rows = AuditLog.objects.count()
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "跳过演示数据生成" in out.getvalue()
+    assert Place.objects.count() == places
+    assert AuditLog.objects.count() == audit_rows
+    assert accounts() == EXPECTED
