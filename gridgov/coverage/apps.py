@@ -5,3 +5,8 @@ class CoverageConfig(AppConfig):
     name = "gridgov.coverage"
     label = "coverage"
     verbose_name = "覆盖检查"
+
+    def ready(self) -> None:
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("coverage:index", "覆盖检查", Access("scoped"))])
