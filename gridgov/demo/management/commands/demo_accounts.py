@@ -12,4 +12,4 @@ class Command(BaseCommand):
         lines, skipped = ensure_demo_accounts()
         self.stdout.write(format_accounts(lines))
         if skipped:
-            self.stdout.write(self.style.WARNING(f"缺少演示地域（先运行 seed_demo），未创建：{'、'.join(skipped)}"))
+            self.stderr.write(self.style.WARNING(f"缺少演示地域（先运行 seed_demo），未创建：{'、'.join(skipped)}"))
