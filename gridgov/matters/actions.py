@@ -1,0 +1,1185 @@
+"""State changes of matters: one function per action of the three-level linked disposal (三级联动处置).
+
+Every function re-reads the matter under lock inside ``transaction.atomic()``, checks its
+guard ``can_<action>(user, matter)`` (which raises `ActionRefused` with a message for the
+user), validates its input (``ValidationError``), saves with ``update_fields`` and writes
+exactly one `MatterEvent` — the matter's timeline. Views, the API, Open311 intake and the
+deadline job call these; nothing else changes a matter.
+
+Who acts on a matter is decided by where it is held:
+- grid level: the grid workers of that grid and the grid leaders of it (or of its village);
+- village level: the village committee of that village;
+- town / county level: the governance-center staff of that town / county;
+- routed to a department: only that department's liaisons.
+Household-cluster leaders only record matters (quick report) and read their own reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from gridgov.accounts.choices import Role
+from gridgov.core.models import scope_prefix
+from gridgov.households.models import Household, Resident
+from gridgov.matters.choices import (
+    LEVEL_BY_CODE_LENGTH,
+    LEVEL_CODE_LENGTH,
+    LEVEL_ORDER,
+    AnswerType,
+    CardColor,
+    FeedbackMethod,
+    FeedbackVerdict,
+    Level,
+    MatterAction,
+    MatterKind,
+    MatterState,
+    MediationOutcome,
+    Recurrence,
+    ReporterType,
+    RiskColor,
+    SourceChannel,
+)
+from gridgov.matters.models import (
+    Category,
+    DeadlineRule,
+    Department,
+    Feedback,
+    Matter,
+    MatterConfig,
+    MatterEvent,
+    MatterRouting,
+    MediationAgreement,
+    MediationSession,
+    Supervision,
+)
+from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
+from gridgov.personnel.models import Appointment
+from gridgov.places.models import Place, validate_geojson
+from gridgov.utils.idnumber import InvalidPhone, normalize_phone
+
+
+class ActionRefused(Exception):
+    """The acting user may not take this action on this matter now; the message is shown to them."""
+
+
+RECORDING_ROLES = frozenset(
+    {Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_COMMITTEE, Role.CENTER_STAFF, Role.CLUSTER_LEADER}
+)
+MEDIATOR_ROLES = frozenset({AppointmentRole.MEDIATOR, AppointmentRole.FIVE_ELDERS, AppointmentRole.RED_STEWARD})
+ACTIVE = (MatterState.PENDING, MatterState.IN_PROGRESS)
+SYSTEM = "系统"
+
+
+# ---------------------------------------------------------------- who holds a matter
+
+
+def _usable(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active and bool(user.role)
+
+
+def acts_for_unit(user, level: str, unit_code: str) -> bool:
+    """Whether ``user`` works for the unit at ``level`` whose place code is ``unit_code``."""
+    if not _usable(user) or user.place_id is None:
+        return False
+    code = user.place.code
+    if level == Level.GRID:
+        return (user.role == Role.GRID_WORKER and code == unit_code) or (
+            user.role == Role.GRID_LEADER and unit_code.startswith(code)
+        )
+    if level == Level.VILLAGE:
+        return user.role == Role.VILLAGE_COMMITTEE and code == unit_code
+    if level in (Level.TOWN, Level.COUNTY):
+        return user.role == Role.CENTER_STAFF and code == unit_code
+    return False
+
+
+def is_liaison_of(user, department_id: int | None) -> bool:
+    if not _usable(user) or user.role != Role.DEPARTMENT_LIAISON or department_id is None:
+        return False
+    return Department.liaisons.through.objects.filter(department_id=department_id, user_id=user.pk).exists()
+
+
+def holds(user, matter: Matter) -> bool:
+    """Whether ``user`` acts for whoever holds ``matter`` now (its unit, or the department it was routed to)."""
+    if matter.holder_department_id is not None:
+        return is_liaison_of(user, matter.holder_department_id)
+    return acts_for_unit(user, matter.level, matter.holder_path)
+
+
+def _holder_name(matter: Matter) -> str:
+    if matter.holder_department_id is not None:
+        return matter.holder_department.name
+    return matter.holder_place.name
+
+
+def _refuse_unless_user(user) -> None:
+    if not _usable(user) or user.role not in RECORDING_ROLES | {Role.DEPARTMENT_LIAISON}:
+        raise ActionRefused("您的账号不办理事项")
+
+
+def _require_holder(user, matter: Matter, label: str) -> None:
+    _refuse_unless_user(user)
+    if holds(user, matter):
+        return
+    if user.role == Role.DEPARTMENT_LIAISON:
+        raise ActionRefused(f"该事项不在您的部门办理，不能{label}")
+    if user.role == Role.CLUSTER_LEADER:
+        raise ActionRefused(f"联户长只能上报事项，不能{label}")
+    raise ActionRefused(f"该事项现由{_holder_name(matter)}办理，您不能{label}")
+
+
+def _require_unit_holder(user, matter: Matter, label: str) -> None:
+    """Actions only the holding unit takes (not a department it was routed to)."""
+    _require_holder(user, matter, label)
+    if matter.holder_department_id is not None:
+        raise ActionRefused(f"事项正在{matter.holder_department.name}办理，请先由部门反馈结果再{label}")
+
+
+def _require_kind(matter: Matter, kinds: Iterable[str], label: str) -> None:
+    kinds = tuple(kinds)
+    if matter.kind not in kinds:
+        names = "、".join(MatterKind(k).label for k in kinds)
+        raise ActionRefused(f"只有{names}事项可以{label}")
+
+
+def _require_state(matter: Matter, states: Iterable[str], label: str) -> None:
+    if matter.state not in tuple(states):
+        raise ActionRefused(f"事项当前为“{matter.get_state_display()}”，不能{label}")
+
+
+# ---------------------------------------------------------------- guards (raise ActionRefused)
+
+
+def can_record(user, place: Place) -> None:
+    """Business users record matters located in their area; cluster leaders in their own cluster."""
+    if not _usable(user) or user.role not in RECORDING_ROLES:
+        raise ActionRefused("您的账号不能登记事项")
+    prefix = scope_prefix(user)
+    if prefix is None or not place.code.startswith(prefix):
+        raise ActionRefused(f"{place.name} 不在您的管辖范围内")
+
+
+def can_accept(user, matter: Matter) -> None:
+    _require_holder(user, matter, "受理")
+    _require_state(matter, [MatterState.PENDING], "受理")
+
+
+def can_resolve_on_spot(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "现场处置")
+    if matter.kind == MatterKind.HAZARD:
+        raise ActionRefused("隐患须整改并经复查后才能办结")
+    _require_state(matter, ACTIVE, "现场处置")
+
+
+def can_report_up(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "上报")
+    _require_state(matter, ACTIVE, "上报")
+    if matter.level == Level.COUNTY:
+        raise ActionRefused("事项已在县级，不能再上报")
+
+
+def can_route_to_department(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "交办部门")
+    if matter.level == Level.GRID:
+        raise ActionRefused("网格不能直接交办部门，请上报村（居）委会")
+    _require_state(matter, ACTIVE, "交办部门")
+
+
+def can_department_reply(user, matter: Matter) -> None:
+    _refuse_unless_user(user)
+    if not is_liaison_of(user, matter.holder_department_id):
+        raise ActionRefused("只有承办部门的联络人可以反馈办理结果")
+    _require_state(matter, [MatterState.AT_DEPARTMENT], "反馈办理结果")
+
+
+def can_send_back(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "下发结果")
+    _require_state(matter, [MatterState.IN_PROGRESS], "下发结果")
+    if len(matter.holder_path) >= len(_lowest_unit_code(matter.path)):
+        raise ActionRefused("事项已在最基层单位，无处下发")
+    if not matter.result:
+        raise ActionRefused("还没有办理结果，不能下发")
+
+
+def can_return_with_reason(user, matter: Matter) -> None:
+    _require_holder(user, matter, "回退")
+    if matter.holder_department_id is not None:
+        _require_state(matter, [MatterState.AT_DEPARTMENT], "回退")
+        return
+    _require_state(matter, ACTIVE, "回退")
+    if len(matter.holder_path) >= len(_lowest_unit_code(matter.path)):
+        raise ActionRefused("事项已在最基层单位，无处回退")
+
+
+def can_merge_as_duplicate(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "合并重复事项")
+    _require_state(matter, ACTIVE, "合并重复事项")
+
+
+def can_reopen(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "重新办理")
+    _require_state(matter, [MatterState.RESOLVED, MatterState.CLOSED], "重新办理")
+
+
+def can_schedule_mediation(user, matter: Matter) -> None:
+    _require_holder(user, matter, "安排调解")
+    _require_kind(matter, [MatterKind.DISPUTE], "安排调解")
+    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], "安排调解")
+
+
+def can_record_mediation(user, matter: Matter) -> None:
+    _require_holder(user, matter, "记录调解")
+    _require_kind(matter, [MatterKind.DISPUTE], "记录调解")
+    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], "记录调解")
+
+
+def can_record_agreement(user, matter: Matter) -> None:
+    _require_holder(user, matter, "登记调解协议")
+    _require_kind(matter, [MatterKind.DISPUTE], "登记调解协议")
+    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], "登记调解协议")
+
+
+def can_answer(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "答复诉求")
+    _require_kind(matter, [MatterKind.APPEAL], "答复")
+    _require_state(matter, ACTIVE, "答复诉求")
+
+
+def can_rectify(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "登记整改")
+    _require_kind(matter, [MatterKind.HAZARD], "登记整改")
+    _require_state(matter, ACTIVE, "登记整改")
+
+
+def can_reinspect(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "复查")
+    _require_kind(matter, [MatterKind.HAZARD], "复查")
+    _require_state(matter, [MatterState.REINSPECTION], "复查")
+
+
+def can_proxy_handle(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "代办")
+    _require_kind(matter, [MatterKind.HARDSHIP], "代办")
+    _require_state(matter, ACTIVE, "代办")
+
+
+def can_record_feedback(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "回访")
+    _require_state(matter, [MatterState.RESOLVED], "回访")
+
+
+def can_close(user, matter: Matter) -> None:
+    _require_unit_holder(user, matter, "结案")
+    _require_state(matter, [MatterState.RESOLVED], "结案")
+    if matter.reporter_known and matter.feedback_accepted_at is None:
+        raise ActionRefused("尚未回访反映人或反映人不认可办理结果，不能结案（条条有回音）")
+
+
+GUARDS: dict[str, Callable[[Any, Matter], None]] = {
+    MatterAction.ACCEPT: can_accept,
+    MatterAction.RESOLVE_ON_SPOT: can_resolve_on_spot,
+    MatterAction.REPORT_UP: can_report_up,
+    MatterAction.ROUTE_TO_DEPARTMENT: can_route_to_department,
+    MatterAction.DEPARTMENT_REPLY: can_department_reply,
+    MatterAction.SEND_BACK: can_send_back,
+    MatterAction.RETURN_WITH_REASON: can_return_with_reason,
+    MatterAction.MERGE_AS_DUPLICATE: can_merge_as_duplicate,
+    MatterAction.REOPEN: can_reopen,
+    MatterAction.SCHEDULE_MEDIATION: can_schedule_mediation,
+    MatterAction.RECORD_MEDIATION: can_record_mediation,
+    MatterAction.RECORD_AGREEMENT: can_record_agreement,
+    MatterAction.ANSWER: can_answer,
+    MatterAction.RECTIFY: can_rectify,
+    MatterAction.REINSPECT: can_reinspect,
+    MatterAction.PROXY_HANDLE: can_proxy_handle,
+    MatterAction.RECORD_FEEDBACK: can_record_feedback,
+    MatterAction.CLOSE: can_close,
+}
+
+
+def allowed(action: str, user, matter: Matter) -> bool:
+    try:
+        GUARDS[action](user, matter)
+    except ActionRefused:
+        return False
+    return True
+
+
+def available_actions(user, matter: Matter) -> list[str]:
+    """The actions ``user`` may take on ``matter`` now (what a page offers as buttons)."""
+    return [action for action in GUARDS if allowed(action, user, matter)]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class _Before:
+    state: str
+    level: str
+    unit_id: int | None
+    department_id: int | None
+
+
+def _before(matter: Matter) -> _Before:
+    return _Before(matter.state, matter.deadline_level, matter.holder_place_id, matter.holder_department_id)
+
+
+def _lock(matter: Matter) -> Matter:
+    """Re-read ``matter`` under a row lock (the caller's object is refreshed in place)."""
+    matter.refresh_from_db(from_queryset=Matter.objects.select_for_update())
+    matter.remember_saved_state()
+    return matter
+
+
+def _save(matter: Matter, fields: Iterable[str]) -> None:
+    matter.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+
+
+def _actor_name(user, system_actor: str = "") -> str:
+    if user is None:
+        return system_actor or SYSTEM
+    return user.display_name or user.username
+
+
+def _event(
+    user,
+    matter: Matter,
+    before: _Before | None,
+    action: str,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+    system_actor: str = "",
+) -> MatterEvent:
+    return MatterEvent.objects.create(
+        path=matter.path,
+        matter=matter,
+        at=at or timezone.now(),
+        actor=user,
+        actor_name=_actor_name(user, system_actor),
+        action=action,
+        from_state=before.state if before else "",
+        to_state=matter.state,
+        from_level=before.level if before else "",
+        to_level=matter.deadline_level,
+        from_unit_id=before.unit_id if before else None,
+        to_unit_id=matter.holder_place_id,
+        from_department_id=before.department_id if before else None,
+        to_department_id=matter.holder_department_id,
+        note=note,
+        data=data or {},
+    )
+
+
+def _lowest_unit_code(path: str) -> str:
+    """The code of the lowest unit that can hold a matter located at ``path`` (its grid, else its village...)."""
+    for level in LEVEL_ORDER:
+        if len(path) >= LEVEL_CODE_LENGTH[level]:
+            return path[: LEVEL_CODE_LENGTH[level]]
+    raise ValidationError("发生地至少应具体到县（区）")
+
+
+def _unit_code(path: str, level: str) -> str:
+    return path[: LEVEL_CODE_LENGTH[level]]
+
+
+def _unit(code: str) -> Place:
+    try:
+        return Place.objects.get(code=code)
+    except Place.DoesNotExist:
+        raise ValidationError(f"地域 {code} 不存在") from None
+
+
+ARRIVAL_FIELDS = [
+    "level",
+    "holder_place",
+    "holder_path",
+    "holder_department",
+    "state",
+    "arrived_at",
+    "deadline_at",
+    "red_card_at",
+    "overdue",
+    "card",
+]
+
+
+def _set_deadline(matter: Matter, now: dt.datetime) -> None:
+    rule = DeadlineRule.objects.filter(kind=matter.kind, color=matter.color, level=matter.deadline_level).first()
+    matter.arrived_at = now
+    matter.overdue = False
+    matter.card = ""
+    if rule is None:
+        matter.deadline_at = matter.red_card_at = None
+    else:
+        matter.deadline_at = now + dt.timedelta(hours=rule.hours)
+        matter.red_card_at = now + dt.timedelta(hours=2 * rule.hours)
+
+
+def _arrive(
+    matter: Matter,
+    *,
+    unit: Place,
+    state: str,
+    now: dt.datetime,
+    department: Department | None = None,
+) -> None:
+    """Hand ``matter`` to ``unit`` (or to ``department`` on behalf of ``unit``): a new holding, a new time limit."""
+    matter.level = LEVEL_BY_CODE_LENGTH[len(unit.code)]
+    matter.holder_place = unit
+    matter.holder_path = unit.code
+    matter.holder_department = department
+    matter.state = state
+    _set_deadline(matter, now)
+
+
+def _mark_resolved(matter: Matter, now: dt.datetime, result: str) -> list[str]:
+    matter.state = MatterState.RESOLVED
+    matter.result = result
+    matter.resolved_at = now
+    matter.feedback_accepted_at = None
+    return ["state", "result", "resolved_at", "feedback_accepted_at"]
+
+
+def _text(value: str, field_name: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field_name: f"请填写{label}"})
+    return value
+
+
+def _check_helpers(appointments: Iterable[Appointment], matter: Matter, roles: frozenset[str], label: str) -> list:
+    people = list(appointments)
+    if not people:
+        raise ValidationError({"mediators": f"请选择{label}"})
+    for person in people:
+        if person.role not in roles:
+            raise ValidationError({"mediators": f"{person.person_name}不是{label}"})
+        if person.status != AppointmentStatus.APPOINTED:
+            raise ValidationError({"mediators": f"{person.person_name}不在任"})
+        if not matter.path.startswith(person.path):
+            raise ValidationError({"mediators": f"{person.person_name}不在事项所在地任职"})
+    return people
+
+
+# ---------------------------------------------------------------- record
+
+
+@dataclass
+class Reporter:
+    """Who reported: a resident, a named outsider with a phone, or nobody known."""
+
+    type: str = ReporterType.ANONYMOUS
+    resident: Resident | None = None
+    name: str = ""
+    phone: str = ""
+
+
+@dataclass
+class MatterInput:
+    kind: str
+    category: Category
+    title: str
+    channel: str
+    color: str
+    description: str = ""
+    reporter: Reporter = field(default_factory=Reporter)
+    household: Household | None = None
+    place: Place | None = None
+    point: dict | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    answer_type: str = ""
+    recurrence: str = ""
+
+
+def _location(data: MatterInput) -> Place:
+    if data.household is not None:
+        lowest = data.household.cluster or data.household.grid
+        if lowest is None:
+            raise ValidationError({"household": "该户未划入网格"})
+        if data.place is not None and not lowest.code.startswith(data.place.code):
+            raise ValidationError({"place": "发生地与涉及户不一致"})
+        return lowest
+    if data.place is None:
+        raise ValidationError({"place": "请选择发生地或涉及户"})
+    if len(data.place.code) < LEVEL_CODE_LENGTH[Level.COUNTY]:
+        raise ValidationError({"place": "发生地至少应具体到县（区）"})
+    return data.place
+
+
+def _validate_input(data: MatterInput, matter: Matter) -> None:
+    errors: dict[str, str] = {}
+    if data.kind not in MatterKind.values:
+        errors["kind"] = "事项类型无效"
+    elif data.category.kind != data.kind or not data.category.selectable or not data.category.active:
+        errors["category"] = "请选择该类事项下可用的分类"
+    if data.channel not in SourceChannel.values:
+        errors["channel"] = "来源渠道无效"
+    if data.color not in RiskColor.values:
+        errors["color"] = "风险等级无效"
+    if not data.title.strip():
+        errors["title"] = "请填写标题"
+    if data.answer_type and (data.kind != MatterKind.APPEAL or data.answer_type not in AnswerType.values):
+        errors["answer_type"] = "只有诉求可以选择解答类/办理类"
+    if data.recurrence and (data.kind != MatterKind.ENVIRONMENT or data.recurrence not in Recurrence.values):
+        errors["recurrence"] = "只有环境问题可以选择整治方式"
+    if errors:
+        raise ValidationError(errors)
+    matter.extra = data.category.clean_extra(data.extra)
+    if data.point is not None:
+        validate_geojson(data.point, {"Point"}, "point")
+    reporter = data.reporter
+    if reporter.type == ReporterType.RESIDENT:
+        if reporter.resident is None:
+            raise ValidationError({"reporter": "请选择反映人"})
+        matter.reporter_resident = reporter.resident
+    elif reporter.type == ReporterType.OUTSIDER:
+        matter.reporter_name = _text(reporter.name, "reporter_name", "反映人姓名")
+        try:
+            matter.set_reporter_phone(normalize_phone(reporter.phone) if reporter.phone.strip() else "")
+        except InvalidPhone as exc:
+            raise ValidationError({"reporter_phone": str(exc)}) from None
+    elif reporter.type != ReporterType.ANONYMOUS:
+        raise ValidationError({"reporter": "反映人类型无效"})
+    matter.reporter_type = reporter.type
+
+
+def record_matter(user, data: MatterInput, *, system_actor: str = "") -> Matter:
+    """登记: a new matter lands at the lowest unit of its location (its grid, if it has one).
+
+    When the recorder works for that unit it is accepted at once; otherwise it waits there to be
+    accepted. ``user=None`` is machine intake (Open311, police alert push) named by ``system_actor``.
+    """
+    place = _location(data)
+    if user is None:
+        if not system_actor:
+            raise ActionRefused("系统登记须注明来源")
+    else:
+        can_record(user, place)
+    now = timezone.now()
+    matter = Matter(
+        path=place.code,
+        kind=data.kind,
+        category=data.category,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        channel=data.channel,
+        household=data.household,
+        place=place,
+        point=data.point,
+        color=data.color,
+        answer_type=data.answer_type,
+        recurrence=data.recurrence,
+        recorded_by=user,
+    )
+    _validate_input(data, matter)
+    matter.refresh_search_text()
+    unit_code = _lowest_unit_code(place.code)
+    unit = place if unit_code == place.code else _unit(unit_code)
+    accepted = user is not None and acts_for_unit(user, LEVEL_BY_CODE_LENGTH[len(unit_code)], unit_code)
+    _arrive(matter, unit=unit, state=MatterState.IN_PROGRESS if accepted else MatterState.PENDING, now=now)
+    with transaction.atomic():
+        if data.household is not None:
+            window = dt.timedelta(days=MatterConfig.current().duplicate_window_days)
+            matter.possible_duplicate = (
+                Matter.objects.filter(household=data.household, category=data.category, created_at__gte=now - window)
+                .exclude(state=MatterState.MERGED)
+                .exists()
+            )
+        matter.save()
+        _event(
+            user,
+            matter,
+            None,
+            MatterAction.RECORD,
+            data={"accepted": accepted, "possible_duplicate": matter.possible_duplicate},
+            system_actor=system_actor,
+        )
+    return matter
+
+
+# ---------------------------------------------------------------- disposal
+
+
+def accept(user, matter: Matter, *, note: str = "") -> Matter:
+    """受理."""
+    with transaction.atomic():
+        _lock(matter)
+        can_accept(user, matter)
+        before = _before(matter)
+        matter.state = MatterState.IN_PROGRESS
+        _save(matter, ["state"])
+        _event(user, matter, before, MatterAction.ACCEPT, note=note)
+    return matter
+
+
+def resolve_on_spot(
+    user,
+    matter: Matter,
+    *,
+    result: str,
+    succeeded: bool = True,
+    recurrence: str = "",
+    next_recurrence: dt.date | None = None,
+) -> Matter:
+    """现场处置: resolved where it is held, or an attempt that failed (recorded, the matter stays open).
+
+    Environment problems say how they were handled: one-off, recurring (re-opened on
+    ``next_recurrence`` until declared solved by a one-off resolution) or needing higher help.
+    """
+    result = _text(result, "result", "处置情况")
+    with transaction.atomic():
+        _lock(matter)
+        can_resolve_on_spot(user, matter)
+        before = _before(matter)
+        fields = ["state"]
+        data: dict[str, Any] = {"succeeded": succeeded}
+        if recurrence or next_recurrence:
+            if matter.kind != MatterKind.ENVIRONMENT or recurrence not in Recurrence.values:
+                raise ValidationError({"recurrence": "只有环境问题可以选择整治方式"})
+            if recurrence == Recurrence.RECURRING and next_recurrence is None:
+                raise ValidationError({"next_recurrence": "常态化整治须填写下次整治日期"})
+            matter.recurrence = recurrence
+            matter.next_recurrence = next_recurrence if recurrence == Recurrence.RECURRING else None
+            fields += ["recurrence", "next_recurrence"]
+            data["recurrence"] = recurrence
+            data["next_recurrence"] = next_recurrence.isoformat() if matter.next_recurrence else None
+        if succeeded:
+            fields += _mark_resolved(matter, timezone.now(), result)
+        else:
+            matter.state = MatterState.IN_PROGRESS
+        _save(matter, fields)
+        _event(user, matter, before, MatterAction.RESOLVE_ON_SPOT, note=result, data=data)
+    return matter
+
+
+def report_up(user, matter: Matter, *, reason: str, to_level: str | None = None) -> Matter:
+    """上报: up one level; a red matter may skip levels when the engine settings allow it."""
+    reason = _text(reason, "reason", "上报理由")
+    with transaction.atomic():
+        _lock(matter)
+        can_report_up(user, matter)
+        here = LEVEL_ORDER.index(Level(matter.level))
+        target = LEVEL_ORDER[here + 1] if to_level is None else Level(to_level)
+        steps = LEVEL_ORDER.index(target) - here
+        if steps <= 0:
+            raise ValidationError({"to_level": "只能向上级上报"})
+        if steps > 1:
+            if matter.color != RiskColor.RED:
+                raise ActionRefused("只有红色事项可以越级上报")
+            if not MatterConfig.current().red_may_skip_levels:
+                raise ActionRefused("当前设置不允许越级上报")
+        before = _before(matter)
+        _arrive(matter, unit=_unit(_unit_code(matter.path, target)), state=MatterState.PENDING, now=timezone.now())
+        _save(matter, ARRIVAL_FIELDS)
+        _event(user, matter, before, MatterAction.REPORT_UP, note=reason, data={"skipped": steps - 1})
+    return matter
+
+
+def route_to_department(user, matter: Matter, department: Department, *, note: str = "") -> Matter:
+    """交办: to a department of the holder's town or county; results come back to the holder."""
+    with transaction.atomic():
+        _lock(matter)
+        can_route_to_department(user, matter)
+        if not department.active or not matter.holder_path.startswith(department.path):
+            raise ActionRefused(f"{department.name}不是本级或上级登记的部门，不能交办")
+        now = timezone.now()
+        before = _before(matter)
+        _arrive(matter, unit=matter.holder_place, state=MatterState.AT_DEPARTMENT, now=now, department=department)
+        _save(matter, ARRIVAL_FIELDS)
+        MatterRouting.objects.create(path=matter.path, matter=matter, department=department, routed_at=now)
+        _event(user, matter, before, MatterAction.ROUTE_TO_DEPARTMENT, note=note)
+    return matter
+
+
+def department_reply(user, matter: Matter, *, result: str) -> Matter:
+    """部门反馈: the department's results go back to the unit that routed the matter."""
+    result = _text(result, "result", "办理结果")
+    with transaction.atomic():
+        _lock(matter)
+        can_department_reply(user, matter)
+        before = _before(matter)
+        matter.result = result
+        _arrive(matter, unit=matter.holder_place, state=MatterState.IN_PROGRESS, now=timezone.now())
+        _save(matter, [*ARRIVAL_FIELDS, "result"])
+        _event(user, matter, before, MatterAction.DEPARTMENT_REPLY, note=result)
+    return matter
+
+
+def send_back(user, matter: Matter, *, result: str = "", to_level: str | None = None) -> Matter:
+    """结果下发: down (by default to the matter's grid) with the results, to tell the reporter and close."""
+    with transaction.atomic():
+        _lock(matter)
+        can_send_back(user, matter)
+        lowest = _lowest_unit_code(matter.path)
+        target_code = lowest if to_level is None else _unit_code(matter.path, Level(to_level))
+        if len(target_code) <= len(matter.holder_path) or len(target_code) > len(lowest):
+            raise ValidationError({"to_level": "只能下发到下级单位"})
+        now = timezone.now()
+        before = _before(matter)
+        _arrive(matter, unit=_unit(target_code), state=MatterState.RESOLVED, now=now)
+        fields = _mark_resolved(matter, now, result.strip() or matter.result)
+        _save(matter, [*ARRIVAL_FIELDS, *fields])
+        _event(user, matter, before, MatterAction.SEND_BACK, note=matter.result)
+    return matter
+
+
+def return_with_reason(user, matter: Matter, *, reason: str) -> Matter:
+    """回退: a department returns a matter to the unit that routed it; a unit returns it to the one below."""
+    reason = _text(reason, "reason", "回退理由")
+    with transaction.atomic():
+        _lock(matter)
+        can_return_with_reason(user, matter)
+        now = timezone.now()
+        before = _before(matter)
+        if matter.holder_department_id is not None:
+            _arrive(matter, unit=matter.holder_place, state=MatterState.IN_PROGRESS, now=now)
+        else:
+            came_from = (
+                MatterEvent.objects.filter(
+                    matter=matter, action=MatterAction.REPORT_UP, to_unit_id=matter.holder_place_id
+                )
+                .order_by("-at", "-id")
+                .values_list("from_unit__code", flat=True)
+                .first()
+            )
+            if not came_from or len(came_from) >= len(matter.holder_path):
+                below = LEVEL_ORDER[LEVEL_ORDER.index(Level(matter.level)) - 1]
+                came_from = _unit_code(matter.path, below)
+            _arrive(matter, unit=_unit(came_from), state=MatterState.PENDING, now=now)
+        _save(matter, ARRIVAL_FIELDS)
+        _event(user, matter, before, MatterAction.RETURN_WITH_REASON, note=reason)
+    return matter
+
+
+def merge_as_duplicate(user, matter: Matter, original: Matter, *, note: str = "") -> Matter:
+    """合并: this matter repeats ``original``; it closes as merged and points to it."""
+    with transaction.atomic():
+        _lock(matter)
+        can_merge_as_duplicate(user, matter)
+        if original.pk == matter.pk or original.state == MatterState.MERGED:
+            raise ValidationError({"original": "请选择另一件未合并的事项"})
+        if not Matter.objects.for_user(user).filter(pk=original.pk).exists():
+            raise ActionRefused("原事项不在您的管辖范围内")
+        before = _before(matter)
+        matter.state = MatterState.MERGED
+        matter.is_open = False
+        matter.duplicate_of = original
+        matter.closed_at = timezone.now()
+        _save(matter, ["state", "is_open", "duplicate_of", "closed_at"])
+        _event(user, matter, before, MatterAction.MERGE_AS_DUPLICATE, note=note, data={"original": original.pk})
+    return matter
+
+
+REOPEN_FIELDS = [*ARRIVAL_FIELDS, "is_open", "closed_at", "resolved_at", "feedback_accepted_at", "next_recurrence"]
+
+
+def _reopen_fields(matter: Matter, now: dt.datetime) -> list[str]:
+    _arrive(matter, unit=matter.holder_place, state=MatterState.IN_PROGRESS, now=now)
+    matter.is_open = True
+    matter.closed_at = matter.resolved_at = matter.feedback_accepted_at = None
+    matter.next_recurrence = None
+    return REOPEN_FIELDS
+
+
+def reopen(user, matter: Matter, *, reason: str, system_actor: str = "") -> Matter:
+    """重新办理: a resolved or closed matter is handled again by the unit that holds it.
+
+    ``user=None`` is the recurrence schedule (environment problems under routine remediation).
+    """
+    reason = _text(reason, "reason", "重新办理理由")
+    with transaction.atomic():
+        _lock(matter)
+        if user is None:
+            _require_state(matter, [MatterState.RESOLVED, MatterState.CLOSED], "重新办理")
+        else:
+            can_reopen(user, matter)
+        before = _before(matter)
+        _save(matter, _reopen_fields(matter, timezone.now()))
+        _event(user, matter, before, MatterAction.REOPEN, note=reason, system_actor=system_actor)
+    return matter
+
+
+# ---------------------------------------------------------------- kind-specific
+
+
+def _implicit_accept(matter: Matter) -> list[str]:
+    if matter.state == MatterState.PENDING:
+        matter.state = MatterState.IN_PROGRESS
+        return ["state"]
+    return []
+
+
+def schedule_mediation(
+    user,
+    matter: Matter,
+    *,
+    scheduled_for: dt.datetime,
+    mediators: Iterable[Appointment],
+    venue: str = "",
+    parties: str = "",
+) -> MediationSession:
+    """安排调解: mediators are appointed mediators, five elders or red stewards of the matter's area."""
+    with transaction.atomic():
+        _lock(matter)
+        can_schedule_mediation(user, matter)
+        people = _check_helpers(mediators, matter, MEDIATOR_ROLES, "调解员、五老或红管家")
+        before = _before(matter)
+        _save(matter, _implicit_accept(matter))
+        session = MediationSession.objects.create(
+            path=matter.path,
+            matter=matter,
+            scheduled_for=scheduled_for,
+            venue=venue.strip(),
+            parties=parties.strip(),
+            level=matter.deadline_level,
+        )
+        session.mediators.set(people)
+        _event(
+            user,
+            matter,
+            before,
+            MatterAction.SCHEDULE_MEDIATION,
+            note=f"{timezone.localtime(scheduled_for):%Y-%m-%d %H:%M} {venue}".strip(),
+            data={"session": session.pk, "mediators": [p.person_name for p in people]},
+        )
+    return session
+
+
+def record_mediation(
+    user,
+    matter: Matter,
+    *,
+    outcome: str,
+    session: MediationSession | None = None,
+    summary: str = "",
+    agreement_text: str = "",
+    parties: str = "",
+    held_at: dt.datetime | None = None,
+    mediators: Iterable[Appointment] = (),
+) -> MediationSession:
+    """记录调解: the outcome of a scheduled session, or of one held without scheduling (give mediators)."""
+    if outcome not in MediationOutcome.values:
+        raise ValidationError({"outcome": "请选择调解结果"})
+    with transaction.atomic():
+        _lock(matter)
+        can_record_mediation(user, matter)
+        now = timezone.now()
+        if session is None:
+            people = _check_helpers(mediators, matter, MEDIATOR_ROLES, "调解员、五老或红管家")
+            session = MediationSession.objects.create(
+                path=matter.path, matter=matter, scheduled_for=held_at or now, level=matter.deadline_level
+            )
+            session.mediators.set(people)
+        else:
+            session = MediationSession.objects.select_for_update().get(pk=session.pk)
+            if session.matter_id != matter.pk:
+                raise ValidationError({"session": "该调解不属于此事项"})
+            if session.outcome:
+                raise ValidationError({"session": "该次调解已记录结果"})
+        before = _before(matter)
+        _save(matter, _implicit_accept(matter))
+        session.outcome = outcome
+        session.held_at = held_at or now
+        session.summary = summary.strip()
+        session.agreement_text = agreement_text.strip()
+        if parties.strip():
+            session.parties = parties.strip()
+        session.save(update_fields=["outcome", "held_at", "summary", "agreement_text", "parties", "updated_at"])
+        _event(
+            user,
+            matter,
+            before,
+            MatterAction.RECORD_MEDIATION,
+            note=summary.strip(),
+            data={"session": session.pk, "outcome": outcome},
+        )
+    return session
+
+
+@dataclass
+class AgreementInput:
+    number: str
+    organisation: str
+    parties: list[dict[str, str]]
+    facts: str
+    terms: str
+    signed_on: dt.date
+    performance: str = ""
+    mediator_names: str = ""
+    session: MediationSession | None = None
+
+
+def record_agreement(user, matter: Matter, data: AgreementInput) -> MediationAgreement:
+    """登记调解协议: the data of the 人民调解协议书 (printing comes later)."""
+    errors: dict[str, str] = {}
+    for name, label in (
+        ("number", "协议书编号"),
+        ("organisation", "调解组织"),
+        ("facts", "纠纷事实"),
+        ("terms", "协议内容"),
+    ):
+        if not str(getattr(data, name) or "").strip():
+            errors[name] = f"请填写{label}"
+    parties = data.parties or []
+    if len(parties) < 2 or not all(isinstance(p, dict) and str(p.get("name", "")).strip() for p in parties):
+        errors["parties"] = "协议须列明至少两方当事人姓名"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _lock(matter)
+        can_record_agreement(user, matter)
+        if data.session is not None and (
+            data.session.matter_id != matter.pk or data.session.outcome != MediationOutcome.SUCCESS
+        ):
+            raise ValidationError({"session": "协议须对应本事项一次成功的调解"})
+        before = _before(matter)
+        _save(matter, _implicit_accept(matter))
+        agreement = MediationAgreement.objects.create(
+            path=matter.path,
+            matter=matter,
+            session=data.session,
+            number=data.number.strip(),
+            organisation=data.organisation.strip(),
+            parties=[{k: str(v).strip() for k, v in p.items()} for p in parties],
+            facts=data.facts.strip(),
+            terms=data.terms.strip(),
+            performance=data.performance.strip(),
+            signed_on=data.signed_on,
+            mediator_names=data.mediator_names.strip(),
+        )
+        _event(
+            user, matter, before, MatterAction.RECORD_AGREEMENT, note=agreement.number, data={"agreement": agreement.pk}
+        )
+    return agreement
+
+
+def answer(user, matter: Matter, *, answer_type: str, text: str) -> Matter:
+    """诉求答复: an answer-type appeal is answered and resolved; a handling-type one is marked and stays open."""
+    text = _text(text, "text", "答复内容")
+    if answer_type not in AnswerType.values:
+        raise ValidationError({"answer_type": "请选择解答类或办理类"})
+    with transaction.atomic():
+        _lock(matter)
+        can_answer(user, matter)
+        before = _before(matter)
+        matter.answer_type = answer_type
+        fields = ["answer_type"]
+        if answer_type == AnswerType.ANSWER:
+            fields += _mark_resolved(matter, timezone.now(), text)
+        else:
+            fields += _implicit_accept(matter)
+        _save(matter, fields)
+        _event(user, matter, before, MatterAction.ANSWER, note=text, data={"answer_type": answer_type})
+    return matter
+
+
+def rectify(user, matter: Matter, *, measures: str) -> Matter:
+    """隐患整改: the hazard is rectified and waits for re-inspection."""
+    measures = _text(measures, "measures", "整改措施")
+    with transaction.atomic():
+        _lock(matter)
+        can_rectify(user, matter)
+        before = _before(matter)
+        matter.state = MatterState.REINSPECTION
+        matter.rectified_at = timezone.now()
+        matter.result = measures
+        _save(matter, ["state", "rectified_at", "result"])
+        _event(user, matter, before, MatterAction.RECTIFY, note=measures)
+    return matter
+
+
+def reinspect(user, matter: Matter, *, passed: bool, note: str) -> Matter:
+    """整改复查: passed resolves the hazard; failed sends it back to rectification."""
+    note = _text(note, "note", "复查情况")
+    with transaction.atomic():
+        _lock(matter)
+        can_reinspect(user, matter)
+        before = _before(matter)
+        if passed:
+            fields = _mark_resolved(matter, timezone.now(), f"{matter.result}\n复查：{note}".strip())
+        else:
+            matter.state = MatterState.IN_PROGRESS
+            matter.rectified_at = None
+            fields = ["state", "rectified_at"]
+        _save(matter, fields)
+        _event(user, matter, before, MatterAction.REINSPECT, note=note, data={"passed": passed})
+    return matter
+
+
+def proxy_handle(user, matter: Matter, *, steward: Appointment, result: str) -> Matter:
+    """代办: a red steward handled the paperwork for the resident."""
+    result = _text(result, "result", "代办结果")
+    with transaction.atomic():
+        _lock(matter)
+        can_proxy_handle(user, matter)
+        _check_helpers([steward], matter, frozenset({AppointmentRole.RED_STEWARD}), "红管家")
+        before = _before(matter)
+        matter.proxy_steward = steward
+        fields = ["proxy_steward", *_mark_resolved(matter, timezone.now(), result)]
+        _save(matter, fields)
+        _event(user, matter, before, MatterAction.PROXY_HANDLE, note=result, data={"steward": steward.person_name})
+    return matter
+
+
+# ---------------------------------------------------------------- closing the loop
+
+
+@dataclass
+class FeedbackInput:
+    method: str
+    contacted_at: dt.datetime
+    said: str
+    verdict: str
+    satisfaction: int | None = None
+
+
+def record_feedback(user, matter: Matter, data: FeedbackInput) -> Feedback:
+    """回访: what the reporter was told and said. A rejection reopens the matter at its holder."""
+    errors: dict[str, str] = {}
+    if data.method not in FeedbackMethod.values:
+        errors["method"] = "请选择回访方式"
+    if data.verdict not in FeedbackVerdict.values:
+        errors["verdict"] = "请选择是否认可"
+    if data.satisfaction is not None and (isinstance(data.satisfaction, bool) or data.satisfaction not in range(1, 6)):
+        errors["satisfaction"] = "满意度应为1到5"
+    if not (data.said or "").strip():
+        errors["said"] = "请填写反映人意见"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _lock(matter)
+        can_record_feedback(user, matter)
+        now = timezone.now()
+        before = _before(matter)
+        feedback = Feedback.objects.create(
+            path=matter.path,
+            matter=matter,
+            method=data.method,
+            contacted_at=data.contacted_at,
+            said=data.said.strip(),
+            satisfaction=data.satisfaction,
+            verdict=data.verdict,
+            recorded_by=user,
+        )
+        if data.verdict == FeedbackVerdict.ACCEPTED:
+            matter.feedback_accepted_at = now
+            _save(matter, ["feedback_accepted_at"])
+        else:
+            _save(matter, _reopen_fields(matter, now))
+        _event(
+            user,
+            matter,
+            before,
+            MatterAction.RECORD_FEEDBACK,
+            note=feedback.said,
+            data={"feedback": feedback.pk, "verdict": data.verdict, "satisfaction": data.satisfaction},
+        )
+    return feedback
+
+
+def close(user, matter: Matter, *, note: str = "") -> Matter:
+    """结案: only after the reporter (if known) has been told and accepted the outcome."""
+    with transaction.atomic():
+        _lock(matter)
+        can_close(user, matter)
+        before = _before(matter)
+        matter.state = MatterState.CLOSED
+        matter.is_open = False
+        matter.closed_at = timezone.now()
+        _save(matter, ["state", "is_open", "closed_at"])
+        _event(user, matter, before, MatterAction.CLOSE, note=note)
+    return matter
+
+
+# ---------------------------------------------------------------- the deadline job (no user)
+
+SUPERVISOR = "系统督办"
+ESCALATABLE = ACTIVE
+
+
+def issue_card(matter: Matter, color: str, now: dt.datetime) -> Supervision | None:
+    """督办: a yellow card at the first breach of the holder's time limit, a red card at twice it.
+
+    Returns None (and changes nothing) when this holding already has that card.
+    """
+    with transaction.atomic():
+        _lock(matter)
+        due = matter.deadline_at if color == CardColor.YELLOW else matter.red_card_at
+        if not matter.is_open or due is None or due > now:
+            return None
+        if color == CardColor.YELLOW and matter.card or color == CardColor.RED and matter.card == CardColor.RED:
+            return None
+        rule = DeadlineRule.objects.filter(kind=matter.kind, color=matter.color, level=matter.deadline_level).first()
+        hours = rule.hours if rule else 0
+        holder = _holder_name(matter)
+        if color == CardColor.YELLOW:
+            reason = f"{holder}超过办理时限（{hours}小时）未办结"
+        else:
+            reason = f"{holder}超过办理时限一倍（{2 * hours}小时）仍未办结"
+        supervision = Supervision.objects.create(
+            path=matter.path,
+            matter=matter,
+            color=color,
+            level=matter.deadline_level,
+            holder_place=matter.holder_place,
+            holder_department=matter.holder_department,
+            reason=reason,
+            issued_at=now,
+            holding_since=matter.arrived_at,
+        )
+        before = _before(matter)
+        matter.overdue = True
+        matter.card = color
+        _save(matter, ["overdue", "card"])
+        _event(
+            None,
+            matter,
+            before,
+            MatterAction.SUPERVISE,
+            note=reason,
+            data={"color": color, "supervision": supervision.pk},
+            at=now,
+            system_actor=SUPERVISOR,
+        )
+    return supervision
+
+
+def auto_escalate(matter: Matter, now: dt.datetime) -> bool:
+    """超期自动上报: one level up, where the time-limit rule of the breached holding says so."""
+    with transaction.atomic():
+        _lock(matter)
+        if (
+            not matter.overdue
+            or matter.state not in ESCALATABLE
+            or matter.holder_department_id is not None
+            or matter.level == Level.COUNTY
+        ):
+            return False
+        rule = DeadlineRule.objects.filter(kind=matter.kind, color=matter.color, level=matter.deadline_level).first()
+        if rule is None or not rule.auto_escalate:
+            return False
+        before = _before(matter)
+        target = LEVEL_ORDER[LEVEL_ORDER.index(Level(matter.level)) + 1]
+        _arrive(matter, unit=_unit(_unit_code(matter.path, target)), state=MatterState.PENDING, now=now)
+        _save(matter, ARRIVAL_FIELDS)
+        _event(
+            None,
+            matter,
+            before,
+            MatterAction.REPORT_UP,
+            note="超过办理时限，自动上报",
+            data={"auto": True, "skipped": 0},
+            at=now,
+            system_actor=SUPERVISOR,
+        )
+    return True
