@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.households.actions import ResidentInput
 from gridgov.households.choices import ETHNICITIES, HouseType, Relation, ResidenceType
@@ -29,13 +30,15 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class HouseholdForm(forms.Form):
-    number = forms.CharField(label="户编号", max_length=32)
-    grid = PlaceChoiceField(label="网格", queryset=Place.objects.none(), empty_label="请选择网格")
-    cluster = PlaceChoiceField(label="联户", queryset=Place.objects.none(), required=False, empty_label="（暂不分配）")
-    address = forms.CharField(label="住址", max_length=200)
-    house_type = forms.ChoiceField(label="房屋类型", choices=HouseType.choices, initial=HouseType.SELF_BUILT)
-    longitude = forms.FloatField(label="经度", required=False, min_value=73, max_value=136)
-    latitude = forms.FloatField(label="纬度", required=False, min_value=3, max_value=54)
+    number = forms.CharField(label=_("户编号"), max_length=32)
+    grid = PlaceChoiceField(label=_("网格"), queryset=Place.objects.none(), empty_label=_("请选择网格"))
+    cluster = PlaceChoiceField(
+        label=_("联户"), queryset=Place.objects.none(), required=False, empty_label=_("（暂不分配）")
+    )
+    address = forms.CharField(label=_("住址"), max_length=200)
+    house_type = forms.ChoiceField(label=_("房屋类型"), choices=HouseType.choices, initial=HouseType.SELF_BUILT)
+    longitude = forms.FloatField(label=_("经度"), required=False, min_value=73, max_value=136)
+    latitude = forms.FloatField(label=_("纬度"), required=False, min_value=3, max_value=54)
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,10 +52,12 @@ class HouseholdForm(forms.Form):
         data = super().clean()
         grid, cluster = data.get("grid"), data.get("cluster")
         if grid and cluster and not cluster.code.startswith(grid.code):
-            self.add_error("cluster", f"联户 {cluster.name} 不在网格 {grid.name} 内")
+            self.add_error(
+                "cluster", _("联户 %(cluster)s 不在网格 %(grid)s 内") % {"cluster": cluster.name, "grid": grid.name}
+            )
         lng, lat = data.get("longitude"), data.get("latitude")
         if (lng is None) != (lat is None):
-            self.add_error("latitude", "经度和纬度需同时填写")
+            self.add_error("latitude", _("经度和纬度需同时填写"))
         return data
 
     @property
@@ -62,19 +67,21 @@ class HouseholdForm(forms.Form):
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=50)
-    id_number = forms.CharField(label="身份证号", max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     phone = forms.CharField(
-        label="联系电话", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+        label=_("联系电话"), max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
-    relation = forms.ChoiceField(label="与户主关系", choices=Relation.choices, initial=Relation.OTHER)
-    ethnicity = forms.ChoiceField(label="民族", choices=[(e, e) for e in ETHNICITIES], initial="汉族")
-    is_party_member = forms.BooleanField(label="中共党员", required=False)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices, initial=Relation.OTHER)
+    ethnicity = forms.ChoiceField(label=_("民族"), choices=[(e, e) for e in ETHNICITIES], initial="汉族")
+    is_party_member = forms.BooleanField(label=_("中共党员"), required=False)
     residence_type = forms.ChoiceField(
-        label="人口类型", choices=ResidenceType.choices, initial=ResidenceType.REGISTERED
+        label=_("人口类型"), choices=ResidenceType.choices, initial=ResidenceType.REGISTERED
     )
-    works_away = forms.BooleanField(label="外出务工", required=False)
-    works_away_place = forms.CharField(label="务工地", max_length=100, required=False)
+    works_away = forms.BooleanField(label=_("外出务工"), required=False)
+    works_away_place = forms.CharField(label=_("务工地"), max_length=100, required=False)
 
     def resident_input(self) -> ResidentInput:
         data = self.cleaned_data
@@ -93,18 +100,18 @@ class ResidentForm(forms.Form):
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(
-        label="新的联系电话",
+        label=_("新的联系电话"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel"}),
-        help_text="留空表示清除电话",
+        help_text=_("留空表示清除电话"),
     )
 
 
 class RevealForm(forms.Form):
     reason = forms.CharField(
-        label="查看理由",
+        label=_("查看理由"),
         max_length=500,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "例如：核实身份办理低保"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如：核实身份办理低保")}),
     )

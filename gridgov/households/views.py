@@ -122,7 +122,7 @@ def resident_create(request, pk: int):
     return response
 
 
-def _pii_items(request, resident, revealed: dict[str, str] | None = None, forms: dict | None = None) -> list[dict]:
+def _pii_items(resident, revealed: dict[str, str] | None = None, forms: dict | None = None) -> list[dict]:
     revealed = revealed or {}
     forms = forms or {}
     items = []
@@ -149,7 +149,7 @@ def resident_detail(request, pk: int):
     return render(
         request,
         "households/resident_detail.html",
-        {"resident": resident, "pii": _pii_items(request, resident)},
+        {"resident": resident, "pii": _pii_items(resident)},
     )
 
 
@@ -173,7 +173,7 @@ def resident_reveal(request, pk: int, field: str):
     except ValidationError as exc:
         apply_errors(form, exc)
         status = 400
-    items = _pii_items(request, resident, {field: revealed} if revealed is not None else None, {field: form})
+    items = _pii_items(resident, {field: revealed} if revealed is not None else None, {field: form})
     item = next(i for i in items if i["field"] == field)
     item["refusal"] = refusal
     if _is_htmx(request):

@@ -18,7 +18,7 @@ from gridgov.places.choices import CHILD_KIND, CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place
 
 COUNTED = ("households", "residents", "grids", "clusters")
-MAP_PLACES_MAX = 500  # polygons drawn on one map; a county of grids is summarised by its towns
+MAP_PLACES_MAX = 500  # polygons drawn on one map
 
 
 @dataclass
@@ -113,18 +113,21 @@ def totals(user, place: Place) -> Counts:
 
 
 def map_shapes(user, place: Place, kids: list[Place]) -> list[dict]:
-    """Polygons for the map: the children's own, or else the grids drawn inside the place."""
+    """Polygons for the map: the children's own, or else the grids drawn inside the place.
+
+    A place with more grids than one map can show (a county, say) gets no fallback rather than a partial one.
+    """
     shapes = [shape(p) for p in kids if p.boundary]
     if shapes or place.kind in (PlaceKind.GRID, PlaceKind.CLUSTER):
         return shapes
-    grids = (
+    grids = list(
         Place.objects.for_user(user)
         .within(place.code)
         .filter(kind=PlaceKind.GRID, boundary__isnull=False)
         .only("code", "name", "kind", "boundary")
-        .order_by("code")[:MAP_PLACES_MAX]
+        .order_by("code")[: MAP_PLACES_MAX + 1]
     )
-    return [shape(p) for p in grids]
+    return [shape(p) for p in grids] if len(grids) <= MAP_PLACES_MAX else []
 
 
 def shape(place: Place) -> dict:

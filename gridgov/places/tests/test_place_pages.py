@@ -21,7 +21,7 @@ QUERIES_PLACE_PAGE = 13
 def child_rows(response) -> list[tuple[str, ...]]:
     body = response.content.decode()
     rows = re.findall(
-        r"<tr>\s*<td data-label=\"名称\"><a href=\"/places/(\d+)/\">([^<]+)</a></td>(.*?)</tr>", body, re.S
+        r"<tr>\s*<td[^>]*data-label=\"名称\"><a href=\"/places/(\d+)/\">([^<]+)</a></td>(.*?)</tr>", body, re.S
     )
     out = []
     for code, name, rest in rows:
@@ -143,3 +143,12 @@ def test_non_business_accounts_get_no_place_page(world, login, username):
     response = login(getattr(world, username), Client()).get("/places/520330113/")
     assert response.status_code == 404
     assert "桂园村" not in response.content.decode()
+
+
+def test_map_shows_no_partial_fallback_when_there_are_too_many_grids(world, login, monkeypatch):
+    from gridgov.places import queries
+
+    monkeypatch.setattr(queries, "MAP_PLACES_MAX", 0)
+    world.grid_a.boundary = SQUARE
+    world.grid_a.save()
+    assert map_data(login(world.town_staff).get("/places/520330113/")) is None
