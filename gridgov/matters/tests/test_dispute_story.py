@@ -150,4 +150,7 @@ def test_land_boundary_dispute_from_visit_to_closing(engine):
         ("close", "网格员甲", "resolved", "closed", "grid", "grid", grid, grid, ""),
     ]
     notes = dict(matter.events.filter(action__in=["resolve_on_spot", "record_mediation"]).values_list("action", "data"))
-    assert notes == {"resolve_on_spot": {"succeeded": False}, "record_mediation": {"session": session.pk, "outcome": "failure"}}
+    assert notes == {
+        "resolve_on_spot": {"succeeded": False},
+        "record_mediation": {"session": session.pk, "outcome": "failure"},
+    }
