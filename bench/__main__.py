@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-BENCHES = ["bench.import_bench", "bench.list_bench"]
+BENCHES = ["bench.seed_bench", "bench.import_bench", "bench.list_bench"]
 
 if __name__ == "__main__":
     only = sys.argv[1:] or BENCHES

@@ -13,7 +13,7 @@ import time
 
 from bench.common import OUT, line, median_ms, setup_django
 
-TOWNS = int(os.environ.get("BENCH_TOWNS", "28"))
+TOWNS = int(os.environ.get("BENCH_TOWNS", "26"))
 
 
 def run() -> dict:
