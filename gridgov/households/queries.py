@@ -20,6 +20,15 @@ from gridgov.places.models import Place
 from gridgov.utils.idnumber import normalize_id_number
 
 PAGE_SIZE = 50
+# The columns the list pages show (loading whole related rows costs more than the query itself).
+HOUSEHOLD_LIST_FIELDS = (
+    "id", "path", "number", "address", "house_type", "member_count",
+    "grid", "grid__name", "cluster", "cluster__name", "householder", "householder__name",
+)  # fmt: skip
+RESIDENT_LIST_FIELDS = (
+    "id", "path", "name", "sex", "birth_date", "id_number_masked", "phone_masked", "relation",
+    "household", "household__number",
+)  # fmt: skip
 PLACE_CODE_RE = re.compile(r"^\d{2,24}$")
 ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
 

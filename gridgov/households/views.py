@@ -49,7 +49,8 @@ def household_list(request):
     if request.method == "POST" or "id_number" in request.GET:
         return _search_redirect(request)
     filters = queries.Filters.from_query(request.GET)
-    context = _list_context(request, queries.households_for(request.user, filters), filters)
+    rows = queries.households_for(request.user, filters).only(*queries.HOUSEHOLD_LIST_FIELDS)
+    context = _list_context(request, rows, filters)
     return render(request, "households/household_list.html", context)
 
 
@@ -58,7 +59,8 @@ def resident_list(request):
     if request.method == "POST" or "id_number" in request.GET:
         return _search_redirect(request)
     filters = queries.Filters.from_query(request.GET)
-    context = _list_context(request, queries.residents_for(request.user, filters), filters)
+    rows = queries.residents_for(request.user, filters).only(*queries.RESIDENT_LIST_FIELDS)
+    context = _list_context(request, rows, filters)
     return render(request, "households/resident_list.html", context)
 
 
