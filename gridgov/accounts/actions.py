@@ -79,7 +79,9 @@ def unlock_account(actor: User, user: User) -> None:
         record(AuditAction.UPDATE, user, after={"unlocked": True})
 
 
-def grant(actor: User, user: User, *, role: str, place, may_reveal_pii: bool) -> User:
+def grant(
+    actor: User, user: User, *, role: str, place, may_reveal_pii: bool, may_view_key_population: bool = False
+) -> User:
     """The security administrator sets an account's role, scope and sensitive-data permission.
 
     No account ever holds two administrator roles: the role field holds one value, and an
@@ -90,14 +92,23 @@ def grant(actor: User, user: User, *, role: str, place, may_reveal_pii: bool) ->
         raise ActionRefused("不能给自己授权")
     if user.role in ADMIN_ROLES and role != user.role:
         raise ActionRefused("管理员账号的角色不能改为其他角色；请另建账号")
-    before = {"role": user.role, "place": user.place.code if user.place else None, "may_reveal_pii": user.may_reveal_pii}
-    user.role = role
-    user.place = place
-    user.may_reveal_pii = may_reveal_pii
+    fields = ["role", "place", "may_reveal_pii", "may_view_key_population"]
+
+    def state() -> dict:
+        return {
+            "role": user.role,
+            "place": user.place.code if user.place else None,
+            "may_reveal_pii": user.may_reveal_pii,
+            "may_view_key_population": user.may_view_key_population,
+        }
+
+    before = state()
+    user.role, user.place = role, place
+    user.may_reveal_pii, user.may_view_key_population = may_reveal_pii, may_view_key_population
     user.full_clean(exclude=["password"])
     with transaction.atomic():
-        user.save(update_fields=["role", "place", "may_reveal_pii"])
-        after = {"role": role, "place": place.code if place else None, "may_reveal_pii": may_reveal_pii}
+        user.save(update_fields=fields)
+        after = state()
         record(AuditAction.GRANT, user, before=before, after=after)
     return user
 

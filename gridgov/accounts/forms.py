@@ -51,6 +51,7 @@ class GrantForm(forms.Form):
     role = forms.ChoiceField(label="角色", choices=[("", "（无）")] + list(Role.choices), required=False)
     place_code = forms.CharField(label="地域代码", max_length=24, required=False)
     may_reveal_pii = forms.BooleanField(label="可查看完整身份证号和电话", required=False)
+    may_view_key_population = forms.BooleanField(label="可查看重点人群", required=False)
 
     def clean_place_code(self):
         code = self.cleaned_data["place_code"].strip()

@@ -19,6 +19,7 @@ class User(AbstractUser):
         "places.Place", verbose_name="所属地域", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     may_reveal_pii = models.BooleanField("可查看完整身份证号和电话", default=False)
+    may_view_key_population = models.BooleanField("可查看重点人群", default=False)
     failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
 
@@ -36,7 +37,7 @@ class User(AbstractUser):
         if self.role in ADMIN_ROLES:
             if self.place_id is not None:
                 raise ValidationError({"place": "管理员账号不绑定地域，也不接触业务数据"})
-            if self.may_reveal_pii:
+            if self.may_reveal_pii or self.may_view_key_population:
                 raise ValidationError({"may_reveal_pii": "管理员账号不可查看业务敏感信息"})
         elif self.role:
             allowed = ROLE_PLACE_KINDS.get(self.role, set())

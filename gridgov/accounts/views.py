@@ -90,7 +90,12 @@ def account_grant(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     if user.pk == request.user.pk:
         raise Http404("不能给自己授权")
-    initial = {"role": user.role, "place_code": user.place.code if user.place else "", "may_reveal_pii": user.may_reveal_pii}
+    initial = {
+        "role": user.role,
+        "place_code": user.place.code if user.place else "",
+        "may_reveal_pii": user.may_reveal_pii,
+        "may_view_key_population": user.may_view_key_population,
+    }
     form = GrantForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,6 +105,7 @@ def account_grant(request, pk: int):
                 role=form.cleaned_data["role"],
                 place=form.cleaned_data["place_code"],
                 may_reveal_pii=form.cleaned_data["may_reveal_pii"],
+                may_view_key_population=form.cleaned_data["may_view_key_population"],
             )
         except actions.ActionRefused as exc:
             form.add_error(None, str(exc))

@@ -39,8 +39,12 @@ def test_security_admin_grants_role_scope_and_reveal_permission(world, login):
     assert response.status_code == 302
     assert snapshot(target) == ("village_committee", world.village_b.pk, True)
     row = AuditLog.objects.get(action="grant", object_id=str(target.pk))
-    assert row.before == {"role": "grid_worker", "place": "5203301132020101", "may_reveal_pii": False}
-    assert row.after == {"role": "village_committee", "place": "520330113202", "may_reveal_pii": True}
+    assert row.before == {
+        "role": "grid_worker", "place": "5203301132020101", "may_reveal_pii": False, "may_view_key_population": False
+    }
+    assert row.after == {
+        "role": "village_committee", "place": "520330113202", "may_reveal_pii": True, "may_view_key_population": False
+    }
 
 
 def test_grant_refuses_a_place_of_the_wrong_level(world, login):
