@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from gridgov.core.models import BaseModel
-from gridgov.registers.choices import ImportStatus
+from gridgov.registers.choices import RUNNING, ImportStatus
 
 
 class RegisterImport(BaseModel):
@@ -23,14 +23,30 @@ class RegisterImport(BaseModel):
     created_households = models.PositiveIntegerField("新增户数", default=0)
     created_residents = models.PositiveIntegerField("新增人数", default=0)
     unchanged_residents = models.PositiveIntegerField("已存在人数", default=0)
+    existing_households = models.PositiveIntegerField("已存在户数", default=0)
+    warning_count = models.PositiveIntegerField("提示条数", default=0)
     warnings = models.JSONField("提示", default=list, blank=True)
     message = models.CharField("说明", max_length=500, blank=True)
     error_workbook = models.BinaryField("错误清单", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "户籍导入"
         verbose_name_plural = "户籍导入"
         ordering = ["-id"]
+        indexes = [models.Index(fields=["path", "id"], name="register_import_path_idx")]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING
+
+    @property
+    def percent(self) -> int:
+        if not self.is_running:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)

@@ -1,0 +1,207 @@
+"""State changes of register imports and exports. Views, the management commands and the bench call these.
+
+An import is one `RegisterImport` row: created when an upload passes the size/type/zip checks, then
+validated with progress written to that row, then either rejected as a whole (with an error workbook)
+or written in one transaction. Bulk rows bypass the per-row audit signals, so each import and each
+export writes exactly one audit event.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
+
+from gridgov.audit.actions import record
+from gridgov.audit.choices import AuditAction
+from gridgov.core.models import scope_prefix
+from gridgov.places.models import Place
+from gridgov.registers import excel, exporter, importer
+from gridgov.registers.choices import ImportStatus
+from gridgov.registers.models import RegisterImport
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+MIN_REASON = 4
+
+
+class ActionRefused(Exception):
+    """The acting user may not do this; the message is shown to them."""
+
+
+UploadRejected = excel.UploadRejected
+
+
+def create_import(user, *, filename: str, data: bytes) -> RegisterImport:
+    """Accept an upload for import into the user's scope, or raise `UploadRejected` (nothing is written)."""
+    if scope_prefix(user) is None:
+        raise ActionRefused("您的账号没有管辖范围，不能导入户籍")
+    excel.check_upload(data)
+    register_import = RegisterImport(
+        path=user.place.code,
+        place=user.place,
+        uploaded_by=user,
+        filename=(filename or "upload.xlsx")[-200:],
+        sha256=hashlib.sha256(data).hexdigest(),
+        status=ImportStatus.VALIDATING,
+    )
+    # Not save(): the batch's one audit row is the import event written when it finishes.
+    RegisterImport.objects.bulk_create([register_import])
+    return register_import
+
+
+def start_import(register_import: RegisterImport, data: bytes) -> None:
+    """Run the import after the current transaction commits: in a background thread, or at once when
+    settings.GRIDGOV_IMPORT_BACKGROUND is false (tests, where other connections cannot see the test's data)."""
+    if not getattr(settings, "GRIDGOV_IMPORT_BACKGROUND", True):
+        run_import(register_import, data)
+        return
+    context = contextvars.copy_context()  # the request's actor, IP and request id go with the job
+    thread = threading.Thread(
+        target=context.run,
+        args=(_run_in_thread, register_import.pk, data),
+        name=f"register-import-{register_import.pk}",
+        daemon=True,
+    )
+    transaction.on_commit(thread.start)
+
+
+def _run_in_thread(pk: int, data: bytes) -> None:
+    try:
+        run_import(RegisterImport.objects.get(pk=pk), data)
+    except Exception:  # the thread has no one to report to but the log and the import's row
+        log.exception("register import %s failed", pk)
+    finally:
+        connections.close_all()
+
+
+class _ProgressWriter:
+    """Writes processed_rows to the import's row (short autocommit updates) and passes progress on."""
+
+    def __init__(self, pk: int, progress: Progress | None) -> None:
+        self.pk, self.progress = pk, progress
+
+    def __call__(self, done: int, total: int) -> None:
+        RegisterImport.objects.filter(pk=self.pk).update(
+            processed_rows=done, total_rows=total, updated_at=timezone.now()
+        )
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+def _finish(register_import: RegisterImport, **fields) -> None:
+    fields.setdefault("finished_at", timezone.now())
+    fields["updated_at"] = timezone.now()
+    for name, value in fields.items():
+        setattr(register_import, name, value)
+    RegisterImport.objects.filter(pk=register_import.pk).update(**fields)
+    record(
+        AuditAction.IMPORT,
+        register_import,
+        detail={
+            "filename": register_import.filename,
+            "sha256": register_import.sha256,
+            "status": register_import.status,
+            "scope": register_import.path,
+            "counts": {
+                "rows": register_import.total_rows,
+                "error_rows": register_import.error_rows,
+                "created_households": register_import.created_households,
+                "existing_households": register_import.existing_households,
+                "created_residents": register_import.created_residents,
+                "unchanged_residents": register_import.unchanged_residents,
+                "warnings": register_import.warning_count,
+            },
+        },
+    )
+
+
+def run_import(register_import: RegisterImport, data: bytes, progress: Progress | None = None) -> RegisterImport:
+    """Validate every row; write all of them in one transaction, or none and keep an error workbook."""
+    try:
+        plan = importer.validate(data, register_import.path, _ProgressWriter(register_import.pk, progress))
+        common = {
+            "total_rows": plan.total_rows,
+            "processed_rows": plan.total_rows,
+            "warnings": plan.warnings,
+            "warning_count": plan.warning_count,
+        }
+        if not plan.ok:
+            workbook = importer.error_workbook(data, plan) if plan.errors else None
+            message = (
+                plan.file_error or f"{len(plan.errors)} 行有错误，整个文件未导入。请下载错误清单，改正后重新上传。"
+            )
+            with transaction.atomic():
+                _finish(
+                    register_import,
+                    status=ImportStatus.REJECTED,
+                    error_rows=len(plan.errors),
+                    message=message,
+                    error_workbook=workbook,
+                    **common,
+                )
+            return register_import
+        RegisterImport.objects.filter(pk=register_import.pk).update(
+            status=ImportStatus.WRITING, updated_at=timezone.now(), **common
+        )
+        with transaction.atomic():
+            written = importer.write(plan, register_import.pk)
+            existing = len(plan.households) - written.households
+            _finish(
+                register_import,
+                status=ImportStatus.IMPORTED,
+                created_households=written.households,
+                existing_households=existing,
+                created_residents=written.residents,
+                unchanged_residents=plan.unchanged_residents,
+                message=(
+                    f"新增 {written.households} 户、{written.residents} 人；"
+                    f"已存在 {plan.unchanged_residents} 人未改动。"
+                ),
+                **common,
+            )
+        return register_import
+    except IntegrityError:
+        log.warning("register import %s collided with a concurrent change", register_import.pk)
+        with transaction.atomic():
+            _finish(
+                register_import,
+                status=ImportStatus.FAILED,
+                message="导入期间有人登记了相同的户或居民，未导入任何数据，请重新导入。",
+            )
+        return register_import
+    except Exception:
+        log.exception("register import %s failed", register_import.pk)
+        with transaction.atomic():
+            _finish(register_import, status=ImportStatus.FAILED, message="导入出错，未导入任何数据。请联系系统管理员。")
+        return register_import
+
+
+def export_register(user, place: Place, path: str, *, reveal: bool = False, reason: str = "") -> int:
+    """Write the register of ``place`` to ``path`` (masked unless revealed with permission and a reason); audited.
+
+    ``user`` None is the operator's command line, which has the whole database anyway.
+    """
+    if user is not None:
+        if not Place.objects.for_user(user).filter(pk=place.pk).exists():
+            raise ActionRefused("该地域不在您的管辖范围内")
+        if reveal and not getattr(user, "may_reveal_pii", False):
+            raise ActionRefused("您没有导出完整身份证号和电话的权限")
+    reason = reason.strip()
+    if reveal and len(reason) < MIN_REASON:
+        raise ValidationError({"reason": f"导出完整身份证号和电话须说明理由（至少{MIN_REASON}个字）"})
+    rows = exporter.write_register(exporter.queryset_for(place.code, user), path, reveal=reveal)
+    record(
+        AuditAction.EXPORT,
+        place,
+        detail={"place": place.code, "rows": rows, "masked": not reveal, "reason": reason[:500], "format": "xlsx"},
+    )
+    return rows

@@ -1,0 +1,350 @@
+"""The register workbook: its columns, upload checks, reading cells, and writing cells that cannot run.
+
+Reading uses python-calamine (fast, Rust); writing uses XlsxWriter in constant_memory mode.
+Nothing here knows the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import xlsxwriter
+from django.conf import settings
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+
+from gridgov.households.choices import ETHNICITIES, HouseType, Relation, ResidenceType
+
+SHEET_NAME = "户籍"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    width: int = 12
+    text: bool = False  # Excel must keep it as text (codes, ID numbers, phones)
+    note: str = ""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("number", "户编号", required=True, width=14, text=True, note="同一户的各行填相同户编号"),
+    Column("grid", "网格编码", required=True, width=19, text=True, note="16位网格编码"),
+    Column("cluster", "联户编码", width=21, text=True, note="18位联户编码，可空；须属于该网格"),
+    Column("address", "住址", required=True, width=30),
+    Column("house_type", "房屋类型", width=12, note="空白按自建房"),
+    Column("name", "姓名", required=True, width=10),
+    Column("id_number", "身份证号", required=True, width=21, text=True, note="18位；请将该列设为文本格式"),
+    Column("relation", "与户主关系", required=True, width=12, note="每户有且只有一位户主"),
+    Column("phone", "联系电话", width=14, text=True, note="11位手机号，可空"),
+    Column("ethnicity", "民族", width=8, note="空白按汉族"),
+    Column("party", "是否党员", width=9, note="是/否，空白按否"),
+    Column("residence_type", "人口类型", width=10, note="空白按户籍人口"),
+    Column("works_away", "是否外出务工", width=12, note="是/否，空白按否"),
+    Column("works_away_place", "务工地", width=16),
+)
+HEADERS = tuple(c.header for c in COLUMNS)
+KEY_OF_HEADER = {c.header: c.key for c in COLUMNS}
+REQUIRED_HEADERS = tuple(c.header for c in COLUMNS if c.required)
+YES, NO = "是", "否"
+CHOICE_LABELS = {
+    "house_type": [label for _, label in HouseType.choices],
+    "relation": [label for _, label in Relation.choices],
+    "residence_type": [label for _, label in ResidenceType.choices],
+    "party": [YES, NO],
+    "works_away": [YES, NO],
+}
+
+# --- upload checks ---------------------------------------------------------------------------------------------
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and password-protected .xlsx
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_MEMBERS = 1000
+RATIO_FLOOR_BYTES = 1024 * 1024  # members smaller than this are never a bomb, whatever their ratio
+
+
+class UploadRejected(Exception):
+    """The uploaded file is not accepted; the message (Chinese) tells the user why."""
+
+
+def check_upload(data: bytes) -> None:
+    """Size, type by content and zip-bomb checks, all before any parsing of the workbook.
+
+    The zip directory's declared sizes are checked against the limits, then every member is
+    inflated once in a stream (bounded by its declared size, CRC-checked) so that a directory
+    that lies about its sizes is caught too. Nothing is kept.
+    """
+    limit = settings.GRIDGOV_UPLOAD_MAX_BYTES
+    if len(data) > limit:
+        raise UploadRejected(f"文件过大（{_mb(len(data))}），上限为 {_mb(limit)}")
+    if not data:
+        raise UploadRejected("文件是空的")
+    if data.startswith(OLE_MAGIC):
+        raise UploadRejected("这是旧版 Excel（.xls）或加密的工作簿，请在 Excel 中“另存为” .xlsx 格式且不设密码后再上传")
+    if not data.startswith(ZIP_MAGIC):
+        raise UploadRejected(
+            "文件内容不是 Excel 工作簿（.xlsx），请使用下载的模板填写后上传（不支持 .csv、.xls 或改了扩展名的文件）"
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise UploadRejected("文件已损坏，无法作为 .xlsx 工作簿读取") from None
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names:
+        raise UploadRejected("文件不是 Excel 工作簿（.xlsx），缺少工作簿内容；请不要上传改了扩展名的其他文件")
+    if len(members) > MAX_MEMBERS:
+        raise UploadRejected("工作簿结构异常（内部文件过多），已拒收")
+    unpacked = sum(m.file_size for m in members)
+    unpacked_limit = settings.GRIDGOV_UPLOAD_MAX_UNPACKED_BYTES
+    ratio_limit = settings.GRIDGOV_UPLOAD_MAX_RATIO
+    if unpacked > unpacked_limit:
+        raise UploadRejected(f"工作簿解压后过大（{_mb(unpacked)}，上限 {_mb(unpacked_limit)}），已拒收")
+    if unpacked > RATIO_FLOOR_BYTES and unpacked / len(data) > ratio_limit:
+        raise UploadRejected(
+            f"工作簿压缩比异常（{unpacked // len(data)} 倍，上限 {ratio_limit} 倍），疑似压缩炸弹，已拒收"
+        )
+    for member in members:
+        if member.file_size > RATIO_FLOOR_BYTES and member.file_size / max(member.compress_size, 1) > ratio_limit:
+            raise UploadRejected("工作簿压缩比异常，疑似压缩炸弹，已拒收")
+        if member.flag_bits & 0x1:
+            raise UploadRejected("工作簿已加密，请取消密码后再上传")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UploadRejected("工作簿使用了不支持的压缩方式，请用 Excel 或 WPS 重新保存为 .xlsx")
+    try:
+        for member in members:
+            with archive.open(member) as stream:
+                while stream.read(1 << 20):
+                    pass
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        raise UploadRejected("文件已损坏（内部数据与目录不符），已拒收") from None
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+
+class SheetRejected(Exception):
+    """The workbook opens but its sheet cannot be used as a register (no header, too many rows)."""
+
+
+@dataclass
+class Sheet:
+    """The register sheet of an uploaded workbook: where each column is, and its rows."""
+
+    workbook: CalamineWorkbook
+    header_row: int  # 1-based Excel row number of the header
+    columns: dict[str, int]  # column key -> index in a row list
+    headers: list[str]  # the header row as found
+    total_rows: int  # upper bound of data rows (blank rows included)
+    _sheet: object
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """(Excel row number, cells) for each data row below the header; blank rows are skipped."""
+        for index, cells in enumerate(self._sheet.iter_rows()):
+            row_no = index + 1
+            if row_no <= self.header_row:
+                continue
+            if cells.count("") == len(cells):
+                continue
+            yield row_no, cells
+
+
+def open_sheet(data: bytes, *, max_rows: int | None = None) -> Sheet:
+    """Open the register sheet (named 户籍, else the first worksheet) and locate the header row."""
+    max_rows = settings.GRIDGOV_IMPORT_MAX_ROWS if max_rows is None else max_rows
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        if not names:
+            raise SheetRejected("工作簿中没有工作表")
+        sheet = workbook.get_sheet_by_name(SHEET_NAME if SHEET_NAME in names else names[0])
+    except CalamineError as exc:
+        raise SheetRejected(f"无法读取工作簿：{exc.__class__.__name__}") from None
+    header_row, headers = 0, []
+    for index, cells in enumerate(sheet.iter_rows()):
+        if cells.count("") != len(cells):
+            header_row, headers = index + 1, [header_text(c) for c in cells]
+            break
+        if index > 50:
+            break
+    if not headers:
+        raise SheetRejected("工作表是空的：第一行应为表头（户编号、网格编码、……）")
+    columns: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        key = KEY_OF_HEADER.get(header)
+        if key is not None and key not in columns:
+            columns[key] = position
+    missing = [h for h in REQUIRED_HEADERS if KEY_OF_HEADER[h] not in columns]
+    if missing:
+        raise SheetRejected(f"表头缺少必填列：{'、'.join(missing)}（请使用下载的模板）")
+    total = max(0, sheet.height + (sheet.start[0] if sheet.start else 0) - header_row)
+    if total > max_rows:
+        raise SheetRejected(f"数据行过多（约 {total} 行），一次最多导入 {max_rows} 行，请分成几个文件")
+    if total == 0:
+        raise SheetRejected("表中没有数据行")
+    return Sheet(workbook, header_row, columns, headers, total, sheet)
+
+
+def header_text(value) -> str:
+    text = cell_text(value)
+    return text.replace("*", "").replace("＊", "").replace(" ", "").replace("（必填）", "").strip()
+
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value) -> str:
+    """A cell as the text a clerk typed: numbers without '.0', our own formula-guard quote removed."""
+    if value.__class__ is str:
+        text = value.strip()
+        if text[:1] == "'" and text[1:2] in FORMULA_LEADS:
+            return text[1:]
+        return text
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def number_lost_digits(value) -> bool:
+    """Excel stored a long code as a number: past 15 digits the last ones are gone."""
+    return isinstance(value, float) and abs(value) >= 2**53
+
+
+def ascii_code(text: str) -> str:
+    """Full-width digits and letters (typed with a Chinese input method) folded to ASCII; spaces removed."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.replace(" ", "")
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+
+def safe_text(value) -> str:
+    """Text that no spreadsheet will run: a leading = + - @ tab or CR gets a quote in front."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text[:1] in FORMULA_LEADS and text:
+        return "'" + text
+    return text
+
+
+class SafeWriter:
+    """An XlsxWriter sheet in constant_memory mode where every cell is written as a string, never a formula."""
+
+    def __init__(self, path: str, sheet_name: str = SHEET_NAME, columns: Iterable[Column] = COLUMNS) -> None:
+        self.workbook = xlsxwriter.Workbook(
+            path,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.workbook.set_properties({"title": "户籍", "comments": "gridgov"})
+        self.header_format = self.workbook.add_format({"bold": True, "bg_color": "#F0F2F5", "border": 1})
+        self.text_format = self.workbook.add_format({"num_format": "@"})
+        self.sheet = self.workbook.add_worksheet(sheet_name)
+        self.columns = list(columns)
+        self.row = 0
+
+    def set_columns(self, columns: list[Column]) -> None:
+        for i, column in enumerate(columns):
+            self.sheet.set_column(i, i, column.width, self.text_format if column.text else None)
+
+    def header(self, headers: Iterable[str]) -> None:
+        for col, text in enumerate(headers):
+            self.sheet.write_string(self.row, col, safe_text(text), self.header_format)
+        self.sheet.freeze_panes(self.row + 1, 0)
+        self.row += 1
+
+    def write(self, values: Iterable) -> None:
+        write_string, row = self.sheet.write_string, self.row
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            write_string(row, col, safe_text(value))
+        self.row += 1
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def build_template() -> bytes:
+    """The blank register workbook clerks download: headers, text columns, drop-downs, and a sheet of notes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "template.xlsx")
+        writer = SafeWriter(path)
+        writer.set_columns(list(COLUMNS))
+        writer.header(HEADERS)
+        max_row = settings.GRIDGOV_IMPORT_MAX_ROWS
+        for position, column in enumerate(COLUMNS):
+            labels = CHOICE_LABELS.get(column.key)
+            if labels:
+                writer.sheet.data_validation(
+                    1,
+                    position,
+                    max_row,
+                    position,
+                    {
+                        "validate": "list",
+                        "source": labels,
+                        "error_type": "warning",
+                        "error_message": "请从下拉列表中选择",
+                    },
+                )
+        notes = writer.workbook.add_worksheet("填写说明")
+        bold = writer.workbook.add_format({"bold": True})
+        notes.set_column(0, 0, 14)
+        notes.set_column(1, 1, 60)
+        notes.write_string(0, 0, "列名", bold)
+        notes.write_string(0, 1, "说明", bold)
+        for i, column in enumerate(COLUMNS, start=1):
+            note = ("必填。" if column.required else "") + column.note
+            labels = CHOICE_LABELS.get(column.key)
+            if labels and column.key not in ("party", "works_away"):
+                note += f"；可选：{'、'.join(labels)}"
+            if column.key == "ethnicity":
+                note += "；填写全称，如 汉族、苗族、仡佬族"
+            notes.write_string(i, 0, column.header)
+            notes.write_string(i, 1, note)
+        row = len(COLUMNS) + 2
+        for line in (
+            "一行一人。同一户编号的各行为一户，户的信息（网格编码、联户编码、住址、房屋类型）须一致。",
+            "任何一行有错，整个文件都不导入，并给出错误清单；改正后重新上传整个文件即可。",
+            "重复导入同一文件不会重复登记：居民按身份证号、户按户编号去重。",
+            f"一次最多 {max_row} 行，文件不超过 {_mb(settings.GRIDGOV_UPLOAD_MAX_BYTES)}。",
+        ):
+            notes.write_string(row, 0, line)
+            row += 1
+        writer.close()
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def valid_ethnicities() -> frozenset[str]:
+    return frozenset(ETHNICITIES)
