@@ -176,3 +176,11 @@ def test_phone_of_other_grids_resident_is_404_and_unchanged(world, login):
     )
     assert response.status_code == 404
     assert Resident.objects.get(pk=world.resident_b.pk).reveal_phone() == "13900001111"
+
+
+def test_phone_form_shows_only_the_masked_phone(world, login):
+    response = login(world.grid_worker_a).get(f"/households/residents/{world.resident_a.pk}/phone/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "138****8000" in body
+    assert "13812348000" not in body and "520330198005171232" not in body
