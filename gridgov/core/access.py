@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 class Access:
     kind: str  # "public" | "authenticated" | "scoped" | "roles" | "api"
     roles: frozenset[str] = frozenset()
+    grant: str = ""  # a boolean account field that must also be set, e.g. "may_view_key_population"
 
 
 def _mark(rule: Access) -> Callable:
@@ -42,6 +43,11 @@ scoped = _mark(Access("scoped"))
 
 api = _mark(Access("api"))
 """The API dispatcher: authentication and scoping are enforced per operation inside it."""
+
+
+def scoped_with_grant(grant: str) -> Callable:
+    """Business data that also needs a specific grant on the account (e.g. key populations)."""
+    return _mark(Access("scoped", grant=grant))
 
 
 def roles(*names: str) -> Callable:
@@ -67,7 +73,8 @@ def is_allowed(user, rule: Access) -> bool:
     if rule.kind == "authenticated":
         return True
     if rule.kind == "scoped":
-        return user.role in BUSINESS_ROLES and user.place_id is not None
+        granted = not rule.grant or getattr(user, rule.grant, False) is True
+        return user.role in BUSINESS_ROLES and user.place_id is not None and granted
     if rule.kind == "roles":
         return user.role in rule.roles
     return False
