@@ -15,7 +15,7 @@ from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
 from gridgov.utils.idnumber import InvalidIdNumber, parse_id_number
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _today():

@@ -77,6 +77,8 @@ def roster(request, code: str):
             "grid": data.grid,
             "may_nominate": actions.can_nominate(request.user, data.grid),
             "may_register_chat_group": actions.can_register_chat_group(request.user, data.grid),
+            # A cluster leader reads their grid's roster but opens only records in their own area.
+            "link_people": actions.in_scope(request.user, data.grid.code),
         },
     )
 

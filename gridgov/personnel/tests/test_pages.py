@@ -64,9 +64,13 @@ def test_roster_marks_a_grid_without_leader_or_worker(world, login):
 
 
 def test_cluster_leader_reads_the_roster_of_their_grid(world, staffed, login):
-    response = login(world.cluster_leader_a1).get(roster_url(world.grid_a))
+    client = login(world.cluster_leader_a1)
+    response = client.get(roster_url(world.grid_a))
     assert response.status_code == 200
     assert [a.person_name for a in response.context["roster"].workers] == ["李员"]
+    html = response.content.decode()
+    assert "李员" in html and f"/personnel/appointments/{staffed['worker'].pk}/" not in html
+    assert client.get(f"/personnel/appointments/{staffed['worker'].pk}/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -262,6 +266,18 @@ def test_workflow_urls_refuse_get(world, nominated, login):
 
 
 # ---------------------------------------------------------------- nomination and registration forms
+
+
+def test_nomination_form_offers_today_as_an_iso_date(world, login):
+    from django.utils import timezone
+
+    html = (
+        login(world.village_committee).get(f"/personnel/nominate/?place={world.grid_a.code}&role=grid_leader").content
+    )
+    html = html.decode()
+    assert f'type="date" name="nominated_on" value="{timezone.localdate().isoformat()}"' in html
+    assert f'value="{world.grid_a.code}"' in html
+    assert '<option value="grid_leader" selected>' in html
 
 
 def test_nomination_form_links_a_resident_by_id_number(world, login):
