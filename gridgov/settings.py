@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "gridgov.core.context.RequestUserMiddleware",
+    "gridgov.core.context.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.core.access.AccessMiddleware",
@@ -123,7 +124,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 GRIDGOV_MAX_FAILED_LOGINS = env_int("GRIDGOV_MAX_FAILED_LOGINS", 5)
 GRIDGOV_LOCKOUT_MINUTES = env_int("GRIDGOV_LOCKOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = env_int("GRIDGOV_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # SessionIdleMiddleware moves the expiry on, at most once a minute
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GRIDGOV_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("GRIDGOV_MASTER_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMTIzNDU=")
 os.environ.setdefault("GRIDGOV_SECRET_KEY", "test-secret-key-not-for-production")
 
-from gridgov.settings import *  # noqa: E402,F403
+from gridgov.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405

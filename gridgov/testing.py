@@ -85,19 +85,33 @@ def build_world() -> World:
     cluster_b1 = make_place("520330113202010101", "永盛村第1网格第1联户", PlaceKind.CLUSTER, grid_b)
     town_staff = make_user("town", Role.CENTER_STAFF, town, display_name="镇综治中心")
     household_a = household_actions.create_household(
-        town_staff, number="H-A-001", grid=grid_a, cluster=cluster_a1, address="寨坝镇桂园村一组12号", house_type="self_built"
+        town_staff,
+        number="H-A-001",
+        grid=grid_a,
+        cluster=cluster_a1,
+        address="寨坝镇桂园村一组12号",
+        house_type="self_built",
     )
     household_b = household_actions.create_household(
-        town_staff, number="H-B-001", grid=grid_b, cluster=cluster_b1, address="寨坝镇永盛村一组3号", house_type="self_built"
+        town_staff,
+        number="H-B-001",
+        grid=grid_b,
+        cluster=cluster_b1,
+        address="寨坝镇永盛村一组3号",
+        house_type="self_built",
     )
     resident_a = household_actions.add_resident(
         town_staff,
-        household_actions.ResidentInput(name="王建国", id_number="520330198005171232", phone="13812348000", relation="householder"),
+        household_actions.ResidentInput(
+            name="王建国", id_number="520330198005171232", phone="13812348000", relation="householder"
+        ),
         household=household_a,
     )
     resident_b = household_actions.add_resident(
         town_staff,
-        household_actions.ResidentInput(name="李秀英", id_number=new_id_number(dt.date(1975, 3, 2)), phone="13900001111", relation="householder"),
+        household_actions.ResidentInput(
+            name="李秀英", id_number=new_id_number(dt.date(1975, 3, 2)), phone="13900001111", relation="householder"
+        ),
         household=household_b,
     )
     household_a.refresh_from_db()

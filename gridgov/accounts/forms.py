@@ -36,8 +36,12 @@ class LoginForm(forms.Form):
 
 
 class AccountCreateForm(forms.Form):
-    username = forms.RegexField(label="用户名", regex=r"^[A-Za-z0-9_.-]{3,150}$", max_length=150,
-                                error_messages={"invalid": "用户名只能包含字母、数字和 _ . -，至少3位"})
+    username = forms.RegexField(
+        label="用户名",
+        regex=r"^[A-Za-z0-9_.-]{3,150}$",
+        max_length=150,
+        error_messages={"invalid": "用户名只能包含字母、数字和 _ . -，至少3位"},
+    )
     display_name = forms.CharField(label="姓名", max_length=50)
     password = forms.CharField(label="初始密码", widget=forms.PasswordInput)
 

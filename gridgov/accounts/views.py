@@ -1,3 +1,5 @@
+import time
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ def login_view(request):
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
+        request.session["_seen"] = int(time.time())  # see SessionIdleMiddleware
         actions.record_login(form.user)
         target = request.POST.get("next") or request.GET.get("next") or ""
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):

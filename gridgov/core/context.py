@@ -20,19 +20,17 @@ class ActorContext:
     source: str = "system"
 
 
-_current: contextvars.ContextVar[ActorContext] = contextvars.ContextVar("gridgov_actor", default=ActorContext())
+_current: contextvars.ContextVar[ActorContext | None] = contextvars.ContextVar("gridgov_actor", default=None)
 
 
 def current() -> ActorContext:
-    return _current.get()
+    return _current.get() or ActorContext()
 
 
 @contextmanager
 def acting(username: str = "system", user_id: int | None = None, source: str = "command"):
     """Run code (a management command, a job) under a named actor."""
-    token = _current.set(
-        ActorContext(user_id=user_id, username=username, request_id=uuid.uuid4().hex, source=source)
-    )
+    token = _current.set(ActorContext(user_id=user_id, username=username, request_id=uuid.uuid4().hex, source=source))
     try:
         yield
     finally:
@@ -71,9 +69,33 @@ class RequestUserMiddleware:
     def __call__(self, request):
         ctx = _current.get()
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if ctx is not None and user is not None and user.is_authenticated:
             ctx.user_id = user.pk
             ctx.username = user.username
+        return self.get_response(request)
+
+
+class SessionIdleMiddleware:
+    """Idle expiry without a session write on every request.
+
+    The session cookie lives SESSION_COOKIE_AGE seconds (30 minutes) from its last save; an
+    active user's session is saved again at most once a minute, which moves the expiry on.
+    """
+
+    TOUCH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - session.get("_seen", 0) >= self.TOUCH_SECONDS:
+                session["_seen"] = now
         return self.get_response(request)
 
 

@@ -56,7 +56,7 @@ class BaseModel(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        instance._loaded_row = (field_names, values)  # turned into a dict only if the row is saved
         return instance
 
     def audit_values(self) -> dict[str, Any]:
@@ -70,19 +70,19 @@ class BaseModel(models.Model):
         return out
 
     def audit_before(self) -> dict[str, Any] | None:
-        loaded = getattr(self, "_loaded_values", None)
-        if loaded is None:
+        row = getattr(self, "_loaded_row", None)
+        if row is None:
             return None
+        loaded = dict(zip(*row, strict=True))
         out: dict[str, Any] = {}
         for field in self._meta.concrete_fields:
             if field.attname in self.audit_exclude or isinstance(field, models.BinaryField):
                 continue
             if field.attname in loaded:
                 value = loaded[field.attname]
-                out[field.attname] = (
-                    value if isinstance(value, (int, float, bool, str, type(None))) else str(value)
-                )
+                out[field.attname] = value if isinstance(value, (int, float, bool, str, type(None))) else str(value)
         return out
 
     def remember_saved_state(self) -> None:
-        self._loaded_values = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        fields = self._meta.concrete_fields
+        self._loaded_row = ([f.attname for f in fields], [getattr(self, f.attname) for f in fields])

@@ -25,7 +25,12 @@ class Household(BaseModel):
     path = models.CharField("地域路径", max_length=24)
     number = models.CharField("户编号", max_length=32, unique=True)
     grid = models.ForeignKey(
-        "places.Place", verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT, related_name="grid_households"
+        "places.Place",
+        verbose_name="网格",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grid_households",
     )
     cluster = models.ForeignKey(
         "places.Place",
@@ -43,7 +48,12 @@ class Household(BaseModel):
     member_count = models.PositiveIntegerField("人数", default=0)
     point = models.JSONField("位置(GeoJSON)", null=True, blank=True)
     import_batch = models.ForeignKey(
-        "registers.RegisterImport", verbose_name="导入批次", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "registers.RegisterImport",
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -82,7 +92,12 @@ class Resident(BaseModel):
     works_away = models.BooleanField("外出务工", default=False)
     works_away_place = models.CharField("务工地", max_length=100, blank=True)
     import_batch = models.ForeignKey(
-        "registers.RegisterImport", verbose_name="导入批次", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "registers.RegisterImport",
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     audit_exclude = BaseModel.audit_exclude | {"id_number_index", "phone_index"}
@@ -123,4 +138,8 @@ class Resident(BaseModel):
         from django.utils import timezone
 
         today = timezone.localdate()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            today.year
+            - self.birth_date.year
+            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        )

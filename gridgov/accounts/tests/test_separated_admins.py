@@ -18,7 +18,10 @@ def test_system_admin_creates_accounts_but_cannot_grant(world, login):
     assert response.status_code == 302
     newbie = User.objects.get(username="newbie")
     assert (newbie.role, newbie.place_id) == ("", None)
-    assert client.post(f"/accounts/{newbie.pk}/grant/", {"role": "center_staff", "place_code": "520330113"}).status_code == 404
+    assert (
+        client.post(f"/accounts/{newbie.pk}/grant/", {"role": "center_staff", "place_code": "520330113"}).status_code
+        == 404
+    )
     assert snapshot(newbie) == ("", None, False)
 
 
@@ -34,16 +37,23 @@ def test_security_admin_grants_role_scope_and_reveal_permission(world, login):
     client = login(world.security_admin)
     target = world.grid_worker_b
     response = client.post(
-        f"/accounts/{target.pk}/grant/", {"role": "village_committee", "place_code": "520330113202", "may_reveal_pii": "on"}
+        f"/accounts/{target.pk}/grant/",
+        {"role": "village_committee", "place_code": "520330113202", "may_reveal_pii": "on"},
     )
     assert response.status_code == 302
     assert snapshot(target) == ("village_committee", world.village_b.pk, True)
     row = AuditLog.objects.get(action="grant", object_id=str(target.pk))
     assert row.before == {
-        "role": "grid_worker", "place": "5203301132020101", "may_reveal_pii": False, "may_view_key_population": False
+        "role": "grid_worker",
+        "place": "5203301132020101",
+        "may_reveal_pii": False,
+        "may_view_key_population": False,
     }
     assert row.after == {
-        "role": "village_committee", "place": "520330113202", "may_reveal_pii": True, "may_view_key_population": False
+        "role": "village_committee",
+        "place": "520330113202",
+        "may_reveal_pii": True,
+        "may_view_key_population": False,
     }
 
 
@@ -60,7 +70,10 @@ def test_security_admin_sees_no_business_data_and_cannot_create_accounts(world, 
     client = login(world.security_admin)
     assert client.get("/households/").status_code == 404
     assert client.get("/audit/").status_code == 404
-    assert client.post("/accounts/new/", {"username": "x1", "display_name": "x", "password": "Newbie-2026"}).status_code == 404
+    assert (
+        client.post("/accounts/new/", {"username": "x1", "display_name": "x", "password": "Newbie-2026"}).status_code
+        == 404
+    )
     assert not User.objects.filter(username="x1").exists()
 
 
@@ -71,7 +84,9 @@ def test_no_account_holds_two_admin_roles(world):
     with pytest.raises(actions.ActionRefused):
         actions.grant(world.security_admin, world.security_admin, role=Role.AUDITOR, place=None, may_reveal_pii=False)
     with pytest.raises(ValidationError):
-        actions.grant(world.security_admin, world.grid_worker_a, role=Role.AUDITOR, place=world.town, may_reveal_pii=False)
+        actions.grant(
+            world.security_admin, world.grid_worker_a, role=Role.AUDITOR, place=world.town, may_reveal_pii=False
+        )
     assert snapshot(world.grid_worker_a) == ("grid_worker", world.grid_a.pk, False)
 
 

@@ -13,7 +13,9 @@ def test_business_create_update_delete_are_logged_with_before_and_after(world):
     row = AuditLog.objects.filter(action="update", object_type="households.household").latest("id")
     assert row.before == {"address": "寨坝镇桂园村一组12号"}
     assert row.after == {"address": "寨坝镇桂园村一组14号"}
-    created = AuditLog.objects.get(action="create", object_type="households.resident", object_id=str(world.resident_a.pk))
+    created = AuditLog.objects.get(
+        action="create", object_type="households.resident", object_id=str(world.resident_a.pk)
+    )
     assert created.after["name"] == "王建国"
     assert created.after["id_number_masked"] == "520330********1232"
     assert "id_number_sealed" not in created.after and "id_number_index" not in created.after
@@ -32,7 +34,9 @@ def test_request_context_is_recorded_for_web_changes(world, login, client):
     login(world.town_staff)
     from gridgov.core.context import ActorContext, _current
 
-    token = _current.set(ActorContext(user_id=world.town_staff.pk, username="town", ip="10.0.0.9", request_id="abc123", source="web"))
+    token = _current.set(
+        ActorContext(user_id=world.town_staff.pk, username="town", ip="10.0.0.9", request_id="abc123", source="web")
+    )
     try:
         actions.reveal(world.town_staff, world.resident_a, "phone", "回访核实联系方式")
     finally:

@@ -61,7 +61,7 @@ def test_api_requires_authentication_everywhere(db, client):
 
 
 def test_anonymous_visitors_get_no_page_but_login(db, client):
-    for route, name, callback in walk(get_resolver().url_patterns):
+    for route, name, _callback in walk(get_resolver().url_patterns):
         if name in PUBLIC_ROUTES or "openapi" in route or "docs" in route:
             continue
         url = sample_url(route)

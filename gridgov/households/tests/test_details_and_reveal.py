@@ -8,9 +8,9 @@ from gridgov.audit.models import AuditLog
 ID_A = "520330198005171232"
 PHONE_A = "13812348000"
 HTMX = {"HTTP_HX_REQUEST": "true"}
-# session, user with place, the row (related rows joined), [members], session save (SAVEPOINT, UPDATE, RELEASE)
-QUERIES_HOUSEHOLD_DETAIL = 7
-QUERIES_RESIDENT_DETAIL = 6
+# session, user with place, the row (related rows joined), [members]
+QUERIES_HOUSEHOLD_DETAIL = 4
+QUERIES_RESIDENT_DETAIL = 3
 
 
 @pytest.fixture

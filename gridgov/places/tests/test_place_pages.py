@@ -14,8 +14,8 @@ SQUARE = {
     "coordinates": [[[106.2, 28.3], [106.21, 28.3], [106.21, 28.31], [106.2, 28.31], [106.2, 28.3]]],
 }
 # session, user with place, the place, its children, breadcrumbs, one grouped count per model (4),
-# the map's grid polygons, session save (SAVEPOINT, UPDATE, RELEASE)
-QUERIES_PLACE_PAGE = 13
+# the map's grid polygons
+QUERIES_PLACE_PAGE = 10
 
 
 def child_rows(response) -> list[tuple[str, ...]]:
