@@ -14,9 +14,7 @@ from gridgov.accounts.models import ApiToken
 
 
 def _user_for_token(request, raw: str):
-    token = (
-        ApiToken.objects.select_related("user", "user__place").filter(digest=ApiToken.digest_of(raw)).first()
-    )
+    token = ApiToken.objects.select_related("user", "user__place").filter(digest=ApiToken.digest_of(raw)).first()
     if token is None or not token.user.is_active or token.user.is_locked:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
@@ -45,9 +43,13 @@ api = NinjaAPI(
 )
 
 from gridgov.households.api import router as households_router  # noqa: E402
+from gridgov.keypersons.api import router as keypersons_router  # noqa: E402
 from gridgov.personnel.api import router as personnel_router  # noqa: E402
 from gridgov.places.api import router as places_router  # noqa: E402
+from gridgov.visits.api import router as visits_router  # noqa: E402
 
 api.add_router("/places", places_router)
 api.add_router("/households", households_router)
 api.add_router("/personnel", personnel_router)
+api.add_router("/visits", visits_router)
+api.add_router("/keypersons", keypersons_router)

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "gridgov.registers",
     "gridgov.demo",
     "gridgov.matters",
+    "gridgov.visits",
+    "gridgov.keypersons",
 ]
 
 MIDDLEWARE = [
