@@ -11,12 +11,11 @@ from gridgov.households import actions as household_actions
 from gridgov.households.models import Household
 from gridgov.personnel import actions as personnel_actions
 from gridgov.personnel.choices import AppointmentRole
-from gridgov.personnel.tests.helpers import serve
+from gridgov.personnel.tests.helpers import assert_page_queries, serve
 from gridgov.places.choices import PlaceKind
 from gridgov.testing import make_place, new_id_number
 
 BOUNDS = {"GRIDGOV_GRID_MIN_HOUSEHOLDS": 1, "GRIDGOV_GRID_MAX_HOUSEHOLDS": 10, "GRIDGOV_CLUSTER_MAX_HOUSEHOLDS": 5}
-REQUEST = 5  # session, user with place, session save in a savepoint (see the personnel page tests)
 
 
 @pytest.fixture(autouse=True)
@@ -198,17 +197,17 @@ def test_page_for_a_place_outside_scope_is_404(world, gaps, login, who, place):
     assert "H-X-001" not in response.content.decode()
 
 
-def test_page_query_count_is_fixed(world, covered, login, django_assert_num_queries):
+def test_page_query_count_is_fixed(world, covered, login):
     client = login(world.town_staff)
     # the place, 3 per household/resident check (count, per child, list), 1 per grid/cluster check,
     # the children, the breadcrumbs
-    with django_assert_num_queries(REQUEST + 12):
+    with assert_page_queries(12):
         assert client.get("/coverage/").status_code == 200
 
 
-def test_page_query_count_does_not_grow_with_the_gaps(world, gaps, login, django_assert_num_queries):
+def test_page_query_count_does_not_grow_with_the_gaps(world, gaps, login):
     client = login(world.town_staff)
-    with django_assert_num_queries(REQUEST + 12):
+    with assert_page_queries(12):
         assert client.get("/coverage/").status_code == 200
 
 

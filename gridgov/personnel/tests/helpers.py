@@ -1,6 +1,10 @@
 """Test helpers for personnel (also used by the coverage tests)."""
 
 import datetime as dt
+from contextlib import contextmanager
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from gridgov.personnel import actions
 
@@ -24,3 +28,17 @@ def snapshot(obj):
     """Every concrete field of a row as stored now (to compare before and after a refused action)."""
     obj = type(obj).objects.get(pk=obj.pk)
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+# Queries every signed-in request makes before and after the view (the session, the account, the
+# API token, savepoints around a session save): not the page's own, and changed by middleware.
+REQUEST_OVERHEAD = ('"django_session"', 'FROM "accounts_user"', '"accounts_apitoken"', "SAVEPOINT")
+
+
+@contextmanager
+def assert_page_queries(expected: int):
+    """Lock the number of queries a page makes itself, whatever the session middleware does."""
+    with CaptureQueriesContext(connection) as ctx:
+        yield ctx
+    own = [q["sql"] for q in ctx.captured_queries if not any(mark in q["sql"] for mark in REQUEST_OVERHEAD)]
+    assert len(own) == expected, f"expected {expected} queries of the page, got {len(own)}:\n" + "\n".join(own)

@@ -7,12 +7,9 @@ import pytest
 from gridgov.personnel import actions
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 from gridgov.personnel.models import Appointment, ChatGroup, PartyGroup
-from gridgov.personnel.tests.helpers import TERM_END, TERM_START, serve, snapshot
+from gridgov.personnel.tests.helpers import TERM_END, TERM_START, assert_page_queries, serve, snapshot
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-# Every signed-in request: read the session, load the user with their place, and save the session
-# (idle expiry) in a savepoint: 5 queries before the page's own.
-REQUEST = 5
 
 
 @pytest.fixture
@@ -96,15 +93,15 @@ def test_roster_of_a_place_that_is_not_a_grid_is_404(world, login):
     assert client.get("/personnel/grids/abc/").status_code == 404
 
 
-def test_roster_query_count_is_fixed(world, staffed, login, django_assert_num_queries):
+def test_roster_query_count_is_fixed(world, staffed, login):
     client = login(world.village_committee)
     # grid, appointments, clusters, party groups, chat groups, patrol teams, their members
-    with django_assert_num_queries(REQUEST + 7):
+    with assert_page_queries(7):
         assert client.get(roster_url(world.grid_a)).status_code == 200
     for i in range(5):
         serve(world, AppointmentRole.VOLUNTEER, world.grid_a, f"志愿者{i}")
         actions.register_chat_group(world.town_staff, grid=world.grid_a, name=f"群{i}")
-    with django_assert_num_queries(REQUEST + 7):
+    with assert_page_queries(7):
         assert client.get(roster_url(world.grid_a)).status_code == 200
 
 
@@ -130,14 +127,14 @@ def test_list_for_another_villages_place_is_empty(world, staffed, login):
     assert "赵乙" not in response.content.decode()
 
 
-def test_list_query_count_is_fixed(world, staffed, login, django_assert_num_queries):
+def test_list_query_count_is_fixed(world, staffed, login):
     client = login(world.town_staff)
     # filter places, appointments page
-    with django_assert_num_queries(REQUEST + 2):
+    with assert_page_queries(2):
         assert client.get("/personnel/").status_code == 200
     for i in range(5):
         serve(world, AppointmentRole.GRID_WORKER, world.grid_c, f"网格员{i}")
-    with django_assert_num_queries(REQUEST + 2):
+    with assert_page_queries(2):
         assert client.get("/personnel/").status_code == 200
 
 
@@ -158,9 +155,9 @@ def test_detail_out_of_scope_is_404(world, nominated, login):
     assert login(world.grid_worker_b).get(f"/personnel/appointments/{nominated.pk}/").status_code == 404
 
 
-def test_detail_query_count_is_fixed(world, appointed, login, django_assert_num_queries):
+def test_detail_query_count_is_fixed(world, appointed, login):
     client = login(world.village_committee)
-    with django_assert_num_queries(REQUEST + 1):  # the appointment with its relations
+    with assert_page_queries(1):  # the appointment with its relations
         assert client.get(f"/personnel/appointments/{appointed.pk}/").status_code == 200
 
 
