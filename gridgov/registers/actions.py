@@ -12,6 +12,7 @@ import contextvars
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 MIN_REASON = 4
+PROGRESS_SECONDS = 0.5  # the page polls every second
 
 
 class ActionRefused(Exception):
@@ -42,11 +44,12 @@ UploadRejected = excel.UploadRejected
 
 def create_import(user, *, filename: str, data: bytes) -> RegisterImport:
     """Accept an upload for import into the user's scope, or raise `UploadRejected` (nothing is written)."""
-    if scope_prefix(user) is None:
+    scope = scope_prefix(user)
+    if scope is None:
         raise ActionRefused("您的账号没有管辖范围，不能导入户籍")
     excel.check_upload(data)
     register_import = RegisterImport(
-        path=user.place.code,
+        path=scope,  # the import's scope: every grid and cluster in the file must lie under it
         place=user.place,
         uploaded_by=user,
         filename=(filename or "upload.xlsx")[-200:],
@@ -84,15 +87,20 @@ def _run_in_thread(pk: int, data: bytes) -> None:
 
 
 class _ProgressWriter:
-    """Writes processed_rows to the import's row (short autocommit updates) and passes progress on."""
+    """Writes processed_rows to the import's row (short autocommit updates, at most every
+    PROGRESS_SECONDS) and passes every report on to ``progress`` (the command's bar)."""
 
     def __init__(self, pk: int, progress: Progress | None) -> None:
         self.pk, self.progress = pk, progress
+        self.written_at = 0.0
 
     def __call__(self, done: int, total: int) -> None:
-        RegisterImport.objects.filter(pk=self.pk).update(
-            processed_rows=done, total_rows=total, updated_at=timezone.now()
-        )
+        now = time.monotonic()
+        if now - self.written_at >= PROGRESS_SECONDS:
+            self.written_at = now
+            RegisterImport.objects.filter(pk=self.pk).update(
+                processed_rows=done, total_rows=total, updated_at=timezone.now()
+            )
         if self.progress is not None:
             self.progress(done, total)
 

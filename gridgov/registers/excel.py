@@ -135,6 +135,9 @@ def _mb(n: int) -> str:
 # --- reading ------------------------------------------------------------------------------------------------------
 
 
+HEADER_SEARCH_ROWS = 10
+
+
 class SheetRejected(Exception):
     """The workbook opens but its sheet cannot be used as a register (no header, too many rows)."""
 
@@ -149,6 +152,10 @@ class Sheet:
     headers: list[str]  # the header row as found
     total_rows: int  # upper bound of data rows (blank rows included)
     _sheet: object
+
+    def close(self) -> None:
+        self._sheet = None
+        self.workbook.close()
 
     def rows(self) -> Iterator[tuple[int, list]]:
         """(Excel row number, cells) for each data row below the header; blank rows are skipped."""
@@ -172,13 +179,7 @@ def open_sheet(data: bytes, *, max_rows: int | None = None) -> Sheet:
         sheet = workbook.get_sheet_by_name(SHEET_NAME if SHEET_NAME in names else names[0])
     except CalamineError as exc:
         raise SheetRejected(f"无法读取工作簿：{exc.__class__.__name__}") from None
-    header_row, headers = 0, []
-    for index, cells in enumerate(sheet.iter_rows()):
-        if cells.count("") != len(cells):
-            header_row, headers = index + 1, [header_text(c) for c in cells]
-            break
-        if index > 50:
-            break
+    header_row, headers = _find_header(sheet)
     if not headers:
         raise SheetRejected("工作表是空的：第一行应为表头（户编号、网格编码、……）")
     columns: dict[str, int] = {}
@@ -195,6 +196,23 @@ def open_sheet(data: bytes, *, max_rows: int | None = None) -> Sheet:
     if total == 0:
         raise SheetRejected("表中没有数据行")
     return Sheet(workbook, header_row, columns, headers, total, sheet)
+
+
+def _find_header(sheet) -> tuple[int, list[str]]:
+    """The header row: the first row with every required header (a title row above it is allowed),
+    else the first non-blank row, so that the message can say which columns are missing."""
+    first: tuple[int, list[str]] = (0, [])
+    for index, cells in enumerate(sheet.iter_rows()):
+        if index >= HEADER_SEARCH_ROWS:
+            break
+        if cells.count("") == len(cells):
+            continue
+        headers = [header_text(c) for c in cells]
+        if all(h in headers for h in REQUIRED_HEADERS):
+            return index + 1, headers
+        if not first[1]:
+            first = (index + 1, headers)
+    return first
 
 
 def header_text(value) -> str:

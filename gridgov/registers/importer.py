@@ -121,10 +121,6 @@ class Plan:
         return [d for d in self.households.values() if d.existing_id is None]
 
     @property
-    def new_residents(self) -> int:
-        return sum(1 for d in self.households.values() for r in d.rows if not r.existing)
-
-    @property
     def unchanged_residents(self) -> int:
         return sum(1 for d in self.households.values() for r in d.rows if r.existing)
 
@@ -141,6 +137,7 @@ def validate(data: bytes, scope: str, progress: Progress | None = None) -> Plan:
         plan.file_error = str(exc)
         return plan
     _read_rows(sheet, plan, progress)
+    sheet.close()  # the parsed sheet is the largest thing in memory; the plan holds what is needed
     if plan.total_rows == 0:
         plan.file_error = "表中没有数据行"
         return plan
@@ -199,10 +196,10 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
             errors.append(f"户编号过长（最多{max_number}个字）")
         if not grid:
             errors.append("网格编码不能为空")
-        elif not grid_match(grid) or lost_digits(raw[1]):
+        elif not grid_match(grid) or (raw[1].__class__ is float and lost_digits(raw[1])):
             errors.append(_code_message("网格编码", raw[1], 16))
         if cluster:
-            if not cluster_match(cluster) or lost_digits(raw[2]):
+            if not cluster_match(cluster) or (raw[2].__class__ is float and lost_digits(raw[2])):
                 errors.append(_code_message("联户编码", raw[2], 18))
             elif grid and not cluster.startswith(grid):
                 errors.append(f"联户编码 {cluster} 不属于网格 {grid}")
@@ -233,7 +230,7 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
         parsed = None
         if not id_number:
             errors.append("身份证号不能为空")
-        elif lost_digits(raw[6]):
+        elif raw[6].__class__ is float and lost_digits(raw[6]):
             errors.append("身份证号被 Excel 存成了数字，末几位已丢失；请将该列设为文本格式后重新填写")
         else:
             try:
@@ -449,6 +446,7 @@ def error_workbook(data: bytes, plan: Plan) -> bytes:
                     text = mask_phone(text) if text else ""
                 values.append(text)
             writer.write([str(row_no), *values, "；".join(reasons)])
+        sheet.close()
         writer.close()
         with open(path, "rb") as f:
             return f.read()

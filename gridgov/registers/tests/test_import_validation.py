@@ -228,3 +228,13 @@ def test_formula_like_text_is_imported_as_text(world, value):
     result = import_file(world.town_staff, workbook(rows))
 
     assert Household.objects.get(import_batch=result).address == "=1+2"
+
+
+def test_a_title_row_above_the_header_is_allowed_and_row_numbers_stay_true(world):
+    rows = register_rows(3)
+    rows[2]["联系电话"] = "110"
+    data = workbook(
+        [{}, dict(zip(HEADERS, HEADERS, strict=True)), *rows], headers=HEADERS, title="寨坝镇桂园村户籍登记表"
+    )
+
+    assert errors_of(import_file(world.town_staff, data)) == {"6": "手机号应为11位，以1开头，第二位为3-9"}

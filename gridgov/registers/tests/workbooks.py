@@ -57,16 +57,20 @@ def register_rows(count: int, *, per_household: int = 4, prefix: str = "T", star
     return rows
 
 
-def workbook(rows: list[dict], headers=HEADERS, *, raw_cells: dict | None = None) -> bytes:
+def workbook(rows: list[dict], headers=HEADERS, *, raw_cells: dict | None = None, title: str = "") -> bytes:
     """An xlsx (sheet 户籍) with ``headers`` and one row per dict; every value written as a string.
 
     ``raw_cells`` maps (excel_row_number, header) to a value written as-is (numbers, to test Excel's habits).
+    ``title`` replaces the header row with a title cell (rows then carry their own header row).
     """
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = book.add_worksheet("户籍")
-    for col, header in enumerate(headers):
-        sheet.write_string(0, col, header)
+    if title:
+        sheet.write_string(0, 0, title)
+    else:
+        for col, header in enumerate(headers):
+            sheet.write_string(0, col, header)
     for r, row in enumerate(rows, start=1):
         for col, header in enumerate(headers):
             value = row.get(header, "")
