@@ -62,6 +62,7 @@ def appointment_list(request):
             "roles": AppointmentRole.choices,
             "statuses": AppointmentStatus.choices,
             "may_nominate": request.user.role in actions.NOMINATING_ROLES,
+            "may_organise": request.user.role in actions.ORGANISING_ROLES,
         },
     )
 

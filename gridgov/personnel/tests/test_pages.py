@@ -121,6 +121,15 @@ def test_list_is_scoped_and_filters_by_role_and_status(world, staffed, login):
     assert names == ["王联"]
 
 
+def test_list_offers_nomination_and_registration_by_role(world, login):
+    html = login(world.village_committee).get("/personnel/").content.decode()
+    assert "/personnel/nominate/" in html and "/personnel/party-groups/new/" in html
+    from django.test import Client
+
+    html = login(world.grid_worker_a, Client()).get("/personnel/").content.decode()
+    assert "/personnel/nominate/" not in html and "/personnel/party-groups/new/" not in html
+
+
 def test_list_for_another_villages_place_is_empty(world, staffed, login):
     response = login(world.village_committee).get(f"/personnel/?place={world.grid_b.code}")
     assert response.context["page"].rows == []
