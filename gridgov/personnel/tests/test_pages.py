@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 
 from gridgov.personnel import actions
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
@@ -124,8 +126,6 @@ def test_list_is_scoped_and_filters_by_role_and_status(world, staffed, login):
 def test_list_offers_nomination_and_registration_by_role(world, login):
     html = login(world.village_committee).get("/personnel/").content.decode()
     assert "/personnel/nominate/" in html and "/personnel/party-groups/new/" in html
-    from django.test import Client
-
     html = login(world.grid_worker_a, Client()).get("/personnel/").content.decode()
     assert "/personnel/nominate/" not in html and "/personnel/party-groups/new/" not in html
 
@@ -153,8 +153,6 @@ def test_list_query_count_is_fixed(world, staffed, login):
 def test_detail_shows_forms_only_to_reviewers(world, nominated, login):
     html = login(world.village_committee).get(f"/personnel/appointments/{nominated.pk}/").content.decode()
     assert "评议通过" in html and "不予通过" in html
-    from django.test import Client
-
     html = login(world.grid_worker_a, Client()).get(f"/personnel/appointments/{nominated.pk}/").content.decode()
     assert "赵小红" in html
     assert "评议通过" not in html and '<form method="post" action="/personnel/appointments/' not in html
@@ -275,8 +273,6 @@ def test_workflow_urls_refuse_get(world, nominated, login):
 
 
 def test_nomination_form_offers_today_as_an_iso_date(world, login):
-    from django.utils import timezone
-
     html = (
         login(world.village_committee).get(f"/personnel/nominate/?place={world.grid_a.code}&role=grid_leader").content
     )
