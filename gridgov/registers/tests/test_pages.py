@@ -1,9 +1,12 @@
 """The import pages: upload, progress, results, error workbook, list; all limited to the user's scope."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from gridgov.core.access import menu_for
 from gridgov.households.models import Resident
@@ -12,6 +15,18 @@ from gridgov.registers.choices import ImportStatus
 from gridgov.registers.excel import HEADERS
 from gridgov.registers.models import RegisterImport
 from gridgov.registers.tests.workbooks import read_sheet, register_rows, workbook
+
+# Queries every signed-in request makes around the view (session, account, token, savepoints of a
+# session save): not the page's own, and changed by middleware.
+REQUEST_OVERHEAD = ('"django_session"', 'FROM "accounts_user"', '"accounts_apitoken"', "SAVEPOINT")
+
+
+@contextmanager
+def assert_page_queries(expected: int):
+    with CaptureQueriesContext(connection) as ctx:
+        yield ctx
+    own = [q["sql"] for q in ctx.captured_queries if not any(mark in q["sql"] for mark in REQUEST_OVERHEAD)]
+    assert len(own) == expected, f"expected {expected} queries of the page, got {len(own)}:\n" + "\n".join(own)
 
 
 def upload(client, data: bytes, name: str = "桂园村.xlsx"):
@@ -92,22 +107,21 @@ def test_grid_worker_lists_only_imports_in_their_scope(world, login):
     assert re.findall(r'href="/registers/imports/(\d+)/"', page) == [str(own.pk)]
 
 
-def test_import_list_query_count_is_fixed(world, login, django_assert_num_queries):
+def test_import_list_query_count_is_fixed(world, login):
     for _ in range(3):
         rejected_import(world.town_staff)
     client = login(world.town_staff)
 
-    # session, user, imports joined with place and uploader, then the session save (savepoint, update, release)
-    with django_assert_num_queries(6):
+    with assert_page_queries(1):  # the imports, joined with place and uploader
         response = client.get("/registers/imports/")
     assert len(re.findall(r'href="/registers/imports/(\d+)/"', response.content.decode())) == 3
 
 
-def test_import_detail_query_count_is_fixed(world, login, django_assert_num_queries):
+def test_import_detail_query_count_is_fixed(world, login):
     register_import = rejected_import(world.town_staff)
     client = login(world.town_staff)
 
-    with django_assert_num_queries(6):
+    with assert_page_queries(1):
         response = client.get(f"/registers/imports/{register_import.pk}/")
     assert response.status_code == 200
 
