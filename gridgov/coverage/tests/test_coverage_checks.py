@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from gridgov.coverage import queries
 from gridgov.households import actions as household_actions
@@ -252,7 +253,5 @@ def test_command_without_place_covers_each_top_place(world, covered):
 
 
 def test_command_rejects_an_unknown_place(world):
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="地域代码 999 不存在"):
         call_command("coverage_check", "--place", "999", stdout=StringIO())
