@@ -7,6 +7,7 @@ next to the raw indexed query the page runs, in the same process.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -36,7 +37,7 @@ def run() -> dict:
         built_in = time.perf_counter() - t0
     residents = Resident.objects.count()
     households = Household.objects.count()
-    call_command("demo_accounts", verbosity=0)
+    call_command("demo_accounts", verbosity=0, stdout=io.StringIO())
     results: dict = {"residents": residents, "households": households, "seed_seconds": built_in}
     print(f"household list page, {connection.vendor}, {residents:,} residents in {households:,} households")
     if built_in is not None:
