@@ -31,11 +31,21 @@ class Appointment(BaseModel):
     place = models.ForeignKey("places.Place", verbose_name="任职地域", on_delete=models.PROTECT, related_name="+")
     role = models.CharField("职务", max_length=32, choices=AppointmentRole.choices)
     resident = models.ForeignKey(
-        "households.Resident", verbose_name="居民", null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+        "households.Resident",
+        verbose_name="居民",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
     )
     person_name = models.CharField("姓名", max_length=50)
     user = models.ForeignKey(
-        "accounts.User", verbose_name="系统账号", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+        "accounts.User",
+        verbose_name="系统账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
     )
     patrol_team = models.ForeignKey(
         PatrolTeam, verbose_name="巡逻队", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
@@ -88,7 +98,7 @@ class PartyGroup(BaseModel):
 
 
 class ChatGroup(BaseModel):
-    """"好邻居"微信群: registered per grid."""
+    """ "好邻居"微信群: registered per grid."""
 
     path = models.CharField("地域路径", max_length=24)
     grid = models.ForeignKey("places.Place", verbose_name="网格", on_delete=models.PROTECT, related_name="chat_groups")
