@@ -15,10 +15,7 @@ from gridgov.accounts.choices import ADMIN_ROLES, Role
 from gridgov.accounts.models import ApiToken, User
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
-
-
-class ActionRefused(Exception):
-    """A state change the acting user may not make; the message is shown to them."""
+from gridgov.core.actions import ActionRefused
 
 
 def record_failed_login(username: str) -> User | None:

@@ -11,16 +11,13 @@ from django.db.models import F
 
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
+from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
 from gridgov.households.choices import Relation
 from gridgov.households.models import Household, Resident, id_number_index
 from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
 from gridgov.utils.idnumber import InvalidIdNumber, InvalidPhone, normalize_phone, parse_id_number
-
-
-class ActionRefused(Exception):
-    """The acting user may not make this change; the message is shown to them."""
 
 
 def household_path(grid: Place | None, cluster: Place | None, fallback: Place | None = None) -> str:

@@ -17,17 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
+from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
 from gridgov.households.models import Resident
 from gridgov.personnel.choices import ROLE_PLACE_KINDS, AppointmentRole, AppointmentStatus
 from gridgov.personnel.models import Appointment, ChatGroup, PartyGroup, PatrolTeam
 from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
-
-
-class ActionRefused(Exception):
-    """The acting user may not make this change now; the message is shown to them."""
-
 
 # Who may put a name forward, and who evaluates (两委评) and appoints.
 NOMINATING_ROLES = frozenset({Role.VILLAGE_COMMITTEE, Role.GRID_LEADER, Role.CENTER_STAFF})
