@@ -43,29 +43,24 @@ def work_queue(user) -> QuerySet[Matter]:
     return qs.order_by("-overdue", F("deadline_at").asc(nulls_last=True), "id")
 
 
-def search(user, text: str) -> QuerySet[Matter]:
-    """Matters in ``user``'s view whose title or description contain every word of ``text``
-    (Chinese by character bigrams, so two-character words match), newest first."""
-    scoped = Matter.objects.for_user(user)
+def search_predicate(text: str) -> RawSQL | None:
+    """A filter matching matters whose title or description contain every word of ``text``,
+    served by the full-text index of the engine; None when ``text`` has nothing to search for."""
     if connection.vendor == "postgresql":
         expr = tsquery(text)
-        if not expr:
-            return scoped.none()
-        match = RawSQL(
-            "to_tsvector('simple', \"matters_matter\".\"search_text\") @@ to_tsquery('simple', %s)",
-            [expr],
-            output_field=BooleanField(),
-        )
+        sql = "to_tsvector('simple', \"matters_matter\".\"search_text\") @@ to_tsquery('simple', %s)"
     else:
         expr = fts5_query(text)
-        if not expr:
-            return scoped.none()
-        match = RawSQL(
-            f'"matters_matter"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',
-            [expr],
-            output_field=BooleanField(),
-        )
-    return scoped.filter(match).order_by("-id")
+        sql = f'"matters_matter"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)'
+    return RawSQL(sql, [expr], output_field=BooleanField()) if expr else None
+
+
+def search(user, text: str) -> QuerySet[Matter]:
+    """Matters in ``user``'s view matching ``text`` (Chinese by character bigrams, so two-character
+    words match; a single character is a prefix search), newest first."""
+    scoped = Matter.objects.for_user(user)
+    match = search_predicate(text)
+    return scoped.none() if match is None else scoped.filter(match).order_by("-id")
 
 
 @dataclass
