@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts import actions
@@ -73,7 +74,9 @@ def account_create(request):
         except (actions.ActionRefused, ValidationError) as exc:
             messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
         else:
-            messages.success(request, f"已创建账号 {user.username}，请由安全管理员授予角色和地域")
+            messages.success(
+                request, _("已创建账号 %(username)s，请由安全管理员授予角色和地域") % {"username": user.username}
+            )
             return redirect("accounts:accounts")
     users = Paginator(User.objects.select_related("place").order_by("username"), 50).get_page(1)
     return render(request, "accounts/account_list.html", {"page": users, "form": form, "q": ""}, status=400)
@@ -84,7 +87,7 @@ def account_create(request):
 def account_unlock(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     actions.unlock_account(request.user, user)
-    messages.success(request, f"已解锁 {user.username}")
+    messages.success(request, _("已解锁 %(username)s") % {"username": user.username})
     return redirect("accounts:accounts")
 
 
@@ -116,6 +119,6 @@ def account_grant(request, pk: int):
             for msg in exc.messages:
                 form.add_error(None, msg)
         else:
-            messages.success(request, f"已更新 {user.username} 的角色与范围")
+            messages.success(request, _("已更新 %(username)s 的角色与范围") % {"username": user.username})
             return redirect("accounts:accounts")
     return render(request, "accounts/grant.html", {"form": form, "account": user})
