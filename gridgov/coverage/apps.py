@@ -7,6 +7,8 @@ class CoverageConfig(AppConfig):
     verbose_name = "覆盖检查"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from gridgov.core.access import Access, register_menu
 
-        register_menu([("coverage:index", "覆盖检查", Access("scoped"))])
+        register_menu([("coverage:index", gettext_noop("覆盖检查"), Access("scoped"))])

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils.translation import gettext_noop
 
 from gridgov.core.models import scope_prefix
 from gridgov.households.models import Household, Resident
@@ -69,11 +70,11 @@ class Report:
 
 
 LABELS = {
-    "households_unplaced": "未划入网格或联户的户",
-    "residents_without_household": "未落户的居民",
-    "grids_out_of_bounds": "规模超出范围的网格",
-    "clusters_over_max": "超出规模的联户",
-    "grids_unstaffed": "缺网格长或网格员的网格",
+    "households_unplaced": gettext_noop("未划入网格或联户的户"),
+    "residents_without_household": gettext_noop("未落户的居民"),
+    "grids_out_of_bounds": gettext_noop("规模超出范围的网格"),
+    "clusters_over_max": gettext_noop("超出规模的联户"),
+    "grids_unstaffed": gettext_noop("缺网格长或网格员的网格"),
 }
 
 

@@ -7,8 +7,13 @@ class HouseholdsConfig(AppConfig):
     verbose_name = "户籍与居民"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from gridgov.core.access import Access, register_menu
 
         register_menu(
-            [("households:list", "户籍", Access("scoped")), ("households:residents", "居民", Access("scoped"))]
+            [
+                ("households:list", gettext_noop("户籍"), Access("scoped")),
+                ("households:residents", gettext_noop("居民"), Access("scoped")),
+            ]
         )

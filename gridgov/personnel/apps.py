@@ -7,6 +7,8 @@ class PersonnelConfig(AppConfig):
     verbose_name = "人员与组织"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from gridgov.core.access import Access, register_menu
 
-        register_menu([("personnel:appointments", "人员", Access("scoped"))])
+        register_menu([("personnel:appointments", gettext_noop("人员"), Access("scoped"))])

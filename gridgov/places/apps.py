@@ -7,6 +7,8 @@ class PlacesConfig(AppConfig):
     verbose_name = "地域与网格"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from gridgov.core.access import Access, register_menu
 
-        register_menu([("places:mine", "地域与网格", Access("scoped"))])
+        register_menu([("places:mine", gettext_noop("地域与网格"), Access("scoped"))])
