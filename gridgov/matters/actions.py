@@ -752,7 +752,7 @@ def return_with_reason(user, matter: Matter, *, reason: str) -> Matter:
                 .values_list("from_unit__code", flat=True)
                 .first()
             )
-            if not came_from or len(came_from) >= len(matter.holder_path):
+            if not came_from or len(came_from) <= len(matter.holder_path):
                 below = LEVEL_ORDER[LEVEL_ORDER.index(Level(matter.level)) - 1]
                 came_from = _unit_code(matter.path, below)
             _arrive(matter, unit=_unit(came_from), state=MatterState.PENDING, now=now)
