@@ -40,7 +40,7 @@ class ScopedForm(forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
 
-    def _place(self, code: str, kinds: set[str] | None = None, label: str = "地域") -> Place:
+    def _place(self, code: str, kinds: set[str] | None = None, label: str = _("地域")) -> Place:
         code = (code or "").strip()
         place = Place.objects.for_user(self.user).filter(code=code).first() if code.isdigit() else None
         if place is None:
@@ -149,10 +149,10 @@ class PartyGroupForm(ScopedForm):
     )
 
     def clean_village_code(self) -> Place:
-        return self._place(self.cleaned_data["village_code"], {PlaceKind.VILLAGE}, "村/社区")
+        return self._place(self.cleaned_data["village_code"], {PlaceKind.VILLAGE}, _("村/社区"))
 
     def clean_grid_codes(self) -> list[Place]:
-        return [self._place(code, {PlaceKind.GRID}, "网格") for code in self.cleaned_data["grid_codes"]]
+        return [self._place(code, {PlaceKind.GRID}, _("网格")) for code in self.cleaned_data["grid_codes"]]
 
 
 class PatrolTeamForm(ScopedForm):
@@ -163,10 +163,10 @@ class PatrolTeamForm(ScopedForm):
     )
 
     def clean_place_code(self) -> Place:
-        return self._place(self.cleaned_data["place_code"], {PlaceKind.TOWN, PlaceKind.VILLAGE}, "乡镇或村/社区")
+        return self._place(self.cleaned_data["place_code"], {PlaceKind.TOWN, PlaceKind.VILLAGE}, _("乡镇或村/社区"))
 
     def clean_grid_codes(self) -> list[Place]:
-        return [self._place(code, {PlaceKind.GRID}, "网格") for code in self.cleaned_data["grid_codes"]]
+        return [self._place(code, {PlaceKind.GRID}, _("网格")) for code in self.cleaned_data["grid_codes"]]
 
 
 class ChatGroupForm(ScopedForm):
@@ -176,4 +176,4 @@ class ChatGroupForm(ScopedForm):
     member_count = forms.IntegerField(label=_("群成员数"), min_value=0, initial=0)
 
     def clean_grid_code(self) -> Place:
-        return self._place(self.cleaned_data["grid_code"], {PlaceKind.GRID}, "网格")
+        return self._place(self.cleaned_data["grid_code"], {PlaceKind.GRID}, _("网格"))
