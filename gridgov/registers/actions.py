@@ -160,7 +160,7 @@ def run_import(register_import: RegisterImport, data: bytes, progress: Progress 
         RegisterImport.objects.filter(pk=register_import.pk).update(
             status=ImportStatus.WRITING, updated_at=timezone.now(), **common
         )
-        with transaction.atomic():
+        with importer.write_transaction():
             written = importer.write(plan, register_import.pk)
             existing = len(plan.households) - written.households
             _finish(

@@ -10,13 +10,14 @@ sets householders and member counts with two set-based UPDATEs.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
-import re
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gridgov.core.pii import sealer
@@ -26,6 +27,7 @@ from gridgov.places.choices import PlaceKind
 from gridgov.places.divisions import known_region_codes
 from gridgov.places.models import Place
 from gridgov.registers import excel
+from gridgov.registers.models import RegisterImport
 from gridgov.utils.idnumber import InvalidIdNumber, InvalidPhone, normalize_phone, parse_id_number
 from gridgov.utils.masking import mask_id_number, mask_phone
 
@@ -34,8 +36,7 @@ PROGRESS_EVERY = 2000
 LOOKUP_CHUNK = 900  # stays under SQLite's oldest bound on query parameters
 MAX_KEPT_WARNINGS = 200
 
-GRID_RE = re.compile(r"^\d{16}$")
-CLUSTER_RE = re.compile(r"^\d{18}$")
+GRID_DIGITS, CLUSTER_DIGITS = 16, 18
 HOUSE_TYPES = {label: value for value, label in HouseType.choices} | {v: v for v in HouseType.values}
 HOUSE_TYPES |= {"公租房": HouseType.PUBLIC_RENTAL, "廉租房": HouseType.PUBLIC_RENTAL}
 RELATIONS = {label: value for value, label in Relation.choices} | {v: v for v in Relation.values}
@@ -47,22 +48,13 @@ LIMITS = {"number": 32, "address": 200, "name": 50, "works_away_place": 100}
 
 @dataclass(slots=True)
 class Row:
-    """One valid resident row, normalized."""
+    """One valid resident row: what the checks need, and its columns ready for the insert (ID number and
+    phone already sealed, blind-indexed and masked; see RESIDENT_VALUES)."""
 
     row_no: int
-    number: str
-    name: str
-    id_number: str
-    sex: str
-    birth_date: dt.date
     relation: str
-    phone: str
-    ethnicity: str
-    party: bool
-    residence_type: str
-    works_away: bool
-    works_away_place: str
-    index: str = ""
+    index: str  # blind index of the ID number
+    values: tuple
     existing: bool = False
 
 
@@ -156,6 +148,7 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
     """
     width = len(sheet.headers)
     positions = [sheet.columns.get(c.key, width) for c in excel.COLUMNS]  # a missing column reads the pad cell
+    pick = operator.itemgetter(*positions)
     known = known_region_codes()
     today = dt.date.today()
     ethnicities = excel.valid_ethnicities()
@@ -163,12 +156,15 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
     households = plan.households
     cell_text = excel.cell_text
     lost_digits = excel.number_lost_digits
-    grid_match, cluster_match = GRID_RE.match, CLUSTER_RE.match
+    strip = str.strip
     house_types, relations, residence_types, yes_no = HOUSE_TYPES, RELATIONS, RESIDENCE_TYPES, YES_NO
     householder = Relation.HOUSEHOLDER.value
     max_number, max_address, max_name, max_place = (
         LIMITS["number"], LIMITS["address"], LIMITS["name"], LIMITS["works_away_place"]
     )  # fmt: skip
+    s = sealer()
+    seal, blind_index = s.seal, s.blind_index
+    adapt_date = connection.ops.adapt_datefield_value
     total = sheet.total_rows
     count = 0
     for row_no, cells in sheet.rows():
@@ -178,11 +174,15 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         cells.append("")
-        raw = [cells[p] for p in positions]
+        raw = pick(cells)
+        try:  # the common case: every cell is text and none carries our formula-guard quote
+            texts = list(map(strip, raw))
+            if "\0'" in "\0" + "\0".join(texts):
+                raise TypeError
+        except TypeError:
+            texts = [cell_text(v) for v in raw]
         (number, grid, cluster, address, house_type, name, id_number, relation, phone, ethnicity, party,
-         residence_type, works_away, works_away_place) = [
-            (v.strip() if v[:1] != "'" else cell_text(v)) if v.__class__ is str else cell_text(v) for v in raw
-        ]  # fmt: skip
+         residence_type, works_away, works_away_place) = texts  # fmt: skip
         errors: list[str] = []
 
         # -- household fields
@@ -196,10 +196,10 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
             errors.append(f"户编号过长（最多{max_number}个字）")
         if not grid:
             errors.append("网格编码不能为空")
-        elif not grid_match(grid) or (raw[1].__class__ is float and lost_digits(raw[1])):
+        elif len(grid) != GRID_DIGITS or not (grid.isascii() and grid.isdigit()) or lost_digits(raw[1]):
             errors.append(_code_message("网格编码", raw[1], 16))
         if cluster:
-            if not cluster_match(cluster) or (raw[2].__class__ is float and lost_digits(raw[2])):
+            if len(cluster) != CLUSTER_DIGITS or not (cluster.isascii() and cluster.isdigit()) or lost_digits(raw[2]):
                 errors.append(_code_message("联户编码", raw[2], 18))
             elif grid and not cluster.startswith(grid):
                 errors.append(f"联户编码 {cluster} 不属于网格 {grid}")
@@ -287,10 +287,30 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
         if errors:
             plan.errors.setdefault(row_no, []).extend(errors)
             continue
+        id_value = parsed.value
         draft.rows.append(
-            Row(row_no, number, name, parsed.value, parsed.sex, parsed.birth_date, relation_value, phone, ethnicity,
-                party_value, residence_value, away_value, works_away_place)
-        )  # fmt: skip
+            Row(
+                row_no,
+                relation_value,
+                blind_index(id_value, ID_CONTEXT),
+                (
+                    name,
+                    seal(id_value, ID_CONTEXT),
+                    mask_id_number(id_value),
+                    parsed.sex,
+                    adapt_date(parsed.birth_date),
+                    seal(phone, PHONE_CONTEXT) if phone else None,
+                    blind_index(phone, PHONE_CONTEXT) if phone else "",
+                    mask_phone(phone) if phone else "",
+                    relation_value,
+                    ethnicity,
+                    party_value,
+                    residence_value,
+                    away_value,
+                    works_away_place,
+                ),
+            )
+        )
     plan.total_rows = count
     if progress is not None:
         progress(count, count)
@@ -380,11 +400,9 @@ def _check_existing_households(plan: Plan, scope: str) -> None:
 
 def _check_existing_residents(plan: Plan) -> None:
     """De-duplicate by ID number (blind index): a resident already in this household is left unchanged."""
-    s = sealer()
     by_index: dict[str, tuple[HouseholdDraft, Row]] = {}
     for draft in plan.households.values():
         for row in draft.rows:
-            row.index = s.blind_index(row.id_number, ID_CONTEXT)
             by_index[row.index] = (draft, row)
     table = connection.ops.quote_name(Resident._meta.db_table)
     index_col = connection.ops.quote_name(Resident._meta.get_field("id_number_index").column)
@@ -463,6 +481,7 @@ RESIDENT_COLUMNS = (
     "id_number_masked", "sex", "birth_date", "phone_sealed", "phone_index", "phone_masked", "relation", "ethnicity",
     "is_party_member", "residence_type", "works_away", "works_away_place", "import_batch",
 )  # fmt: skip
+# Row.values holds RESIDENT_COLUMNS from "name" to "works_away_place" without "id_number_index" (Row.index).
 
 
 def _insert_sql(model, names: tuple[str, ...]) -> str:
@@ -478,9 +497,31 @@ class Written:
     residents: int
 
 
+@contextmanager
+def write_transaction():
+    """The one transaction of a write. On SQLite, per-row foreign-key checks are off inside it (they cost
+    about a third of the insert time); `write` re-checks every parent row at its start instead, under the
+    transaction's write lock, so no parent can go missing before the commit."""
+    with connection.constraint_checks_disabled(), transaction.atomic():
+        yield
+
+
+def _check_parents(plan: Plan, batch_id: int) -> None:
+    places = {d.grid_id for d in plan.households.values()} | {d.cluster_id for d in plan.households.values()}
+    places.discard(None)
+    households = [d.existing_id for d in plan.households.values() if d.existing_id is not None]
+    found_places = sum(Place.objects.filter(pk__in=chunk).count() for chunk in _chunks(sorted(places)))
+    found_households = sum(Household.objects.filter(pk__in=chunk).count() for chunk in _chunks(households))
+    if (found_places, found_households) != (len(places), len(households)) or not RegisterImport.objects.filter(
+        pk=batch_id
+    ).exists():
+        raise IntegrityError("a place or household of the import was deleted while it was validated")
+
+
 def write(plan: Plan, batch_id: int) -> Written:
-    """Insert the plan's new households and residents. The caller holds the transaction."""
+    """Insert the plan's new households and residents, inside `write_transaction()`."""
     assert plan.ok and transaction.get_connection().in_atomic_block
+    _check_parents(plan, batch_id)
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     qn = ops.quote_name
@@ -533,41 +574,11 @@ def plan_existing_ids(plan: Plan):
 
 
 def _resident_rows(plan: Plan, household_ids: dict[str, int], now, batch_id: int) -> list[tuple]:
-    s = sealer()
-    seal, blind_index = s.seal, s.blind_index
-    adapt_date = connection.ops.adapt_datefield_value
     out = []
     append = out.append
     for draft in plan.households.values():
-        household_id = household_ids[draft.number]
-        path, place_id = draft.path, draft.place_id
+        head = (now, now, draft.path, draft.place_id, household_ids[draft.number])
         for r in draft.rows:
-            if r.existing:
-                continue
-            phone = r.phone
-            append(
-                (
-                    now,
-                    now,
-                    path,
-                    place_id,
-                    household_id,
-                    r.name,
-                    seal(r.id_number, ID_CONTEXT),
-                    r.index,
-                    mask_id_number(r.id_number),
-                    r.sex,
-                    adapt_date(r.birth_date),
-                    seal(phone, PHONE_CONTEXT) if phone else None,
-                    blind_index(phone, PHONE_CONTEXT) if phone else "",
-                    mask_phone(phone) if phone else "",
-                    r.relation,
-                    r.ethnicity,
-                    r.party,
-                    r.residence_type,
-                    r.works_away,
-                    r.works_away_place,
-                    batch_id,
-                )
-            )
+            if not r.existing:
+                append((*head, r.values[0], r.values[1], r.index, *r.values[2:], batch_id))
     return out
