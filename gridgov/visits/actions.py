@@ -1,0 +1,398 @@
+"""State changes of the visits ledger: record a visit, set a visit rule, register and end vulnerable members.
+
+Each function checks its guard (raising `ActionRefused` with a message for the user), validates
+its input (`ValidationError`), and makes the change inside ``transaction.atomic()``. A visit also
+moves its household's `HouseholdVisitState` (and a checked vulnerable member's next check) in the
+same transaction, under a row lock, so the "today" list never disagrees with the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from gridgov.accounts.choices import BUSINESS_ROLES, Role
+from gridgov.core.actions import ActionRefused
+from gridgov.core.models import scope_prefix
+from gridgov.households.models import Household, Resident
+from gridgov.places.choices import CODE_LENGTH, PlaceKind
+from gridgov.places.models import Place, validate_geojson
+from gridgov.visits.choices import DEFAULT_CHECK_DAYS, VisitMode, VulnerableCategory
+from gridgov.visits.models import HouseholdVisitState, Visit, VisitRule, VulnerableMember
+
+# How far in the future a visit time may lie (a phone's clock runs a little fast), and how far back
+# a visit may be entered (paper books are typed in late, offline phones sync late).
+CLOCK_SKEW = dt.timedelta(minutes=10)
+MAX_BACKDATE = dt.timedelta(days=366)
+RULE_PLACE_KINDS = (PlaceKind.COUNTY, PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID)
+RULE_ROLES = frozenset({Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE})
+UPDATE_BATCH = 2000
+
+
+# ---------------------------------------------------------------- guards
+
+
+def _in_scope(user, path: str) -> bool:
+    prefix = scope_prefix(user)
+    return prefix is not None and path.startswith(prefix)
+
+
+def can_record_visit(user, household: Household) -> None:
+    if scope_prefix(user) is None or user.role not in BUSINESS_ROLES:
+        raise ActionRefused("您的账号不能登记走访")
+    if not _in_scope(user, household.path):
+        raise ActionRefused("该户不在您的管辖范围内")
+
+
+def can_manage_vulnerable(user, path: str) -> None:
+    if scope_prefix(user) is None or user.role not in BUSINESS_ROLES or user.role == Role.CLUSTER_LEADER:
+        raise ActionRefused("您的账号不能登记关爱对象")
+    if not _in_scope(user, path):
+        raise ActionRefused("该居民不在您的管辖范围内")
+
+
+def can_set_rule(user, place: Place) -> None:
+    if scope_prefix(user) is None or user.role not in RULE_ROLES:
+        raise ActionRefused("只有综治中心和村（居）委会可以设置走访频次")
+    if not _in_scope(user, place.code):
+        raise ActionRefused(f"{place.name} 不在您的管辖范围内")
+    if place.kind not in RULE_PLACE_KINDS:
+        raise ActionRefused("走访频次只能按县、乡镇、村（社区）或网格设置")
+
+
+# ---------------------------------------------------------------- rules and due dates
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The codes of every place level on ``path`` (the path itself included), top first."""
+    return [path[:n] for n in sorted(set(CODE_LENGTH.values())) if n <= len(path)]
+
+
+def rules_covering(code: str) -> list[VisitRule]:
+    """Every rule that applies somewhere under ``code``: its ancestors' rules, the default and the rules below."""
+    return list(
+        VisitRule.objects.filter(
+            Q(path__in=ancestor_paths(code)) | Q(path__within=code) | Q(place__isnull=True)
+        ).order_by("-path")
+    )
+
+
+def pick_rule(rules: Iterable[VisitRule], path: str) -> VisitRule:
+    """The rule of the deepest place above ``path`` (``rules`` deepest first), else the default row."""
+    for rule in rules:
+        if rule.place_id is None or path.startswith(rule.path):
+            return rule
+    return VisitRule()  # the seeded default row was deleted: fall back to the built-in defaults
+
+
+def rule_for(path: str) -> VisitRule:
+    return pick_rule(rules_covering(path), path)
+
+
+def _due(last_visited_at: dt.datetime | None, days: int) -> dt.date | None:
+    if last_visited_at is None:
+        return None
+    return timezone.localdate(last_visited_at) + dt.timedelta(days=days)
+
+
+def _set_dues(state: HouseholdVisitState, rule: VisitRule) -> None:
+    state.due_on = _due(state.last_visited_at, rule.interval(state.has_vulnerable))
+    state.key_due_on = _due(state.last_visited_at, rule.interval(state.has_vulnerable or state.has_key_person))
+
+
+def _locked_state(household_id: int) -> HouseholdVisitState:
+    state, _ = HouseholdVisitState.objects.get_or_create(household_id=household_id)
+    return HouseholdVisitState.objects.select_for_update().get(pk=state.pk)
+
+
+def _has_key_person(household_id: int) -> bool:
+    try:
+        key_person = apps.get_model("keypersons", "KeyPerson")
+    except LookupError:
+        return False
+    return key_person.objects.filter(
+        resident__household_id=household_id, status__in=key_person.ACTIVE_STATUSES
+    ).exists()
+
+
+def refresh_household_flags(household_id: int) -> None:
+    """Re-read whether a household has vulnerable members or key persons, and re-date its next visit.
+
+    Called by the vulnerable-member and key-person actions inside their transactions.
+    """
+    state = _locked_state(household_id)
+    state.has_vulnerable = VulnerableMember.objects.filter(household_id=household_id, active=True).exists()
+    state.has_key_person = _has_key_person(household_id)
+    path = Household.objects.filter(pk=household_id).values_list("path", flat=True).get()
+    _set_dues(state, rule_for(path))
+    state.save(update_fields=["has_vulnerable", "has_key_person", "due_on", "key_due_on"])
+
+
+def redate_under(code: str) -> int:
+    """Recompute the due dates of every visited household under ``code`` after a rule changed."""
+    rules = rules_covering(code)
+    states = (
+        HouseholdVisitState.objects.filter(household__path__within=code, last_visited_at__isnull=False)
+        .only("household_id", "last_visited_at", "has_vulnerable", "has_key_person", "due_on", "key_due_on")
+        .annotate(path=F("household__path"))
+        .order_by("pk")
+    )
+    changed: list[HouseholdVisitState] = []
+    count = 0
+    for state in states.iterator(chunk_size=UPDATE_BATCH):
+        before = (state.due_on, state.key_due_on)
+        _set_dues(state, pick_rule(rules, state.path))
+        if (state.due_on, state.key_due_on) != before:
+            changed.append(state)
+        if len(changed) >= UPDATE_BATCH:
+            count += HouseholdVisitState.objects.bulk_update(changed, ["due_on", "key_due_on"])
+            changed = []
+    if changed:
+        count += HouseholdVisitState.objects.bulk_update(changed, ["due_on", "key_due_on"])
+    return count
+
+
+def set_visit_rule(user, place: Place, *, every_days: int, priority_every_days: int, remind_days: int) -> VisitRule:
+    """设置走访频次: the rule of ``place`` and everything under it without a rule of its own."""
+    can_set_rule(user, place)
+    rule = VisitRule.objects.filter(place=place).first() or VisitRule(place=place, path=place.code)
+    rule.every_days, rule.priority_every_days, rule.remind_days = every_days, priority_every_days, remind_days
+    errors = {}
+    if not 1 <= every_days <= 3650:
+        errors["every_days"] = "走访周期应在 1 至 3650 天之间"
+    if not 1 <= priority_every_days <= every_days:
+        errors["priority_every_days"] = "重点关注户的周期应在 1 天与每户周期之间"
+    if not 0 <= remind_days <= 60:
+        errors["remind_days"] = "提前提醒应在 0 至 60 天之间"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rule.save()
+        redate_under(place.code)
+    return rule
+
+
+def remove_visit_rule(user, place: Place) -> None:
+    """取消本级规则: the place falls back to the rule above it."""
+    can_set_rule(user, place)
+    with transaction.atomic():
+        rule = VisitRule.objects.select_for_update().filter(place=place).first()
+        if rule is None:
+            return
+        rule.delete()
+        redate_under(place.code)
+
+
+# ---------------------------------------------------------------- visits
+
+
+@dataclass
+class VisitInput:
+    household: Household
+    visited_at: dt.datetime
+    mode: str = VisitMode.DOOR
+    people_met: str = ""
+    findings: str = ""
+    companions: str = ""
+    visitors: list = field(default_factory=list)  # accounts; empty means the recorder alone
+    point: dict | None = None
+    vulnerable_member: VulnerableMember | None = None
+    client_uuid: uuid.UUID | None = None
+
+
+def _validate_visit(user, data: VisitInput, now: dt.datetime) -> list:
+    errors: dict[str, str] = {}
+    if data.mode not in VisitMode.values:
+        errors["mode"] = "走访方式无效"
+    if timezone.is_naive(data.visited_at):
+        errors["visited_at"] = "走访时间缺少时区"
+    elif data.visited_at > now + CLOCK_SKEW:
+        errors["visited_at"] = "走访时间不能晚于现在"
+    elif data.visited_at < now - MAX_BACKDATE:
+        errors["visited_at"] = "走访时间不能早于一年前"
+    for name, label, limit in (("people_met", "见到的人", 200), ("companions", "其他同行人员", 200)):
+        if len(getattr(data, name)) > limit:
+            errors[name] = f"“{label}”不能超过{limit}字"
+    if len(data.findings) > 5000:
+        errors["findings"] = "走访情况不能超过5000字"
+    member = data.vulnerable_member
+    if member is not None and (member.household_id != data.household.pk or not member.active):
+        errors["vulnerable_member"] = "所选关爱对象不在该户或已移出"
+    visitors = list(dict.fromkeys(data.visitors or [user]))
+    for visitor in visitors:
+        area = visitor.place.code if visitor.place_id else None
+        if not visitor.is_active or visitor.role not in BUSINESS_ROLES or area is None:
+            errors["visitors"] = f"{visitor} 不能作为走访人"
+        elif not data.household.path.startswith(area):
+            errors["visitors"] = f"{visitor} 的工作范围不包括该户"
+    if errors:
+        raise ValidationError(errors)
+    if data.point is not None:
+        validate_geojson(data.point, {"Point"}, "point")
+    return visitors
+
+
+def _replay(user, client_uuid: uuid.UUID) -> Visit | None:
+    """The visit an earlier upload of the same record created, if any (refused outside the user's scope)."""
+    existing = Visit.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None and not _in_scope(user, existing.path):
+        raise ActionRefused("该记录ID已被其他记录使用")
+    return existing
+
+
+def record_visit(user, data: VisitInput) -> tuple[Visit, bool]:
+    """登记走访. Returns (visit, created): a ``client_uuid`` seen before returns the first visit unchanged."""
+    if data.client_uuid is not None:
+        existing = _replay(user, data.client_uuid)
+        if existing is not None:
+            return existing, False
+    can_record_visit(user, data.household)
+    now = timezone.now()
+    visitors = _validate_visit(user, data, now)
+    visit = Visit(
+        path=data.household.path,
+        household=data.household,
+        visited_at=data.visited_at,
+        mode=data.mode,
+        companions=data.companions.strip(),
+        people_met=data.people_met.strip(),
+        findings=data.findings.strip(),
+        point=data.point,
+        vulnerable_member=data.vulnerable_member,
+        client_uuid=data.client_uuid,
+        recorded_by=user,
+    )
+    try:
+        with transaction.atomic():
+            visit.save()
+            visit.visitors.set(visitors)
+            _after_visit(visit)
+    except IntegrityError:
+        # Two uploads of the same offline record raced: the other one won; return it.
+        if data.client_uuid is None:
+            raise
+        existing = _replay(user, data.client_uuid)
+        if existing is None:
+            raise
+        return existing, False
+    return visit, True
+
+
+def _after_visit(visit: Visit) -> None:
+    state = _locked_state(visit.household_id)
+    if state.last_visited_at is None or visit.visited_at >= state.last_visited_at:
+        state.last_visited_at, state.last_visit = visit.visited_at, visit
+    _set_dues(state, rule_for(visit.path))
+    state.visit_count = F("visit_count") + 1
+    state.save(update_fields=["last_visited_at", "last_visit", "visit_count", "due_on", "key_due_on"])
+    if visit.vulnerable_member_id is not None:
+        member = VulnerableMember.objects.select_for_update().get(pk=visit.vulnerable_member_id)
+        if member.last_checked_at is None or visit.visited_at >= member.last_checked_at:
+            member.last_checked_at = visit.visited_at
+            member.next_check_on = timezone.localdate(visit.visited_at) + dt.timedelta(days=member.check_every_days)
+            member.save(update_fields=["last_checked_at", "next_check_on", "updated_at"])
+
+
+# ---------------------------------------------------------------- vulnerable members
+
+
+def register_vulnerable(
+    user,
+    resident: Resident,
+    *,
+    category: str,
+    check_every_days: int | None = None,
+    notes: str = "",
+    since: dt.date | None = None,
+) -> VulnerableMember:
+    """纳入关爱对象: the first check is due on the day of registration."""
+    can_manage_vulnerable(user, resident.path)
+    errors = {}
+    if category not in VulnerableCategory.values:
+        errors["category"] = "类别无效"
+    if resident.household_id is None:
+        errors["resident"] = "该居民未落户，请先落户再登记"
+    days = check_every_days or DEFAULT_CHECK_DAYS.get(category, 30)
+    if not 1 <= days <= 365:
+        errors["check_every_days"] = "探访周期应在 1 至 365 天之间"
+    if len(notes) > 500:
+        errors["notes"] = "情况说明不能超过500字"
+    today = timezone.localdate()
+    since = since or today
+    if since > today:
+        errors["since"] = "纳入日期不能晚于今天"
+    if errors:
+        raise ValidationError(errors)
+    member = VulnerableMember(
+        path=resident.path,
+        resident=resident,
+        household_id=resident.household_id,
+        category=category,
+        check_every_days=days,
+        notes=notes.strip(),
+        since=since,
+        next_check_on=today,
+        registered_by=user,
+    )
+    with transaction.atomic():
+        if VulnerableMember.objects.filter(resident=resident, category=category, active=True).exists():
+            raise ValidationError({"category": "该居民已在此类关爱对象中"})
+        member.save()
+        refresh_household_flags(resident.household_id)
+    return member
+
+
+def change_check_cadence(user, member: VulnerableMember, *, check_every_days: int) -> VulnerableMember:
+    can_manage_vulnerable(user, member.path)
+    if not 1 <= check_every_days <= 365:
+        raise ValidationError({"check_every_days": "探访周期应在 1 至 365 天之间"})
+    with transaction.atomic():
+        member = VulnerableMember.objects.select_for_update().get(pk=member.pk)
+        member.check_every_days = check_every_days
+        if member.last_checked_at is not None:
+            member.next_check_on = timezone.localdate(member.last_checked_at) + dt.timedelta(days=check_every_days)
+        member.save(update_fields=["check_every_days", "next_check_on", "updated_at"])
+    return member
+
+
+def end_vulnerable(user, member: VulnerableMember, *, reason: str) -> VulnerableMember:
+    """移出关爱对象 (e.g. moved in with children, no longer in difficulty, deceased)."""
+    can_manage_vulnerable(user, member.path)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写移出原因"})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "移出原因不能超过200字"})
+    with transaction.atomic():
+        member = VulnerableMember.objects.select_for_update().get(pk=member.pk)
+        if not member.active:
+            raise ActionRefused("该关爱对象已移出")
+        member.active, member.ended_on, member.end_reason = False, timezone.localdate(), reason
+        member.save(update_fields=["active", "ended_on", "end_reason", "updated_at"])
+        refresh_household_flags(member.household_id)
+    return member
+
+
+def follow_resident_move(resident: Resident) -> None:
+    """Keep a resident's active vulnerable records where the resident now lives (Resident post_save).
+
+    A resident who leaves every household keeps the record at the last household until it is ended.
+    """
+    members = VulnerableMember.objects.filter(resident=resident, active=True)
+    moved = list(members.exclude(path=resident.path).values_list("household_id", flat=True))
+    if resident.household_id is not None:
+        moved += members.exclude(household_id=resident.household_id).values_list("household_id", flat=True)
+        members.update(path=resident.path, household_id=resident.household_id)
+    else:
+        members.update(path=resident.path)
+    if moved:
+        for household_id in sorted({*moved, resident.household_id} - {None}):
+            refresh_household_flags(household_id)

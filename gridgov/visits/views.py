@@ -1,0 +1,233 @@
+"""Pages of the visits ledger: today's plan, the visit list, recording a visit, coverage, rules, vulnerable members.
+
+Reads go through `queries` (which start from `for_user`); changes go through `actions`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.core.access import scoped
+from gridgov.core.actions import ActionRefused
+from gridgov.core.models import scope_prefix
+from gridgov.households.queries import filter_places, page_number, page_of
+from gridgov.places.models import Place
+from gridgov.visits import actions, queries
+from gridgov.visits.choices import DEFAULT_CHECK_DAYS, VisitMode, VisitStatus, VulnerableCategory
+from gridgov.visits.forms import CadenceForm, EndForm, RuleForm, VisitForm, VulnerableForm, apply_errors
+
+
+def _pk(raw) -> int | None:
+    raw = str(raw or "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+@scoped
+def today(request):
+    plan = queries.today_plan(request.user)
+    return render(request, "visits/today.html", {"plan": plan, "statuses": VisitStatus})
+
+
+@scoped
+def visit_list(request):
+    filters = queries.VisitFilters.from_query(request.GET)
+    rows = queries.visits_for(request.user, filters).only(*queries.VISIT_LIST_FIELDS)
+    page = page_of(rows, page_number(request.GET.get("page")))
+    page.query = filters.as_query()
+    queries.visitors_of(page.rows)
+    context = {
+        "page": page,
+        "filters": filters,
+        "places": filter_places(request.user, filters.place),
+        "modes": VisitMode.choices,
+    }
+    return render(request, "visits/visit_list.html", context)
+
+
+@scoped
+def visit_detail(request, pk: int):
+    visit = queries.visit_for(request.user, pk)
+    queries.visitors_of([visit])
+    return render(request, "visits/visit_detail.html", {"visit": visit})
+
+
+@scoped
+def visit_create(request):
+    household_pk = _pk(request.GET.get("household") or request.POST.get("household"))
+    if household_pk is None:
+        q = request.GET.get("q", "")
+        households = queries.households_in_scope(request.user, q)
+        template = (
+            "visits/_household_picker.html" if request.headers.get("HX-Request") else "visits/pick_household.html"
+        )
+        return render(request, template, {"households": households, "q": q})
+    household = queries.household_for(request.user, household_pk)
+    member = None
+    member_pk = _pk(request.GET.get("member"))
+    if member_pk is not None:
+        member = next((m for m in queries.members_due_in(request.user, household) if m.pk == member_pk), None)
+    form = VisitForm(request.user, household, request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit, created = actions.record_visit(request.user, form.visit_input())
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("已登记走访：%(number)s") % {"number": household.number})
+            return redirect("visits:detail", pk=visit.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "visits/visit_form.html", {"form": form, "household": household}, status=status)
+
+
+@scoped
+def coverage(request):
+    place = queries.coverage_place(request.user, request.GET.get("place"))
+    report = queries.coverage(request.user, place)
+    crumbs = list(Place.objects.for_user(request.user).filter(code__in=place.ancestor_codes()).order_by("code"))
+    return render(request, "visits/coverage.html", {"report": report, "crumbs": crumbs})
+
+
+@scoped
+def rules(request):
+    prefix = scope_prefix(request.user)
+    rule = queries.scope_rule(request.user)
+    initial = {
+        "place_code": prefix,
+        "every_days": rule.every_days,
+        "priority_every_days": rule.priority_every_days,
+        "remind_days": rule.remind_days,
+    }
+    form = RuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        place = Place.objects.for_user(request.user).filter(code=data["place_code"]).first()
+        if place is None:
+            form.add_error("place_code", _("该地域不存在或不在您的管辖范围内"))
+        else:
+            try:
+                if request.POST.get("remove"):
+                    actions.remove_visit_rule(request.user, place)
+                    messages.success(request, _("已取消 %(place)s 的走访频次规则") % {"place": place.name})
+                else:
+                    actions.set_visit_rule(
+                        request.user,
+                        place,
+                        every_days=data["every_days"],
+                        priority_every_days=data["priority_every_days"],
+                        remind_days=data["remind_days"],
+                    )
+                    messages.success(request, _("已设置 %(place)s 的走访频次") % {"place": place.name})
+            except ActionRefused as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect("visits:rules")
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "rules": queries.rules_in_scope(request.user),
+        "may_edit": request.user.role in actions.RULE_ROLES,
+    }
+    return render(request, "visits/rules.html", context, status=status)
+
+
+@scoped
+def vulnerable_list(request):
+    filters = queries.VulnerableFilters.from_query(request.GET)
+    page = page_of(queries.vulnerable_for(request.user, filters), page_number(request.GET.get("page")))
+    page.query = filters.as_query()
+    context = {
+        "page": page,
+        "filters": filters,
+        "places": filter_places(request.user, filters.place),
+        "categories": VulnerableCategory.choices,
+        "counts": queries.vulnerable_counts(request.user),
+    }
+    return render(request, "visits/vulnerable_list.html", context)
+
+
+@scoped
+def vulnerable_create(request):
+    resident_pk = _pk(request.GET.get("resident") or request.POST.get("resident"))
+    if resident_pk is None:
+        q = request.GET.get("q", "")
+        residents = queries.residents_in_scope(request.user, q)
+        return render(request, "visits/pick_resident.html", {"residents": residents, "q": q})
+    from gridgov.households.queries import resident_for
+
+    resident = resident_for(request.user, resident_pk)
+    form = VulnerableForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = actions.register_vulnerable(
+                request.user,
+                resident,
+                category=data["category"],
+                check_every_days=data["check_every_days"],
+                notes=data["notes"],
+                since=data["since"],
+            )
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记关爱对象：%(name)s") % {"name": resident.name})
+            return redirect("visits:vulnerable_detail", pk=member.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "resident": resident, "defaults": DEFAULT_CHECK_DAYS, "categories": VulnerableCategory}
+    return render(request, "visits/vulnerable_form.html", context, status=status)
+
+
+@scoped
+def vulnerable_detail(request, pk: int):
+    member = queries.vulnerable_member_for(request.user, pk)
+    checks = list(queries.visits_for(request.user, queries.VisitFilters()).filter(vulnerable_member=member)[:20])
+    context = {
+        "member": member,
+        "checks": checks,
+        "end_form": EndForm(),
+        "cadence_form": CadenceForm(initial={"check_every_days": member.check_every_days}),
+    }
+    return render(request, "visits/vulnerable_detail.html", context)
+
+
+@scoped
+@require_POST
+def vulnerable_end(request, pk: int):
+    member = queries.vulnerable_member_for(request.user, pk)
+    form = EndForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写移出原因"))
+        actions.end_vulnerable(request.user, member, reason=form.cleaned_data["reason"])
+    except (ActionRefused, ValidationError) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("已移出关爱对象"))
+    return redirect("visits:vulnerable_detail", pk=member.pk)
+
+
+@scoped
+@require_POST
+def vulnerable_cadence(request, pk: int):
+    member = queries.vulnerable_member_for(request.user, pk)
+    form = CadenceForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("探访周期应在 1 至 365 天之间"))
+        actions.change_check_cadence(request.user, member, check_every_days=form.cleaned_data["check_every_days"])
+    except (ActionRefused, ValidationError) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("已修改探访周期"))
+    return redirect("visits:vulnerable_detail", pk=member.pk)
