@@ -15,6 +15,7 @@ urlpatterns = [
     path("personnel/", include("gridgov.personnel.urls")),
     path("coverage/", include("gridgov.coverage.urls")),
     path("registers/", include("gridgov.registers.urls")),
+    path("matters/", include("gridgov.matters.urls")),
     path("visits/", include("gridgov.visits.urls")),
     path("keypersons/", include("gridgov.keypersons.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
