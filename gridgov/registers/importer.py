@@ -525,46 +525,56 @@ def write(plan: Plan, batch_id: int) -> Written:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     qn = ops.quote_name
-    household_table = qn(Household._meta.db_table)
-    resident_table = qn(Resident._meta.db_table)
+    household, resident = qn(Household._meta.db_table), qn(Resident._meta.db_table)
+    hid, rid, batch, relation = qn("household_id"), qn("id"), qn("import_batch_id"), qn("relation")
     new = plan.new_households
     with connection.cursor() as cursor:
-        cursor.executemany(
-            _insert_sql(Household, HOUSEHOLD_COLUMNS),
+        _insert(
+            cursor,
+            Household,
+            HOUSEHOLD_COLUMNS,
             [(now, now, d.path, d.number, d.grid_id, d.cluster_id, d.address, d.house_type, 0, batch_id) for d in new],
         )
         household_ids = dict(plan_existing_ids(plan))
         if new:
-            cursor.execute(
-                f"SELECT {qn('number')}, {qn('id')} FROM {household_table} WHERE {qn('import_batch_id')} = %s",
-                [batch_id],
-            )
+            cursor.execute(f"SELECT {qn('number')}, {rid} FROM {household} WHERE {batch} = %s", [batch_id])
             household_ids.update(cursor.fetchall())
         residents = _resident_rows(plan, household_ids, now, batch_id)
-        cursor.executemany(_insert_sql(Resident, RESIDENT_COLUMNS), residents)
+        _insert(cursor, Resident, RESIDENT_COLUMNS, residents)
         created = len(residents)
         del residents
         if created:
+            # Set-based, and by joins rather than correlated subqueries: both planners do these well even
+            # before the new rows are in the statistics.
             cursor.execute(
-                # The correlated subqueries name no batch so that they use the (household, id) index.
-                f"UPDATE {household_table} SET {qn('householder_id')} = ("
-                f"SELECT MIN(r.{qn('id')}) FROM {resident_table} r"
-                f" WHERE r.{qn('household_id')} = {household_table}.{qn('id')} AND r.{qn('relation')} = %s),"
-                f" {qn('updated_at')} = %s"
-                f" WHERE {qn('householder_id')} IS NULL AND {qn('id')} IN ("
-                f"SELECT {qn('household_id')} FROM {resident_table}"
-                f" WHERE {qn('import_batch_id')} = %s AND {qn('relation')} = %s)",
-                [Relation.HOUSEHOLDER.value, now, batch_id, Relation.HOUSEHOLDER.value],
+                f"UPDATE {household} SET {qn('householder_id')} = h.first_id, {qn('updated_at')} = %s"
+                f" FROM (SELECT {hid}, MIN({rid}) AS first_id FROM {resident}"
+                f" WHERE {batch} = %s AND {relation} = %s GROUP BY {hid}) AS h"
+                f" WHERE {household}.{rid} = h.{hid} AND {household}.{qn('householder_id')} IS NULL",
+                [now, batch_id, Relation.HOUSEHOLDER.value],
             )
             cursor.execute(
-                f"UPDATE {household_table} SET {qn('member_count')} = ("
-                f"SELECT COUNT(*) FROM {resident_table} r WHERE r.{qn('household_id')} = {household_table}.{qn('id')}"
-                f"), {qn('updated_at')} = %s"
-                f" WHERE {qn('id')} IN (SELECT {qn('household_id')} FROM {resident_table}"
-                f" WHERE {qn('import_batch_id')} = %s)",
+                f"UPDATE {household} SET {qn('member_count')} = c.members, {qn('updated_at')} = %s"
+                f" FROM (SELECT {hid}, COUNT(*) AS members FROM {resident}"
+                f" WHERE {hid} IN (SELECT {hid} FROM {resident} WHERE {batch} = %s) GROUP BY {hid}) AS c"
+                f" WHERE {household}.{rid} = c.{hid}",
                 [now, batch_id],
             )
     return Written(households=len(new), residents=created)
+
+
+def _insert(cursor, model, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """executemany on SQLite; COPY on PostgreSQL (executemany there is a round trip per row)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(model._meta.get_field(n).column) for n in names)
+        with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor.executemany(_insert_sql(model, names), rows)
 
 
 def plan_existing_ids(plan: Plan):

@@ -238,3 +238,22 @@ def test_a_title_row_above_the_header_is_allowed_and_row_numbers_stay_true(world
     )
 
     assert errors_of(import_file(world.town_staff, data)) == {"6": "手机号应为11位，以1开头，第二位为3-9"}
+
+
+def test_householder_row_completes_an_existing_household_without_one(world):
+    from gridgov.households import actions as household_actions
+
+    empty = household_actions.create_household(
+        world.town_staff, number="H-E", grid=world.grid_a, cluster=world.cluster_a1, address="桂园村一组9号",
+        house_type="self_built",
+    )  # fmt: skip
+    rows = [
+        resident_row(1, number="H-E", relation="子女", 住址="桂园村一组9号"),
+        resident_row(2, number="H-E", relation="户主", 住址="桂园村一组9号"),
+    ]
+
+    result = import_file(world.town_staff, workbook(rows))
+
+    assert (result.status, result.created_households, result.existing_households) == (ImportStatus.IMPORTED, 0, 1)
+    empty.refresh_from_db()
+    assert (empty.member_count, empty.householder.name) == (2, "测试2")
