@@ -44,6 +44,7 @@ api = NinjaAPI(
 
 from gridgov.households.api import router as households_router  # noqa: E402
 from gridgov.keypersons.api import router as keypersons_router  # noqa: E402
+from gridgov.matters.api import router as matters_router  # noqa: E402
 from gridgov.personnel.api import router as personnel_router  # noqa: E402
 from gridgov.places.api import router as places_router  # noqa: E402
 from gridgov.visits.api import router as visits_router  # noqa: E402
@@ -53,3 +54,4 @@ api.add_router("/households", households_router)
 api.add_router("/personnel", personnel_router)
 api.add_router("/visits", visits_router)
 api.add_router("/keypersons", keypersons_router)
+api.add_router("/matters", matters_router)

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "gridgov.registers",
     "gridgov.demo",
     "gridgov.matters",
+    "django_tasks",
+    "django_tasks_db",
+    "gridgov.notifications",
+    "gridgov.open311",
     "gridgov.visits",
     "gridgov.keypersons",
 ]
@@ -167,3 +171,9 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = ["gridgov.accounts.backends.GridgovBackend"]
+
+# Django's task API (django-tasks backport) with its database backend: no extra server.
+# `manage.py run_periodic` enqueues the deadline job and the outbox delivery, and runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# WeCom group robot (企业微信群机器人) webhook for red matters and supervision cards; empty = off.
+GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "")

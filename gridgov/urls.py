@@ -17,6 +17,8 @@ urlpatterns = [
     path("registers/", include("gridgov.registers.urls")),
     path("matters/", include("gridgov.matters.urls")),
     path("visits/", include("gridgov.visits.urls")),
+    path("notifications/", include("gridgov.notifications.urls")),
+    path("open311/", include("gridgov.open311.urls")),
     path("keypersons/", include("gridgov.keypersons.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
 ]
