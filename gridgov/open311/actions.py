@@ -1,0 +1,241 @@
+"""Open311 state changes: issuing keys and filing requests as matters (machine intake)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from gridgov.core.pii import sealer
+from gridgov.matters.actions import ActionRefused, MatterInput, Reporter, record_matter
+from gridgov.matters.choices import FieldType, ReporterType, RiskColor, SourceChannel
+from gridgov.matters.models import Category
+from gridgov.open311 import geo
+from gridgov.open311.choices import CHANNEL_ALIASES, DEFAULT_COLOR, MAX_DESCRIPTION, MAX_TEXT
+from gridgov.open311.models import EMAIL_CONTEXT, ApiKey, ServiceRequest, key_digest
+from gridgov.places.models import Place
+
+SYSTEM_ACTOR = "Open311"
+
+
+class Open311Error(Exception):
+    """Refused with an HTTP status, answered in the specification's error format."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+# ---------------------------------------------------------------- keys
+
+
+def channel_value(channel: str) -> str:
+    value = CHANNEL_ALIASES.get(channel, channel)
+    if value not in SourceChannel.values:
+        raise ValidationError({"channel": f"来源渠道无效：{channel}"})
+    return value
+
+
+def create_key(*, name: str, channel: str, place: Place) -> tuple[ApiKey, str]:
+    """A new key for ``channel`` filing into ``place``; returns the row and the key (shown once, stored as a digest)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "请填写密钥名称"})
+    if len(place.code) < 6:
+        raise ValidationError({"place": "可报送地域至少应为县（区）"})
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        row = ApiKey.objects.create(
+            path=place.code,
+            name=name,
+            digest=key_digest(key),
+            prefix=key[:8],
+            channel=channel_value(channel),
+            place=place,
+        )
+    return row, key
+
+
+def deactivate_key(row: ApiKey) -> ApiKey:
+    with transaction.atomic():
+        row.active = False
+        row.save(update_fields=["active", "updated_at"])
+    return row
+
+
+def authenticate(key: str) -> ApiKey:
+    if not key:
+        raise Open311Error(403, "api_key was not provided")
+    row = ApiKey.objects.select_related("place").filter(digest=key_digest(key), active=True).first()
+    if row is None:
+        raise Open311Error(403, "Invalid api_key")
+    return row
+
+
+# ---------------------------------------------------------------- requests
+
+
+@dataclass
+class Submission:
+    """A POST requests as the specification names its parameters."""
+
+    service_code: str
+    lat: float | None = None
+    long: float | None = None
+    address_string: str = ""
+    address_id: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)  # code -> str or list[str]
+    email: str = ""
+    device_id: str = ""
+    account_id: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    description: str = ""
+    media_url: str = ""
+
+
+def service(code: str) -> Category:
+    category = Category.objects.filter(code=code, selectable=True, active=True).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    return category
+
+
+def _date(raw: str) -> str:
+    raw = raw.strip()
+    try:
+        return dt.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return raw  # the category's validation names the field
+
+
+def attribute_values(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
+    """The extra-field values typed as the category expects (form values are strings)."""
+    specs = {spec["name"]: spec for spec in category.extra_fields}
+    unknown = sorted(set(raw) - set(specs))
+    if unknown:
+        raise Open311Error(400, f"attribute {', '.join(unknown)} is not an attribute of service {category.code}")
+    values: dict[str, Any] = {}
+    for code, value in raw.items():
+        kind = specs[code]["type"]
+        if kind == FieldType.MULTI:
+            values[code] = [v for v in (value if isinstance(value, list) else [value]) if v != ""]
+            continue
+        if isinstance(value, list):
+            value = value[-1] if value else ""
+        values[code] = _date(value) if kind == FieldType.DATE else value
+    return values
+
+
+def _route(key: ApiKey, data: Submission) -> tuple[str, str]:
+    """(place code, how it was found)."""
+    area = key.place.code
+    if data.lat is not None and data.long is not None:
+        code = geo.grid_at(area, data.long, data.lat)
+        if code:
+            return code, "point"
+    if data.address_id:
+        code = geo.place_for_address_id(area, data.address_id)
+        if code:
+            return code, "address_id"
+    if data.address_string:
+        code = geo.place_for_address(area, data.address_string)
+        if code:
+            return code, "address"
+    return area, "key"
+
+
+def _validate(data: Submission) -> None:
+    if data.lat is None and data.long is None and not data.address_string.strip() and not data.address_id.strip():
+        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+    if (data.lat is None) != (data.long is None):
+        raise Open311Error(400, "lat and long must be given together")
+    if data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.long <= 180):
+        raise Open311Error(400, "lat/long out of range")
+    if len(data.description) > MAX_DESCRIPTION:
+        raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
+    for name in ("address_string", "address_id", "email", "device_id", "account_id", "first_name", "last_name"):
+        if len(getattr(data, name)) > MAX_TEXT:
+            raise Open311Error(400, f"{name} is longer than {MAX_TEXT} characters")
+    if data.media_url and (len(data.media_url) > 500 or not data.media_url.startswith(("http://", "https://"))):
+        raise Open311Error(400, "media_url must be an http(s) URL")
+
+
+def _title(category: Category, description: str) -> str:
+    first = description.strip().splitlines()[0].strip() if description.strip() else ""
+    title = f"{category.name}：{first}" if first else category.name
+    return title if len(title) <= 60 else title[:59] + "…"
+
+
+def _errors_text(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+    return "; ".join(exc.messages)
+
+
+def submit(key: ApiKey, data: Submission) -> ServiceRequest:
+    """POST requests: file a matter through ``key`` where the request's location falls."""
+    category = service(data.service_code)
+    _validate(data)
+    extra = attribute_values(category, data.attributes)
+    code, routed_by = _route(key, data)
+    place = key.place if code == key.place.code else Place.objects.get(code=code)
+    name = f"{data.last_name.strip()}{data.first_name.strip()}"
+    phone = data.phone.strip()
+    reporter = (
+        Reporter(type=ReporterType.OUTSIDER, name=name or "未留姓名", phone=phone)
+        if name or phone
+        else Reporter(type=ReporterType.ANONYMOUS)
+    )
+    point = {"type": "Point", "coordinates": [data.long, data.lat]} if data.lat is not None else None
+    matter_input = MatterInput(
+        kind=category.kind,
+        category=category,
+        title=_title(category, data.description),
+        channel=key.channel,
+        color=DEFAULT_COLOR.get(category.kind, RiskColor.BLUE),
+        description=data.description,
+        reporter=reporter,
+        place=place,
+        point=point,
+        extra=extra,
+    )
+    email = data.email.strip()
+    try:
+        with transaction.atomic():
+            matter = record_matter(None, matter_input, system_actor=f"{SYSTEM_ACTOR}：{key.name}")
+            row = ServiceRequest.objects.create(
+                path=matter.path,
+                matter=matter,
+                api_key=key,
+                requested_at=matter.created_at,
+                lat=data.lat,
+                long=data.long,
+                address_string=data.address_string.strip(),
+                address_id=data.address_id.strip(),
+                routed_by=routed_by,
+                email_sealed=sealer().seal(email, EMAIL_CONTEXT) if email else None,
+                device_id=data.device_id.strip(),
+                account_id=data.account_id.strip(),
+                media_url=data.media_url.strip(),
+            )
+    except ValidationError as exc:
+        raise Open311Error(400, _errors_text(exc)) from None
+    except ActionRefused as exc:
+        raise Open311Error(400, str(exc)) from None
+    row.matter = matter
+    return row
+
+
+def reveal_email(row: ServiceRequest) -> str:
+    return sealer().open(bytes(row.email_sealed), EMAIL_CONTEXT) if row.email_sealed else ""
