@@ -3,8 +3,11 @@
 `validate()` reads the sheet once, checks every row (format, household consistency, places in the
 importer's scope, what is already registered) and returns a `Plan`. If the plan has errors nothing is
 written and `error_workbook()` lists the bad rows. Otherwise `write()` inserts the new households and
-residents with `executemany` in one transaction (the ORM's bulk_create is about half as fast), then
-sets householders and member counts with two set-based UPDATEs.
+residents in one transaction, with `executemany` on SQLite and COPY on PostgreSQL (the ORM's bulk_create
+is about half as fast), then sets householders and member counts with two set-based UPDATEs.
+
+Rows are sealed (ID number, phone), blind-indexed and masked while they are validated, so the clear
+values live only in memory for the length of the import and never reach the database or the logs.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ LIMITS = {"number": 32, "address": 200, "name": 50, "works_away_place": 100}
 @dataclass(slots=True)
 class Row:
     """One valid resident row: what the checks need, and its columns ready for the insert (ID number and
-    phone already sealed, blind-indexed and masked; see RESIDENT_VALUES)."""
+    phone already sealed, blind-indexed and masked; the order is given beside RESIDENT_COLUMNS)."""
 
     row_no: int
     relation: str
@@ -166,6 +169,8 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
     seal, blind_index = s.seal, s.blind_index
     adapt_date = connection.ops.adapt_datefield_value
     total = sheet.total_rows
+    if progress is not None:
+        progress(0, total)
     count = 0
     for row_no, cells in sheet.rows():
         count += 1
