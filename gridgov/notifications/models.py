@@ -1,0 +1,84 @@
+"""In-app notices to users, and the outbox of messages to outside receivers (the WeCom group robot)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from gridgov.notifications.choices import Channel, NoticeKind, OutboundStatus
+
+
+class NoticeQuerySet(models.QuerySet):
+    def for_recipient(self, user) -> NoticeQuerySet:
+        """A user's own notices; nobody reads anyone else's."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self) -> NoticeQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notice(models.Model):
+    """站内通知: a matter arrived at the user's unit, came back, or its holding was supervised."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notices"
+    )
+    matter = models.ForeignKey(
+        "matters.Matter", verbose_name="事项", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField("通知类型", max_length=16, choices=NoticeKind.choices)
+    text = models.CharField("内容", max_length=500)
+    created_at = models.DateTimeField("通知时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="notice_recipient_idx"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notice_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class OutboundMessage(models.Model):
+    """待发消息 (outbox): written in the transaction of the event it reports, so it cannot be lost;
+    sent after commit and retried with exponential backoff until the receiver acknowledges it."""
+
+    channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.WECOM)
+    dedupe_key = models.CharField("去重键", max_length=64, unique=True, help_text="one message per event")
+    matter = models.ForeignKey(
+        "matters.Matter", verbose_name="事项", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField("消息体")
+    status = models.CharField("状态", max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING)
+    attempts = models.PositiveIntegerField("已尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试时间")
+    lease_until = models.DateTimeField("发送占用至", null=True, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送成功时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待发消息"
+        verbose_name_plural = "待发消息"
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=~Q(status=OutboundStatus.SENT),
+                name="outbound_due_idx",
+            ),
+            models.Index(fields=["channel", "sent_at"], name="outbound_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.dedupe_key} {self.get_status_display()}"
