@@ -89,30 +89,6 @@ class MatterOut(Schema):
     possible_duplicate: bool = Field(description="疑似重复")
     created_at: dt.datetime = Field(description="登记时间")
 
-    @staticmethod
-    def resolve_kind_label(obj) -> str:
-        return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_category_name(obj) -> str:
-        return obj.category.name
-
-    @staticmethod
-    def resolve_state_label(obj) -> str:
-        return obj.get_state_display()
-
-    @staticmethod
-    def resolve_holder(obj) -> dict:
-        return {"code": obj.holder_place.code, "name": obj.holder_place.name}
-
-    @staticmethod
-    def resolve_holder_department(obj) -> str | None:
-        return obj.holder_department.name if obj.holder_department_id else None
-
-    @staticmethod
-    def resolve_place_name(obj) -> str:
-        return obj.place.name
-
 
 class MatterPage(Schema):
     items: list[MatterOut] = Field(description="本页事项")
@@ -370,8 +346,33 @@ def _detail(user, pk: int) -> Matter:
     return matter
 
 
+def _summary(m: Matter) -> dict:
+    return {
+        "id": m.pk,
+        "reference": m.reference,
+        "kind": m.kind,
+        "kind_label": m.get_kind_display(),
+        "category_id": m.category_id,
+        "category_name": m.category.name,
+        "title": m.title,
+        "color": m.color,
+        "state": m.state,
+        "state_label": m.get_state_display(),
+        "level": m.level,
+        "holder": {"code": m.holder_place.code, "name": m.holder_place.name},
+        "holder_department": m.holder_department.name if m.holder_department_id else None,
+        "path": m.path,
+        "place_name": m.place.name,
+        "deadline_at": m.deadline_at,
+        "overdue": m.overdue,
+        "card": m.card,
+        "possible_duplicate": m.possible_duplicate,
+        "created_at": m.created_at,
+    }
+
+
 def _detail_out(user, matter: Matter) -> dict:
-    out = MatterOut.from_orm(matter).dict()
+    out = _summary(matter)
     if matter.reporter_type == ReporterType.RESIDENT and matter.reporter_resident_id:
         reporter_name, phone = matter.reporter_resident.name, matter.reporter_resident.phone_masked
     else:
@@ -507,7 +508,7 @@ def list_matters(request, params: Query[MatterQuery]):
     rows = list(qs.select_related(*LIST_RELATED)[params.offset : params.offset + params.limit + 1])
     more = len(rows) > params.limit
     return {
-        "items": rows[: params.limit],
+        "items": [_summary(m) for m in rows[: params.limit]],
         "limit": params.limit,
         "offset": params.offset,
         "next_offset": params.offset + params.limit if more else None,
