@@ -16,4 +16,16 @@ class MattersConfig(AppConfig):
     verbose_name = "事项"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.accounts.choices import BUSINESS_ROLES, Role
+        from gridgov.core.access import Access, register_menu
+
         post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="matters_ensure_search_index")
+        rule = Access("roles", frozenset(BUSINESS_ROLES | {Role.DEPARTMENT_LIAISON}))
+        register_menu(
+            [
+                ("matters:queue", gettext_noop("待办"), rule),
+                ("matters:list", gettext_noop("事项"), rule),
+            ]
+        )

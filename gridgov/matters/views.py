@@ -1,0 +1,320 @@
+"""Pages of the matter engine: intake, the list with filters and search, the work queue, a matter's page with
+its timeline and the action forms its user may use, and the printable mediation agreement.
+
+Reads start from `Matter.objects.for_user` (or `queries`, which do); changes go only through `actions`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.accounts.choices import BUSINESS_ROLES, Role
+from gridgov.core.access import roles
+from gridgov.core.actions import ActionRefused as CoreActionRefused
+from gridgov.households.queries import filter_places, page_number, page_of
+from gridgov.matters import actions, queries
+from gridgov.matters.choices import MatterKind, ReporterType, SourceChannel
+from gridgov.matters.forms import (
+    ACTION_FORMS,
+    IntakeForm,
+    ListFilters,
+    QuickReportForm,
+    apply_errors,
+    apply_filters,
+    categories_of,
+    extra_form_fields,
+)
+from gridgov.matters.models import Category, Matter, MatterEvent, MediationAgreement, MediationSession
+
+# Business roles read through `for_user` (the `scoped` rule); department liaisons, who hold no place scope,
+# also work on matters here: `Matter.objects.for_user` limits them to what was routed to their departments.
+MATTER_ROLES = (*sorted(BUSINESS_ROLES), Role.DEPARTMENT_LIAISON)
+scoped = roles(*MATTER_ROLES)
+
+REFUSALS = (actions.ActionRefused, CoreActionRefused)
+LIST_RELATED = ("category", "holder_place", "holder_department")
+LIST_FIELDS = (
+    "id", "kind", "title", "color", "state", "level", "overdue", "card", "deadline_at", "created_at", "is_open",
+    "possible_duplicate", "path", "category__id", "category__name", "holder_place__id", "holder_place__name",
+    "holder_department__id", "holder_department__name",
+)  # fmt: skip
+
+
+def _hx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _matter_for(user, pk: int) -> Matter:
+    qs = Matter.objects.for_user(user).select_related(
+        "category", "holder_place", "holder_department", "place", "household", "reporter_resident", "recorded_by",
+        "holder_place__parent", "proxy_steward", "duplicate_of",
+    )  # fmt: skip
+    return get_object_or_404(qs, pk=pk)
+
+
+# ---------------------------------------------------------------- lists
+
+
+@scoped
+def matter_list(request):
+    filters = ListFilters(request.GET or None)
+    values = filters.values() if request.GET else {}
+    q = values.get("q", "").strip()
+    qs = queries.search(request.user, q) if q else Matter.objects.for_user(request.user).order_by("-id")
+    qs = apply_filters(qs, values).select_related(*LIST_RELATED).only(*LIST_FIELDS)
+    page = page_of(qs, page_number(request.GET.get("page")))
+    page.query = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+    kind = values.get("kind", "")
+    context = {
+        "page": page,
+        "filters": filters,
+        "values": values,
+        "places": filter_places(request.user, values.get("place", "")),
+        "categories": list(categories_of(kind)) if kind else [],
+        "kinds": MatterKind.choices,
+    }
+    return render(request, "matters/matter_list.html", context)
+
+
+@scoped
+def work_queue(request):
+    qs = queries.work_queue(request.user).select_related(*LIST_RELATED).only(*LIST_FIELDS)
+    page = page_of(qs, page_number(request.GET.get("page")))
+    page.query = {}
+    return render(request, "matters/work_queue.html", {"page": page})
+
+
+# ---------------------------------------------------------------- intake
+
+
+@scoped
+def matter_create(request):
+    if request.user.role == Role.CLUSTER_LEADER:
+        return redirect("matters:quick_report")
+    initial = {"kind": request.GET.get("kind", MatterKind.DISPUTE)}
+    form = IntakeForm(request.user, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            matter = actions.record_matter(request.user, form.matter_input())
+        except REFUSALS as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _apply_intake_errors(form, exc)
+        else:
+            messages.success(request, _("已登记事项：%(ref)s") % {"ref": matter.reference})
+            return redirect("matters:detail", pk=matter.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "matters/matter_form.html", {"form": form}, status=status)
+
+
+def _apply_intake_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        renamed = {}
+        for name, errors in exc.error_dict.items():
+            target = name
+            if "x_" + name in form.fields:
+                target = "x_" + name
+            elif name == "reporter":
+                target = "reporter_lookup"
+            elif name == "household":
+                target = "household_number"
+            renamed[target] = errors
+        exc = ValidationError(renamed)
+    apply_errors(form, exc)
+
+
+@scoped
+def category_options(request):
+    """HTMX: the category select for a kind (and clears the extra fields)."""
+    kind = request.GET.get("kind", "")
+    if kind not in MatterKind.values:
+        raise Http404
+    form = IntakeForm(request.user, initial={"kind": kind})
+    return render(request, "matters/_category_select.html", {"form": form})
+
+
+@scoped
+def extra_fields(request):
+    """HTMX: the extra fields of the chosen category."""
+    raw = request.GET.get("category", "")
+    category = Category.objects.filter(pk=int(raw), selectable=True, active=True).first() if raw.isdigit() else None
+    fields = extra_form_fields(category)
+    form = IntakeForm(request.user, initial={"kind": category.kind if category else MatterKind.DISPUTE})
+    form.fields.update(fields)
+    return render(request, "matters/_extra_fields.html", {"form": form})
+
+
+@scoped
+def quick_report(request):
+    """联户长快报: what, where, color; lands in the leader's cluster as an appeal for the grid worker."""
+    form = QuickReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        category = Category.objects.get(code="appeal.other")
+        place = request.user.place
+        try:
+            matter = actions.record_matter(
+                request.user,
+                actions.MatterInput(
+                    kind=MatterKind.APPEAL,
+                    category=category,
+                    title=data["what"],
+                    description=_("地点：%(where)s") % {"where": data["where"]},
+                    channel=SourceChannel.ONLINE,
+                    color=data["color"],
+                    reporter=actions.Reporter(
+                        type=ReporterType.OUTSIDER, name=request.user.display_name or request.user.username
+                    ),
+                    place=place,
+                ),
+            )
+        except REFUSALS as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已上报：%(ref)s") % {"ref": matter.reference})
+            return redirect("matters:detail", pk=matter.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "matters/quick_report.html", {"form": form}, status=status)
+
+
+# ---------------------------------------------------------------- one matter
+
+
+def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict:
+    user = request.user
+    events = list(
+        MatterEvent.objects.filter(matter=matter).select_related("to_unit", "to_department").order_by("at", "id")
+    )
+    sessions = list(
+        MediationSession.objects.filter(matter=matter)
+        .prefetch_related(Prefetch("mediators"))
+        .order_by("scheduled_for", "id")
+    )
+    agreements = list(MediationAgreement.objects.filter(matter=matter).order_by("signed_on", "id"))
+    feedbacks = list(matter.feedbacks.select_related("recorded_by").order_by("contacted_at", "id"))
+    supervisions = list(matter.supervisions.select_related("holder_place", "holder_department"))
+    available = actions.available_actions(user, matter)
+    if failed and failed["action"] not in available:
+        available.append(failed["action"])  # show the refused form with its message
+    forms_ = []
+    for action in available:
+        if failed and failed["action"] == action:
+            forms_.append((action, failed["form"]))
+        else:
+            forms_.append((action, ACTION_FORMS[action](matter, prefix=action)))
+    labels = {spec["name"]: spec["label"] for spec in matter.category.extra_fields or []}
+    extra_rows = [
+        (labels.get(name, name), "、".join(value) if isinstance(value, list) else value)
+        for name, value in (matter.extra or {}).items()
+    ]
+    return {
+        "matter": matter,
+        "extra_rows": extra_rows,
+        "reporter_name": _masked_reporter(matter),
+        "reporter_phone": _masked_phone(matter),
+        "events": events,
+        "sessions": sessions,
+        "agreements": agreements,
+        "feedbacks": feedbacks,
+        "supervisions": supervisions,
+        "action_forms": [
+            {"name": a, "label": _action_label(a), "form": f, "url": reverse("matters:act", args=[matter.pk, a])}
+            for a, f in forms_
+        ],
+    }
+
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def _masked_reporter(matter: Matter) -> str:
+    if matter.reporter_type == ReporterType.ANONYMOUS:
+        return _("匿名")
+    return _mask_name(matter.reporter_display)
+
+
+def _masked_phone(matter: Matter) -> str:
+    if matter.reporter_type == ReporterType.RESIDENT and matter.reporter_resident_id:
+        return matter.reporter_resident.phone_masked
+    return matter.reporter_phone_masked
+
+
+def _action_label(action: str) -> str:
+    from gridgov.matters.choices import MatterAction
+
+    return str(MatterAction(action).label)
+
+
+@scoped
+def matter_detail(request, pk: int):
+    matter = _matter_for(request.user, pk)
+    return render(request, "matters/matter_detail.html", _detail_context(request, matter))
+
+
+@scoped
+@require_POST
+def act(request, pk: int, action: str):
+    """POST one action's form (HTMX or plain). Success: back to the matter's page. Refusal or bad input: the form
+    again with the message, nothing changed."""
+    matter = _matter_for(request.user, pk)
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    form = form_class(matter, request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            form.run(request.user, matter)
+        except REFUSALS as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已%(action)s") % {"action": _action_label(action)})
+            url = reverse("matters:detail", args=[matter.pk])
+            if _hx(request):
+                response = HttpResponse(status=200)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    entry = {"name": action, "label": _action_label(action), "form": form, "url": request.path}
+    if _hx(request):
+        return render(request, "matters/_action_form.html", {"a": entry, "open": True})
+    matter.refresh_from_db()
+    context = _detail_context(request, matter, failed={"action": action, "form": form})
+    return render(request, "matters/matter_detail.html", context, status=400)
+
+
+@scoped
+def agreement_pdf(request, pk: int):
+    agreement = get_object_or_404(
+        MediationAgreement.objects.for_user(request.user).select_related("matter", "matter__category"), pk=pk
+    )
+    from gridgov.matters.pdf import agreement_pdf as render  # fpdf2 is loaded only when printing
+
+    body = render(agreement)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="agreement-{agreement.pk}.pdf"'
+    return response
+
+
+__all__ = [
+    "act",
+    "agreement_pdf",
+    "category_options",
+    "extra_fields",
+    "matter_create",
+    "matter_detail",
+    "matter_list",
+    "quick_report",
+    "work_queue",
+]
