@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,18 +64,50 @@ def create_key(*, name: str, channel: str, place: Place) -> tuple[ApiKey, str]:
 
 
 def deactivate_key(row: ApiKey) -> ApiKey:
+    """Refused at once by this process, within `KEY_CACHE_SECONDS` by every other."""
     with transaction.atomic():
         row.active = False
         row.save(update_fields=["active", "updated_at"])
+    with _cache_lock:
+        _keys.pop(row.digest, None)
     return row
+
+
+KEY_CACHE_SECONDS = 10.0
+"""A process remembers a valid key this long: a deactivated key stops working within 10 s."""
+CATEGORY_CACHE_SECONDS = 60.0
+
+_cache_lock = threading.Lock()
+_keys: dict[str, tuple[float, ApiKey]] = {}
+_categories: tuple[float, dict[str, Category]] = (0.0, {})
+_places: dict[str, tuple[float, Place]] = {}
+
+
+def clear_caches() -> None:
+    global _categories
+    with _cache_lock:
+        _keys.clear()
+        _places.clear()
+        _categories = (0.0, {})
 
 
 def authenticate(key: str) -> ApiKey:
     if not key:
         raise Open311Error(403, "api_key was not provided")
-    row = ApiKey.objects.select_related("place").filter(digest=key_digest(key), active=True).first()
+    digest = key_digest(key)
+    now = time.monotonic()
+    hit = _keys.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = ApiKey.objects.select_related("place").filter(digest=digest, active=True).first()
     if row is None:
+        with _cache_lock:
+            _keys.pop(digest, None)
         raise Open311Error(403, "Invalid api_key")
+    with _cache_lock:
+        if len(_keys) > 1000:
+            _keys.clear()
+        _keys[digest] = (now + KEY_CACHE_SECONDS, row)
     return row
 
 
@@ -101,10 +135,31 @@ class Submission:
 
 
 def service(code: str) -> Category:
-    category = Category.objects.filter(code=code, selectable=True, active=True).first()
+    """A selectable, active category by code (the taxonomy is kept per process for a minute)."""
+    global _categories
+    now = time.monotonic()
+    expires, by_code = _categories
+    if expires <= now:
+        by_code = {c.code: c for c in Category.objects.filter(selectable=True, active=True)}
+        with _cache_lock:
+            _categories = (now + CATEGORY_CACHE_SECONDS, by_code)
+    category = by_code.get(code)
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     return category
+
+
+def _place(code: str) -> Place:
+    now = time.monotonic()
+    hit = _places.get(code)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    place = Place.objects.get(code=code)
+    with _cache_lock:
+        if len(_places) > 10000:
+            _places.clear()
+        _places[code] = (now + geo.CACHE_SECONDS, place)
+    return place
 
 
 def _date(raw: str) -> str:
@@ -189,7 +244,7 @@ def submit(key: ApiKey, data: Submission) -> ServiceRequest:
     _validate(data)
     extra = attribute_values(category, data.attributes)
     code, routed_by = _route(key, data)
-    place = key.place if code == key.place.code else Place.objects.get(code=code)
+    place = key.place if code == key.place.code else _place(code)
     name = f"{data.last_name.strip()}{data.first_name.strip()}"
     phone = data.phone.strip()
     reporter = (

@@ -1,7 +1,7 @@
 import pytest
 
 from gridgov.open311 import geo
-from gridgov.open311.actions import create_key
+from gridgov.open311.actions import clear_caches, create_key
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> dict:
@@ -27,11 +27,20 @@ def mapped_world(world):
         place.boundary = boundary
         place.save(update_fields=["boundary"])
     geo.clear_cache()
+    clear_caches()
     yield world
     geo.clear_cache()
+    clear_caches()
 
 
 @pytest.fixture
 def police_key(mapped_world) -> str:
     _, key = create_key(name="寨坝派出所", channel="police", place=mapped_world.town)
     return key
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    clear_caches()
+    yield
+    clear_caches()

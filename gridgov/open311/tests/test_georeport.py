@@ -214,12 +214,27 @@ def test_missing_or_wrong_api_key_is_403_and_files_nothing(georeport, mapped_wor
 
 
 def test_deactivated_key_is_refused(georeport, mapped_world, police_key):
+    from gridgov.open311.actions import deactivate_key
     from gridgov.open311.models import ApiKey
 
-    ApiKey.objects.update(active=False)
-    status, _ = post_gambling(georeport, police_key)
+    assert post_gambling(georeport, police_key)[0] == 200
+    deactivate_key(ApiKey.objects.get())
+    status, errors = post_gambling(georeport, police_key)
     assert status == 403
-    assert Matter.objects.count() == 0
+    assert errors[0]["description"] == "Invalid api_key"
+    assert Matter.objects.count() == 1
+
+
+def test_key_deactivated_elsewhere_is_refused_once_the_cache_expires(georeport, mapped_world, police_key, monkeypatch):
+    from gridgov.open311 import actions
+    from gridgov.open311.models import ApiKey
+
+    assert post_gambling(georeport, police_key)[0] == 200
+    ApiKey.objects.update(active=False)  # another process
+    later = actions.time.monotonic() + actions.KEY_CACHE_SECONDS + 1
+    monkeypatch.setattr(actions.time, "monotonic", lambda: later)
+    assert post_gambling(georeport, police_key)[0] == 403
+    assert Matter.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,197 @@
+"""Open311 `POST requests` sustained per second through a real server.
+
+Sets up a temporary SQLite database (a county, a town, 2 villages, 16 grids with square boundaries,
+one police key), starts gunicorn with sync workers on loopback, and drives it from a local load
+generator: Python threads, each with its own keep-alive `http.client` connection (gunicorn's sync
+workers close after each response, so connections are re-opened as the server asks), posting
+form-encoded GeoReport v2 requests for BENCH_OPEN311_SECONDS (20) or at most BENCH_OPEN311_MAX
+(40,000) requests. Three runs; prints each and the median. Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.common import line
+
+SECONDS = float(os.environ.get("BENCH_OPEN311_SECONDS", "20"))
+MAX_REQUESTS = int(os.environ.get("BENCH_OPEN311_MAX", "40000"))
+RUNS = int(os.environ.get("BENCH_OPEN311_RUNS", "3"))
+WORKERS = int(os.environ.get("BENCH_OPEN311_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_OPEN311_THREADS", "8"))
+HOST = "127.0.0.1"
+TARGET = 300.0
+
+SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from gridgov.places.models import Place
+from gridgov.open311.actions import create_key
+
+def square(lon, lat, size=0.01):
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+county = Place.objects.create(code="520330", name="习水县", kind="county")
+town = Place.objects.create(code="520330113", name="寨坝镇", kind="town", parent=county)
+for v in range(2):
+    village = Place.objects.create(code=f"520330113{201 + v}", name=f"第{v + 1}村", kind="village", parent=town)
+    group = Place.objects.create(code=f"{village.code}01", name=f"第{v + 1}村一组", kind="group", parent=village)
+    for g in range(8):
+        Place.objects.create(
+            code=f"{group.code}{g + 1:02d}", name=f"第{v + 1}村第{g + 1}网格", kind="grid", parent=group,
+            boundary=square(106.2 + 0.01 * g, 28.3 + 0.01 * v),
+        )
+_, key = create_key(name="寨坝派出所", channel="police", place=town)
+print(key)
+"""
+
+
+def _env(db: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="gridgov.settings",
+        GRIDGOV_SQLITE_PATH=str(db),
+        GRIDGOV_DEBUG="0",
+        GRIDGOV_SECRET_KEY="bench-secret-key-not-for-production",
+        GRIDGOV_MASTER_KEY="YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMTI=",
+    )
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(port: int, server: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited during start-up")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/open311/discovery.json")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def _body(key: str, i: int) -> bytes:
+    v, g = i % 2, (i // 2) % 8
+    return urlencode(
+        {
+            "api_key": key,
+            "service_code": "hazard.public_security.gambling",
+            "lat": f"{28.305 + 0.01 * v:.4f}",
+            "long": f"{106.205 + 0.01 * g:.4f}",
+            "description": f"警情推送 {i}：有人聚众赌博",
+            "account_id": f"JQ-{i}",
+        }
+    ).encode()
+
+
+def load(port: int, key: str, seconds: float, max_requests: int) -> tuple[int, int, float]:
+    """(successes, errors, elapsed seconds)."""
+    counter = iter(range(max_requests))
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    ok = errors = 0
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Connection": "keep-alive"}
+
+    def worker() -> None:
+        nonlocal ok, errors
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        mine_ok = mine_err = 0
+        while time.monotonic() < stop:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            try:
+                conn.request("POST", "/open311/v2/requests.json", body=_body(key, i), headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    mine_ok += 1
+                else:
+                    mine_err += 1
+                if response.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                mine_err += 1
+                conn.close()
+        conn.close()
+        with lock:
+            ok += mine_ok
+            errors += mine_err
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return ok, errors, time.monotonic() - t0
+
+
+def run() -> dict:
+    with tempfile.TemporaryDirectory(prefix="open311-bench-") as tmp:
+        db = Path(tmp) / "bench.sqlite3"
+        env = _env(db)
+        setup = subprocess.run(
+            [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True, cwd=Path.cwd()
+        )
+        key = setup.stdout.strip().splitlines()[-1]
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "gridgov.wsgi:application",
+                "--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--worker-class", "sync",
+                "--log-level", "warning",
+            ],
+            env=env,
+        )  # fmt: skip
+        try:
+            _wait_ready(port, server)
+            load(port, key, 2.0, 500)  # warm every worker: imports, connections, grid polygon caches
+            rates, all_errors = [], 0
+            print(f"Open311 POST requests, SQLite, gunicorn {WORKERS} sync workers, {THREADS} client threads")
+            for n in range(1, RUNS + 1):
+                ok, errors, elapsed = load(port, key, SECONDS, MAX_REQUESTS)
+                rate = ok / elapsed
+                rates.append(rate)
+                all_errors += errors
+                line(f"run {n}: {ok:,} filed in {elapsed:.1f} s, {errors} errors", f"{rate:,.0f} /s")
+            median = statistics.median(rates)
+            line(
+                f"POST requests sustained (median of {RUNS})",
+                f"{median:,.0f} /s",
+                f"target >= {TARGET:.0f}/s, 0 errors ({all_errors} errors)",
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {"median_per_second": median, "errors": all_errors, "runs": rates}
+
+
+if __name__ == "__main__":
+    result = run()
+    sys.exit(0 if result["errors"] == 0 else 1)
