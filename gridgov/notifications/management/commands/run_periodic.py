@@ -1,0 +1,98 @@
+"""The periodic jobs, for `make run` users and servers alike: no extra server, no cron needed.
+
+    python manage.py run_periodic               # every 60 seconds until stopped (Ctrl+C)
+    python manage.py run_periodic --interval 30
+    python manage.py run_periodic --once        # one round, then exit (tests, cron)
+
+Each round enqueues the deadline job (yellow/red supervision cards, auto-escalation), the routine
+remediation reopening and the outbox delivery (WeCom robot retries) through Django's task API,
+then, with the database backend (``TASKS`` = ``django_tasks_db.DatabaseBackend``), runs every ready
+task in this process like ``manage.py db_worker --batch`` would. With ``--enqueue-only`` it leaves
+them to separate ``manage.py db_worker`` processes. A task already waiting is not enqueued again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, task_backends
+from django_tasks.base import TaskResultStatus
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from gridgov.matters.tasks import flag_overdue_matters, reopen_recurrences
+from gridgov.notifications.tasks import deliver_outbox
+
+PERIODIC = (flag_overdue_matters, reopen_recurrences, deliver_outbox)
+KEEP_RESULTS = dt.timedelta(days=1)
+
+
+def _database_backend() -> DatabaseBackend | None:
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    return backend if isinstance(backend, DatabaseBackend) else None
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs (deadlines and supervision, routine reopening, outbox delivery) every N seconds."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--interval", type=float, default=60.0, help="seconds between rounds (default 60)")
+        parser.add_argument("--once", action="store_true", help="run one round and exit")
+        parser.add_argument(
+            "--enqueue-only", action="store_true", help="only enqueue; separate db_worker processes run the tasks"
+        )
+
+    def handle(self, *args, interval: float, once: bool, enqueue_only: bool, **options) -> None:
+        try:
+            while True:
+                self.run_round(enqueue_only=enqueue_only)
+                if once:
+                    return
+                time.sleep(max(interval, 1.0))
+        except KeyboardInterrupt:
+            self.stdout.write("stopped")
+
+    def run_round(self, *, enqueue_only: bool) -> None:
+        database = _database_backend()
+        run_here = database is not None and not enqueue_only
+        results = []
+        for job in PERIODIC:
+            if database is not None and self._waiting(job):
+                continue
+            results.append(job.enqueue())
+        if run_here:
+            self._run_ready_tasks(database.alias)
+            self._prune()
+        for result in results:
+            if run_here:
+                result.refresh()
+            value = result.return_value if result.status == TaskResultStatus.SUCCESSFUL else ""
+            name = result.task.name
+            self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {name}: {result.status} {value}")
+
+    @staticmethod
+    def _waiting(job) -> bool:
+        return DBTaskResult.objects.ready().filter(task_path=job.module_path).exists()
+
+    @staticmethod
+    def _run_ready_tasks(alias: str) -> None:
+        Worker(
+            queue_names=[DEFAULT_TASK_QUEUE_NAME],
+            interval=0,
+            batch=True,
+            backend_name=alias,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=f"run_periodic-{uuid.uuid4().hex[:12]}",
+        ).run()
+
+    @staticmethod
+    def _prune() -> None:
+        paths = [job.module_path for job in PERIODIC]
+        old = timezone.now() - KEEP_RESULTS
+        DBTaskResult.objects.successful().filter(task_path__in=paths, finished_at__lt=old).delete()
