@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -153,6 +154,9 @@ class IntakeForm(forms.Form):
             kind = MatterKind.DISPUTE
         self.kind_value = kind
         self.fields["category"].queryset = categories_of(kind)
+        self.fields["category"].widget.attrs.update(
+            {"hx-get": reverse("matters:extra_fields"), "hx-target": "#extra-fields", "hx-trigger": "change"}
+        )
         self.fields["place"].queryset = intake_places(user)
         self.category_obj = None
         raw = self.data.get("category") or self.initial.get("category")

@@ -67,7 +67,12 @@ def matter_list(request):
     filters = ListFilters(request.GET or None)
     values = filters.values() if request.GET else {}
     q = values.get("q", "").strip()
-    qs = queries.search(request.user, q) if q else Matter.objects.for_user(request.user).order_by("-id")
+    qs = Matter.objects.for_user(request.user).order_by("-id")
+    if q:
+        # The engine's full-text predicate (bigrams: two-character words match) combined with the other
+        # filters in the same query, so that every filter applies before paging.
+        match = queries.search_predicate(q)
+        qs = qs.filter(match) if match is not None else qs.none()
     qs = apply_filters(qs, values).select_related(*LIST_RELATED).only(*LIST_FIELDS)
     page = page_of(qs, page_number(request.GET.get("page")))
     page.query = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
@@ -137,7 +142,7 @@ def category_options(request):
     if kind not in MatterKind.values:
         raise Http404
     form = IntakeForm(request.user, initial={"kind": kind})
-    return render(request, "matters/_category_select.html", {"form": form})
+    return render(request, "matters/_category_select.html", {"form": form, "oob": True})
 
 
 @scoped

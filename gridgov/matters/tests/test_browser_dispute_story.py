@@ -86,6 +86,13 @@ class Actor:
         self.context.close()
 
 
+def shoot(page, label: str) -> None:
+    """Full-page screenshots at phone and desktop widths; the page is left at desktop width."""
+    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(SHOTS / f"matters-{label}-{name}.png"), full_page=True)
+
+
 def timeline(page) -> list[str]:
     return page.locator("#timeline td.action").all_inner_texts()
 
@@ -98,6 +105,11 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     # 1. The grid worker records the dispute found on a household visit, yellow, reporter by ID number.
     worker = Actor(browser, base, engine.grid_worker_a.username)
     page = worker.open("/matters/new/")
+    page.select_option("select[name=kind]", "appeal")  # HTMX: the appeal's categories and its answer type
+    page.wait_for_selector("select[name=answer_type]")
+    assert "山林土地纠纷" not in page.locator("select[name=category]").inner_text()
+    page.select_option("select[name=kind]", "dispute")
+    page.wait_for_selector("select[name=answer_type]", state="detached")
     page.select_option("select[name=category]", label="山林土地纠纷")
     page.wait_for_selector("select[name=x_subtype]")  # the category's extra fields, loaded by HTMX
     page.select_option("select[name=x_subtype]", "地界")
@@ -106,6 +118,7 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     page.fill("textarea[name=description]", "两家因承包地地界多年不和，今年春耕又起争执。")
     page.check("input[name=color][value=yellow]")
     page.fill("input[name=reporter_lookup]", "520330198005171232")
+    shoot(page, "intake")
     with page.expect_navigation():
         page.click("#intake button")
     assert re.search(r"/matters/\d+/$", page.url), page.url
@@ -127,6 +140,7 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     village = Actor(browser, base, engine.village_committee.username)
     queue = village.open("/matters/queue/")
     assert TITLE in queue.locator("table.list").inner_text()
+    shoot(queue, "queue")
     village.open(matter_path)
     village.act("accept")
     village.act(
@@ -212,12 +226,7 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     assert actors[0] == actors[-1] == engine.grid_worker_a.display_name
     assert actors[9] == engine.department_liaison.display_name
 
-    # Screenshots: the closed matter and the village's queue, phone and desktop.
-    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        for who, path in ((worker, matter_path), (village, "/matters/queue/"), (village, "/matters/")):
-            who.page.set_viewport_size(viewport)
-            who.open(path)
-            label = "detail" if path == matter_path else path.strip("/").replace("/", "-")
-            who.page.screenshot(path=str(SHOTS / f"matters-{label}-{name}.png"), full_page=True)
+    shoot(page, "detail")
+    shoot(village.open("/matters/"), "list")
     for actor in (worker, village, town, liaison):
         actor.close()

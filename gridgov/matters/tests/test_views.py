@@ -146,9 +146,11 @@ def test_intake_shows_extra_field_errors_from_the_category_schema(engine, login)
 
 def test_category_select_follows_kind_by_htmx(engine, login):
     client = login(engine.grid_worker_a)
-    html = client.get(reverse("matters:category_options"), {"kind": "hazard"}, **HX).content.decode()
-    assert "企业" in html or "安全隐患" in html
+    html = client.get(reverse("matters:category_options"), {"kind": "appeal"}, **HX).content.decode()
+    assert "其他诉求" in html
     assert "山林土地纠纷" not in html
+    assert 'name="answer_type"' in html
+    assert '<div id="extra-fields" hx-swap-oob="true"></div>' in html
     cat = category("dispute.land_forest")
     extra = client.get(reverse("matters:extra_fields"), {"category": cat.pk}, **HX).content.decode()
     assert 'name="x_subtype"' in extra
