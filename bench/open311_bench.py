@@ -108,6 +108,23 @@ def _body(key: str, i: int) -> bytes:
     ).encode()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's master and workers), from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
 def load(port: int, key: str, seconds: float, max_requests: int) -> tuple[int, int, float]:
     """(successes, errors, elapsed seconds)."""
     counter = iter(range(max_requests))
@@ -174,13 +191,28 @@ def run() -> dict:
             load(port, key, 2.0, 500)  # warm every worker: imports, connections, grid polygon caches
             rates, all_errors = [], 0
             print(f"Open311 POST requests, SQLite, gunicorn {WORKERS} sync workers, {THREADS} client threads")
+            cpu_ms = []
             for n in range(1, RUNS + 1):
+                server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
                 ok, errors, elapsed = load(port, key, SECONDS, MAX_REQUESTS)
+                server_cpu = _cpu_seconds(server.pid) - server_cpu
+                client_cpu = time.process_time() - client_cpu
                 rate = ok / elapsed
                 rates.append(rate)
                 all_errors += errors
+                cpu_ms.append((server_cpu * 1000 / max(ok, 1), client_cpu * 1000 / max(ok, 1)))
                 line(f"run {n}: {ok:,} filed in {elapsed:.1f} s, {errors} errors", f"{rate:,.0f} /s")
             median = statistics.median(rates)
+            server_ms = statistics.median(c[0] for c in cpu_ms)
+            client_ms = statistics.median(c[1] for c in cpu_ms)
+            line("server CPU per request (gunicorn master + workers)", f"{server_ms:.2f} ms")
+            line("load generator CPU per request", f"{client_ms:.2f} ms")
+            cores = os.cpu_count() or 1
+            line(
+                f"capacity of {cores} idle cores at that CPU cost",
+                f"{cores * 1000 / (server_ms + client_ms):,.0f} /s",
+                f"load average now {os.getloadavg()[0]:.1f}",
+            )
             line(
                 f"POST requests sustained (median of {RUNS})",
                 f"{median:,.0f} /s",

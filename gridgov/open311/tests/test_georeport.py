@@ -346,3 +346,33 @@ def test_post_needs_no_session_or_csrf_token(mapped_world, police_key):
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
     assert "csrftoken" not in response.cookies
+
+
+def test_query_counts_are_locked(client, mapped_world, police_key, django_assert_num_queries):
+    from gridgov.open311.actions import service
+
+    body = {
+        "api_key": police_key,
+        "service_code": "hazard.public_security.gambling",
+        "lat": "28.302",
+        "long": "106.201",
+        "description": "聚众赌博",
+    }
+    client.post(f"{BASE}/requests.json", body)  # warms the key, taxonomy and polygon caches
+    service("hazard.public_security.gambling")
+    # transaction, deadline rule, savepoint, matter + audit, event + audit, the grid worker's notice (lookup +
+    # insert), release, open311 row + audit, commit: nothing for the key, the service or the routing
+    with django_assert_num_queries(13):
+        assert client.post(f"{BASE}/requests.json", body).status_code == 200
+    for _ in range(3):
+        client.post(f"{BASE}/requests.json", body)
+    with django_assert_num_queries(1):
+        response = client.get(f"{BASE}/requests.json")
+    assert len(json.loads(response.content)) == 5
+    ref = Matter.objects.order_by("id").first().reference
+    with django_assert_num_queries(1):
+        assert client.get(f"{BASE}/requests/{ref}.json").status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(f"{BASE}/services.json").status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(f"{BASE}/services/hardship.medical.json").status_code == 200
