@@ -11,12 +11,16 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from gridgov.accounts.choices import Role
+from gridgov.core.lookups import upper_bound
+from gridgov.core.models import scope_prefix
 from gridgov.matters import actions
 from gridgov.matters.choices import CardColor, Level, MatterKind, MatterState, Recurrence
+from gridgov.matters.fts import FTS_TABLE, PG_COLUMN
 from gridgov.matters.models import Matter
-from gridgov.matters.search import fts5_query, tsquery
+from gridgov.matters.search import fts5_query, query_terms, tsquery
 
-FTS_TABLE = "matters_matter_fts"
+# Roles whose view of matters is exactly their place's subtree (see MatterQuerySet.for_user).
+PLACE_SCOPED_ROLES = frozenset({Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE, Role.GRID_LEADER, Role.GRID_WORKER})
 
 
 def work_queue(user) -> QuerySet[Matter]:
@@ -43,24 +47,77 @@ def work_queue(user) -> QuerySet[Matter]:
     return qs.order_by("-overdue", F("deadline_at").asc(nulls_last=True), "id")
 
 
-def search_predicate(text: str) -> RawSQL | None:
-    """A filter matching matters whose title or description contain every word of ``text``,
-    served by the full-text index of the engine; None when ``text`` has nothing to search for."""
-    if connection.vendor == "postgresql":
-        expr = tsquery(text)
-        sql = "to_tsvector('simple', \"matters_matter\".\"search_text\") @@ to_tsquery('simple', %s)"
-    else:
-        expr = fts5_query(text)
-        sql = f'"matters_matter"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)'
+SEARCH_LIMIT = 100
+SCAN_CAP = 5000
+
+
+def _pg_match(text: str) -> RawSQL | None:
+    expr = tsquery(text)
+    sql = f'"matters_matter"."{PG_COLUMN}" @@ to_tsquery(\'simple\', %s)'
     return RawSQL(sql, [expr], output_field=BooleanField()) if expr else None
 
 
-def search(user, text: str) -> QuerySet[Matter]:
-    """Matters in ``user``'s view matching ``text`` (Chinese by character bigrams, so two-character
-    words match; a single character is a prefix search), newest first."""
+def _fts5_match(text: str) -> RawSQL | None:
+    expr = fts5_query(text)
+    sql = f'"matters_matter"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)'
+    return RawSQL(sql, [expr], output_field=BooleanField()) if expr else None
+
+
+def _token_match(text: str) -> RawSQL | None:
+    """The same test read straight from the token column (for a few thousand rows, cheaper than FTS)."""
+    exact, prefix = query_terms(text)
+    params = [f" {t} " for t in exact] + [f" {t}" for t in prefix]
+    sql = " AND ".join(["instr(' ' || \"matters_matter\".\"search_text\" || ' ', %s) > 0"] * len(params))
+    return RawSQL(sql, params, output_field=BooleanField()) if params else None
+
+
+def search_predicate(text: str) -> RawSQL | None:
+    """A filter for matters whose title or description contain every word of ``text``, served by
+    the engine's full-text index; None when ``text`` has nothing to search for."""
+    return _pg_match(text) if connection.vendor == "postgresql" else _fts5_match(text)
+
+
+def search(user, text: str, *, limit: int = SEARCH_LIMIT, before_id: int | None = None) -> QuerySet[Matter]:
+    """The newest ``limit`` matters in ``user``'s view whose title or description contain every word
+    of ``text`` (Chinese by character bigrams, so two-character words match; one character is a
+    prefix search). Page on with ``before_id`` = the last id shown.
+
+    PostgreSQL plans this itself from the GIN index and the path index. SQLite cannot weigh the
+    two, so we choose: a small view (a grid, a village: at most SCAN_CAP rows) is read through the
+    path index and its token column tested directly; a large one (a town, a county) walks the FTS
+    matches newest first and stops at ``limit`` in scope.
+    """
     scoped = Matter.objects.for_user(user)
-    match = search_predicate(text)
-    return scoped.none() if match is None else scoped.filter(match).order_by("-id")
+    if before_id is not None:
+        scoped = scoped.filter(id__lt=before_id)
+    if connection.vendor == "postgresql":
+        match = _pg_match(text)
+        ids = [] if match is None else scoped.filter(match).order_by("-id").values_list("id", flat=True)[:limit]
+    else:
+        ids = _sqlite_search_ids(user, scoped, text, limit, before_id)
+    return Matter.objects.filter(id__in=list(ids)).order_by("-id")
+
+
+def _sqlite_search_ids(user, scoped: QuerySet[Matter], text: str, limit: int, before_id: int | None) -> list[int]:
+    expr = fts5_query(text)
+    if not expr:
+        return []
+    newest = scoped.order_by("-id").values_list("id", flat=True)
+    if scoped.order_by()[: SCAN_CAP + 1].count() <= SCAN_CAP:
+        return list(newest.filter(_token_match(text))[:limit])
+    prefix = scope_prefix(user)
+    if prefix is None or user.role not in PLACE_SCOPED_ROLES:
+        return list(newest.filter(_fts5_match(text))[:limit])
+    sql = (
+        f'SELECT m."id" FROM {FTS_TABLE} CROSS JOIN "matters_matter" m ON m."id" = {FTS_TABLE}.rowid'
+        f' WHERE {FTS_TABLE} MATCH %s AND m."path" >= %s AND m."path" < %s'
+        + (' AND m."id" < %s' if before_id is not None else "")
+        + f" ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s"
+    )
+    params = [expr, prefix, upper_bound(prefix), *([before_id] if before_id is not None else []), limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from gridgov.accounts.models import User
 from gridgov.matters import actions, queries
 from gridgov.matters.fts import FTS_TABLE, ensure_search_index
 from gridgov.matters.models import Matter, MatterConfig
@@ -161,3 +162,23 @@ def test_the_search_predicate_uses_the_full_text_index(engine, corpus):
             cursor.execute("RESET enable_seqscan")
             cursor.execute("RESET enable_indexscan")
         assert "matter_search_gin_idx" in plan
+
+
+@pytest.mark.parametrize("scan_cap", [5000, 0])  # 0: every view counts as large (the FTS walk on SQLite)
+def test_both_search_strategies_agree_and_page_newest_first(engine, corpus, monkeypatch, scan_cap):
+    monkeypatch.setattr(queries, "SCAN_CAP", scan_cap)
+    more = [record(engine.grid_worker_a, title=f"第{i}起邻里纠纷", reporter=ANONYMOUS) for i in range(3)]
+    newest = [more[2].pk, more[1].pk, more[0].pk, corpus["neighbour"].pk, corpus["land"].pk]
+    assert [m.pk for m in queries.search(engine.town_staff, "纠纷")] == newest
+    assert [m.pk for m in queries.search(engine.town_staff, "纠纷", limit=2)] == newest[:2]
+    assert [m.pk for m in queries.search(engine.town_staff, "纠纷", limit=2, before_id=newest[1])] == newest[2:4]
+    assert [m.pk for m in queries.search(engine.grid_worker_a, "纠纷")] == [*newest[:3], corpus["land"].pk]
+    assert [m.pk for m in queries.search(engine.town_staff, "水")] == [corpus["neighbour"].pk, corpus["leak"].pk]
+    assert [m.pk for m in queries.search(engine.cluster_leader_a1, "纠纷")] == []
+    assert [m.pk for m in queries.search(engine.auditor, "纠纷")] == []
+
+
+def test_search_is_two_queries_whatever_the_view(engine, corpus, django_assert_max_num_queries):
+    user = User.objects.select_related("place").get(pk=engine.town_staff.pk)
+    with django_assert_max_num_queries(3):
+        assert len(list(queries.search(user, "纠纷"))) == 2
