@@ -42,9 +42,9 @@ def test_the_job_flags_overdue_matters_notifies_and_posts_the_card_once(engine, 
 
     lines = run_periodic()
     assert lines == [
-        "flag_overdue_matters: SUCCESSFUL {'yellow': 1, 'red': 0, 'escalated': 0}",
+        "flag_overdue_matters: SUCCESSFUL escalated=0 red=0 yellow=1",
         "reopen_recurrences: SUCCESSFUL 0",
-        "deliver_outbox: SUCCESSFUL {'sent': 0, 'failed': 0, 'deferred': 0, 'left': 0}",  # sent after commit
+        "deliver_outbox: SUCCESSFUL deferred=0 failed=0 left=0 sent=0",  # sent after commit
     ]
     card = Supervision.objects.get()
     assert (card.matter_id, card.color) == (matter.pk, "yellow")
@@ -57,7 +57,7 @@ def test_the_job_flags_overdue_matters_notifies_and_posts_the_card_once(engine, 
     ]
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [(p, "SUCCESSFUL") for p in sorted(PATHS)]
 
-    assert run_periodic()[0] == "flag_overdue_matters: SUCCESSFUL {'yellow': 0, 'red': 0, 'escalated': 0}"
+    assert run_periodic()[0] == "flag_overdue_matters: SUCCESSFUL escalated=0 red=0 yellow=0"
     assert (Supervision.objects.count(), Notice.objects.count(), len(robot.bodies)) == (1, 3, 1)
 
 
@@ -67,14 +67,14 @@ def test_messages_queued_while_the_receiver_is_down_go_out_once_when_it_is_back(
     matters = [record(engine.grid_worker_a, color="red", title=f"纠纷{i}") for i in range(2)]  # real commits
     assert list(OutboundMessage.objects.values_list("status", "attempts")) == [("pending", 1), ("pending", 0)]
 
-    assert run_periodic()[2] == "deliver_outbox: SUCCESSFUL {'sent': 0, 'failed': 1, 'deferred': 0, 'left': 0}"
+    assert run_periodic()[2] == "deliver_outbox: SUCCESSFUL deferred=0 failed=1 left=0 sent=0"
     assert list(OutboundMessage.objects.values_list("status", "attempts")) == [("pending", 1), ("pending", 1)]
 
     robot.start()
-    assert run_periodic()[2].endswith("{'sent': 0, 'failed': 0, 'deferred': 0, 'left': 0}")  # backoff not over
+    assert run_periodic()[2].endswith("deferred=0 failed=0 left=0 sent=0")  # backoff not over
     OutboundMessage.objects.update(next_attempt_at=timezone.now() - H)  # ... the backoff passes
-    assert run_periodic()[2].endswith("{'sent': 2, 'failed': 0, 'deferred': 0, 'left': 0}")
-    assert run_periodic()[2].endswith("{'sent': 0, 'failed': 0, 'deferred': 0, 'left': 0}")
+    assert run_periodic()[2].endswith("deferred=0 failed=0 left=0 sent=2")
+    assert run_periodic()[2].endswith("deferred=0 failed=0 left=0 sent=0")
     assert [b["markdown"]["content"].split("\n")[1] for b in robot.bodies] == [
         f"> 编号：{m.reference}" for m in matters
     ]
@@ -94,5 +94,5 @@ def test_with_the_immediate_backend_the_tasks_run_at_enqueue(engine, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     matter = record(engine.grid_worker_a, color="blue")
     overdue(matter)
-    assert run_periodic()[0] == "flag_overdue_matters: SUCCESSFUL {'yellow': 1, 'red': 0, 'escalated': 0}"
+    assert run_periodic()[0] == "flag_overdue_matters: SUCCESSFUL escalated=0 red=0 yellow=1"
     assert Supervision.objects.filter(matter=matter).count() == 1

@@ -37,6 +37,13 @@ def _database_backend() -> DatabaseBackend | None:
     return backend if isinstance(backend, DatabaseBackend) else None
 
 
+def _show(value) -> str:
+    """A task's return value, dicts as ``key=value`` in key order (JSONB does not keep the order)."""
+    if isinstance(value, dict):
+        return " ".join(f"{key}={value[key]}" for key in sorted(value))
+    return str(value)
+
+
 class Command(BaseCommand):
     help = "Run the periodic jobs (deadlines and supervision, routine reopening, outbox delivery) every N seconds."
 
@@ -71,7 +78,7 @@ class Command(BaseCommand):
         for result in results:
             if run_here:
                 result.refresh()
-            value = result.return_value if result.status == TaskResultStatus.SUCCESSFUL else ""
+            value = _show(result.return_value) if result.status == TaskResultStatus.SUCCESSFUL else ""
             name = result.task.name
             self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {name}: {result.status} {value}")
 
