@@ -196,7 +196,7 @@ def _route(key: ApiKey, data: Submission) -> tuple[str, str]:
     """(place code, how it was found)."""
     area = key.place.code
     if data.lat is not None and data.long is not None:
-        code = geo.grid_at(area, data.long, data.lat)
+        code = geo.place_at(area, data.long, data.lat)
         if code:
             return code, "point"
     if data.address_id:

@@ -1,7 +1,7 @@
-"""Where an Open311 request lands: the grid containing its point, else a household address or place
-name in its text, else the key's own place.
+"""Where an Open311 request lands: the grid (else the deepest place) containing its point, else a
+household number or address, or a place name in its text, else the key's own place.
 
-Grid boundaries are GeoJSON (lon, lat) polygons in `Place.boundary`. Each process keeps the grids
+Boundaries are GeoJSON (lon, lat) polygons in `Place.boundary`. Each process keeps the places
 of an area in memory with their bounding boxes (reloaded after `CACHE_SECONDS`), so routing a point
 costs no query once warm.
 """
@@ -84,16 +84,22 @@ _cache: dict[str, tuple[float, list[Area]]] = {}
 _lock = threading.Lock()
 
 
-def grids_within(code: str) -> list[Area]:
-    """The grids under ``code`` that have a boundary (cached per process)."""
+def areas_within(code: str) -> list[Area]:
+    """The places under ``code`` (itself excluded) that have a boundary, deepest first: grids, then
+    groups, villages, towns (cached per process). Clusters are below what a matter is held at."""
     now = time.monotonic()
     hit = _cache.get(code)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
     rows = (
-        Place.objects.within(code).filter(kind=PlaceKind.GRID, boundary__isnull=False).values_list("code", "boundary")
+        Place.objects.within(code)
+        .exclude(code=code)
+        .exclude(kind=PlaceKind.CLUSTER)
+        .filter(boundary__isnull=False)
+        .values_list("code", "boundary")
     )
     areas = [a for a in (area_of(c, b) for c, b in rows) if a is not None]
+    areas.sort(key=lambda a: (-len(a.code), a.code))
     with _lock:
         _cache[code] = (now, areas)
     return areas
@@ -104,8 +110,9 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def grid_at(code: str, lon: float, lat: float) -> str | None:
-    for area in grids_within(code):
+def place_at(code: str, lon: float, lat: float) -> str | None:
+    """The deepest place under ``code`` whose boundary contains the point (a grid where there is one)."""
+    for area in areas_within(code):
         if contains(area, lon, lat):
             return area.code
     return None

@@ -50,9 +50,9 @@ def test_a_key_only_routes_inside_its_area(mapped_world):
 
 
 def test_grid_polygons_are_cached_per_process(mapped_world, police_key, django_assert_num_queries):
-    geo.grids_within(mapped_world.town.code)
+    geo.areas_within(mapped_world.town.code)
     with django_assert_num_queries(0):
-        assert geo.grid_at(mapped_world.town.code, 106.225, 28.305) == mapped_world.grid_b.code
+        assert geo.place_at(mapped_world.town.code, 106.225, 28.305) == mapped_world.grid_b.code
 
 
 def test_command_prints_the_key_once_and_stores_its_digest(mapped_world, capsys):
@@ -78,3 +78,14 @@ def test_command_refuses_bad_channel_or_place(mapped_world, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("create_open311_key", *args)
     assert ApiKey.objects.count() == 0
+
+
+def test_point_outside_grids_but_inside_a_village_lands_in_the_village(mapped_world, police_key):
+    from gridgov.open311.tests.conftest import square
+
+    mapped_world.village_b.boundary = square(106.30, 28.30, 0.05)
+    mapped_world.village_b.save(update_fields=["boundary"])
+    geo.clear_cache()
+    matter = file(police_key, lat=28.32, long=106.32)
+    assert matter.holder_place == mapped_world.village_b
+    assert matter.point == {"type": "Point", "coordinates": [106.32, 28.32]}
