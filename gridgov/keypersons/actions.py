@@ -320,7 +320,7 @@ def _apply_follow_up(user, person: KeyPerson, data: FollowUpInput, color: str, n
         by=user,
         client_uuid=data.client_uuid,
     )
-    _event(user, person, KeyPersonAction.FOLLOW_UP, data={"follow_up": follow_up.pk}, at=data.followed_up_at)
+    _event(user, person, KeyPersonAction.FOLLOW_UP, data={"follow_up": follow_up.pk})
     if not latest:
         return follow_up
     fields = ["updated_at"]
@@ -331,7 +331,6 @@ def _apply_follow_up(user, person: KeyPerson, data: FollowUpInput, color: str, n
             KeyPersonAction.COLOR_CHANGE,
             note=follow_up.color_reason,
             data={"from": person.color, "to": color, "follow_up": follow_up.pk},
-            at=data.followed_up_at,
         )
         person.color = color
         fields.append("color")
@@ -347,7 +346,7 @@ def _apply_follow_up(user, person: KeyPerson, data: FollowUpInput, color: str, n
     if person.status == KeyPersonStatus.OUT_OF_CONTACT:
         person.status, person.out_of_contact_since = KeyPersonStatus.UNDER_FOLLOW_UP, None
         fields += ["status", "out_of_contact_since"]
-        _event(user, person, KeyPersonAction.CONTACT_RESTORED, at=data.followed_up_at)
+        _event(user, person, KeyPersonAction.CONTACT_RESTORED)
         _close_alerts(person, [AlertKind.OUT_OF_CONTACT], "已恢复联系", now)
     person.save(update_fields=fields)
     _close_alerts(person, [AlertKind.OVERDUE], "已稳控", now)

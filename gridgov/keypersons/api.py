@@ -201,4 +201,5 @@ def create_follow_up(request, pk: int, body: FollowUpIn):
         return 400, _error(exc)
     if follow_up.key_person_id != person.pk:
         return 400, {"detail": "该记录ID已用于另一名人员", "errors": {"client_uuid": ["该记录ID已用于另一名人员"]}}
+    follow_up.refresh_from_db()  # the same representation (UTC) on the first answer and on a replay
     return (201 if created else 200), follow_up

@@ -351,7 +351,8 @@ def coverage(user, place: Place, now: dt.datetime | None = None) -> Coverage:
         .order_by()
     )
     visits_by_grid = {r["grid_code"]: r for r in visits}
-    grids = {p.pk: p for p in Place.objects.filter(pk__in=[r["grid_id"] for r in by_grid if r["grid_id"]])}
+    grid_ids = [r["grid_id"] for r in by_grid if r["grid_id"]]
+    grids = {p.pk: p for p in Place.objects.filter(pk__in=grid_ids).only("id", "code", "name")}
     total = CoverageRow(place.code, place.name)
     rows: list[CoverageRow] = []
     for r in by_grid:

@@ -90,7 +90,12 @@ def visit_create(request):
 def coverage(request):
     place = queries.coverage_place(request.user, request.GET.get("place"))
     report = queries.coverage(request.user, place)
-    crumbs = list(Place.objects.for_user(request.user).filter(code__in=place.ancestor_codes()).order_by("code"))
+    crumbs = list(
+        Place.objects.for_user(request.user)
+        .filter(code__in=place.ancestor_codes())
+        .only("id", "code", "name")
+        .order_by("code")
+    )
     return render(request, "visits/coverage.html", {"report": report, "crumbs": crumbs})
 
 

@@ -1,0 +1,161 @@
+"""Visit pages and /api/v1/visits: scoped, idempotent creation by client id, fixed query counts."""
+
+import json
+import re
+import uuid
+
+from gridgov.visits.models import HouseholdVisitState, Visit
+from gridgov.visits.tests.conftest import days_ago
+
+# session, user with place, one page of visits with their households, visitor names, filter places
+QUERIES_VISIT_LIST = 5
+# session, user with place, the visit with household, grid, householder, recorder, vulnerable member; visitors
+QUERIES_VISIT_DETAIL = 4
+
+
+def visit_links(response) -> list[str]:
+    return re.findall(r'href="/visits/(\d+)/"', response.content.decode())
+
+
+def test_grid_worker_lists_only_visits_in_own_grid(world, visit, login):
+    mine = visit(world.grid_worker_a, world.household_a, 1)
+    visit(world.grid_worker_b, world.household_b, 1)
+    response = login(world.grid_worker_a).get("/visits/")
+    assert visit_links(response) == [str(mine.pk)]
+    assert "H-B-001" not in response.content.decode()
+
+
+def test_visit_list_at_a_fixed_query_count(world, visit, login, django_assert_num_queries):
+    for n in range(12):
+        visit(world.grid_worker_a, world.household_a, n, findings=f"第{n}次")
+    client = login(world.grid_worker_a)
+    with django_assert_num_queries(QUERIES_VISIT_LIST):
+        response = client.get("/visits/")
+    assert len(visit_links(response)) == 12
+    assert "网格员甲" in response.content.decode()
+
+
+def test_visit_detail_is_404_outside_scope(world, visit, login):
+    other = visit(world.grid_worker_b, world.household_b, 1, findings="屋顶漏水")
+    response = login(world.grid_worker_a).get(f"/visits/{other.pk}/")
+    assert response.status_code == 404
+    assert "屋顶漏水" not in response.content.decode()
+
+
+def test_visit_detail_at_a_fixed_query_count(world, visit, login, django_assert_num_queries):
+    mine = visit(world.grid_worker_a, world.household_a, 1, findings="家中老人身体好")
+    client = login(world.grid_worker_a)
+    with django_assert_num_queries(QUERIES_VISIT_DETAIL):
+        response = client.get(f"/visits/{mine.pk}/")
+    assert "家中老人身体好" in response.content.decode()
+
+
+def form_data(household, key, **extra):
+    return {
+        "household": household.pk,
+        "visited_at": days_ago(0, 0).strftime("%Y-%m-%dT%H:%M"),
+        "mode": "door",
+        "people_met": "王建国",
+        "findings": "反映路灯不亮",
+        "client_uuid": str(key),
+        **extra,
+    }
+
+
+def test_recording_a_visit_through_the_form_twice_creates_one(world, login):
+    client = login(world.grid_worker_a)
+    page = client.get(f"/visits/new/?household={world.household_a.pk}")
+    key = re.search(r'name="client_uuid" value="([0-9a-f-]{36})"', page.content.decode()).group(1)
+    first = client.post(f"/visits/new/?household={world.household_a.pk}", form_data(world.household_a, key))
+    again = client.post(f"/visits/new/?household={world.household_a.pk}", form_data(world.household_a, key))
+    visit = Visit.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == f"/visits/{visit.pk}/"
+    assert (visit.findings, list(visit.visitors.all())) == ("反映路灯不亮", [world.grid_worker_a])
+
+
+def test_form_for_a_household_outside_scope_is_404_and_records_nothing(world, login):
+    client = login(world.grid_worker_a)
+    assert client.get(f"/visits/new/?household={world.household_b.pk}").status_code == 404
+    response = client.post("/visits/new/", form_data(world.household_b, uuid.uuid4()))
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
+
+
+def test_household_picker_finds_only_households_in_scope(world, login):
+    client = login(world.grid_worker_a)
+    assert "H-B-001" not in client.get("/visits/new/?q=H-B").content.decode()
+    assert "H-A-001" in client.get("/visits/new/?q=H-A").content.decode()
+    partial = client.get("/visits/new/?q=王", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.startswith('<div id="picker">') and "H-A-001" in partial
+
+
+def test_menu_shows_the_plan_and_the_ledger_to_business_roles_only(world, login):
+    body = login(world.grid_worker_a).get("/visits/today/").content.decode()
+    assert 'href="/visits/today/"' in body and 'href="/visits/"' in body
+    from django.test import Client
+
+    auditor_page = login(world.auditor, Client()).get("/audit/")
+    assert auditor_page.status_code == 200
+    assert 'href="/visits/' not in auditor_page.content.decode()
+
+
+# ---------------------------------------------------------------- API
+
+
+def post_json(client, url, data):
+    return client.post(url, json.dumps(data), content_type="application/json")
+
+
+def test_api_creates_a_visit_once_per_client_uuid(world, login):
+    client = login(world.grid_worker_a)
+    body = {
+        "household_id": world.household_a.pk,
+        "visited_at": days_ago(1).isoformat(),
+        "mode": "phone",
+        "findings": "电话回访",
+        "client_uuid": str(uuid.uuid4()),
+    }
+    first = post_json(client, "/api/v1/visits/", body)
+    again = post_json(client, "/api/v1/visits/", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    assert first.json()["visitor_ids"] == [world.grid_worker_a.pk]
+    assert first.json()["mode_label"] == "电话"
+    assert Visit.objects.count() == 1
+    assert HouseholdVisitState.objects.get(pk=world.household_a.pk).visit_count == 1
+
+
+def test_api_refuses_a_household_outside_scope_with_404(world, login):
+    client = login(world.grid_worker_a)
+    response = post_json(
+        client, "/api/v1/visits/", {"household_id": world.household_b.pk, "visited_at": days_ago(1).isoformat()}
+    )
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
+
+
+def test_api_validation_errors_are_400_with_the_field(world, login):
+    client = login(world.grid_worker_a)
+    response = post_json(
+        client,
+        "/api/v1/visits/",
+        {"household_id": world.household_a.pk, "visited_at": "2099-01-01T10:00:00+08:00"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"visited_at": ["走访时间不能晚于现在"]}
+    assert Visit.objects.count() == 0
+
+
+def test_api_list_detail_and_plan_are_scoped(world, visit, login):
+    mine = visit(world.grid_worker_a, world.household_a, 1)
+    other = visit(world.grid_worker_b, world.household_b, 1)
+    client = login(world.grid_worker_a)
+    assert [v["id"] for v in client.get("/api/v1/visits/").json()["items"]] == [mine.pk]
+    assert client.get(f"/api/v1/visits/{other.pk}").status_code == 404
+    assert client.get(f"/api/v1/visits/{mine.pk}").json()["household_number"] == "H-A-001"
+    plan = client.get("/api/v1/visits/today").json()
+    assert plan["households"] == []  # household A was visited yesterday
+    coverage = client.get("/api/v1/visits/coverage").json()
+    assert (coverage["total"]["households"], coverage["total"]["current"]) == (1, 1)
+    assert client.get(f"/api/v1/visits/coverage?place={world.grid_b.code}").status_code == 404
