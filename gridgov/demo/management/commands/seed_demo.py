@@ -22,8 +22,18 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="数据库中已有地域数据时不生成（只确保演示账号存在）"
         )
         parser.add_argument("--no-accounts", action="store_true", help="不创建演示账号")
+        parser.add_argument("--no-matters", action="store_true", help="不生成演示事项（一年的矛盾纠纷、诉求等）")
 
     def handle(self, *args, seed: int, towns: int, if_empty: bool, no_accounts: bool, verbosity: int, **options):
+        self._seed_demo(seed, towns, if_empty, no_accounts, verbosity)
+        if not options.get("no_matters"):  # the matter engine's demo year (gridgov.demo.matters)
+            from gridgov.demo.matters import seed_matters
+
+            made = seed_matters(seed=seed)
+            if made is not None and verbosity >= 1:
+                self.stdout.write(f"演示事项 {made.matters:,} 件（流转记录 {made.events:,} 条）。")
+
+    def _seed_demo(self, seed: int, towns: int, if_empty: bool, no_accounts: bool, verbosity: int):
         say = self.stdout.write if verbosity >= 1 else (lambda message: None)
         available = len(xishui_towns())
         if towns > available:
