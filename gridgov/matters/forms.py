@@ -611,14 +611,12 @@ class ListFilters(forms.Form):
         self.fields["state"].choices = [("", _("全部")), ("open", _("未办结")), *MatterState.choices]
 
     def values(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        """The valid, non-empty filters (an invalid one is ignored rather than failing the page)."""
+        self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
 def apply_filters(qs, values: dict[str, Any]):
-    from django.db.models import Exists, OuterRef  # noqa: F401
-
     if values.get("kind"):
         qs = qs.filter(kind=values["kind"])
     if values.get("category"):

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from gridgov.matters import actions
-from gridgov.matters.models import Matter, MatterEvent
+from gridgov.matters import actions, queries
+from gridgov.matters.models import DeadlineRule, Matter, MatterEvent
 from gridgov.matters.tests.helpers import category, record
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -254,6 +254,37 @@ def test_feedback_and_close_through_forms(engine, login):
     client.post(act_url(matter, "close"), {"close-note": ""})
     matter.refresh_from_db()
     assert (matter.state, matter.is_open, matter.feedbacks.get().satisfaction) == ("closed", False, 5)
+
+
+def test_overdue_matter_shows_badge_and_supervision_card(engine, login):
+    DeadlineRule.objects.update(auto_escalate=False)  # stay at the grid, carded
+    matter = record(engine.grid_worker_a)
+    later = matter.deadline_at + dt.timedelta(minutes=1)
+    assert queries.flag_overdue(later).yellow == 1
+    page = login(engine.grid_worker_a).get(detail(matter)).content.decode()
+    assert '<span class="badge bad" id="overdue">已超期</span>' in page
+    cards = page[page.index('id="supervisions"') : page.index("</section>", page.index('id="supervisions"'))]
+    assert "黄牌督办" in cards
+    assert "桂园村第1网格超过办理时限" in cards
+
+
+def test_cluster_leader_sees_own_report_without_actions(engine, login):
+    client = login(engine.cluster_leader_a1)
+    assert 'name="what"' in client.get(reverse("matters:quick_report")).content.decode()
+    client.post(reverse("matters:quick_report"), {"what": "路灯坏了", "where": "村口", "color": "blue"})
+    matter = Matter.objects.get()
+    page = client.get(detail(matter)).content.decode()
+    assert "路灯坏了" in page
+    assert 'id="actions"' not in page
+    other = record(engine.grid_worker_a, title="网格员登记的纠纷")
+    assert client.get(detail(other)).status_code == 404
+
+
+def test_invalid_filters_are_ignored(engine, login):
+    record(engine.grid_worker_a, title="王家与母家地界纠纷")
+    page = login(engine.grid_worker_a).get(reverse("matters:list"), {"kind": "nope", "since": "x", "page": "zz"})
+    assert page.status_code == 200
+    assert "王家与母家地界纠纷" in page.content.decode()
 
 
 # ---------------------------------------------------------------- lists
