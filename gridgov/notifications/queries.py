@@ -57,7 +57,7 @@ def users_matching(*filters: Q | None) -> list[int]:
 
 
 def notices_for(user) -> QuerySet[Notice]:
-    return Notice.objects.for_recipient(user).select_related("matter").order_by("-id")
+    return Notice.objects.for_recipient(user).order_by("-id")
 
 
 def unread_count(user) -> int:

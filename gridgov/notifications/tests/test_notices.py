@@ -125,3 +125,17 @@ def test_inactive_accounts_get_no_notice(engine):
     engine.grid_leader_a.save(update_fields=["is_active"])
     record(engine.grid_worker_a, color="yellow")
     assert Notice.objects.count() == 0
+
+
+def test_auto_escalation_notifies_the_new_holder_after_the_card(engine):
+    matter = record(engine.grid_worker_a, color="yellow", title="地界纠纷")  # yellow at grid: 72 h, auto-escalates
+    Notice.objects.all().delete()
+    assert flag_overdue(matter.arrived_at + 73 * H) == FlagReport(yellow=1, escalated=1)
+    ref = matter.reference
+    card = f"黄牌督办：{ref} 地界纠纷——桂园村第1网格超过办理时限（72小时）未办结"
+    assert notices() == [
+        (engine.grid_worker_a.username, "supervision", card),
+        ("leader_a", "supervision", card),
+        (engine.village_committee.username, "supervision", card),
+        (engine.village_committee.username, "arrival", f"上报：{ref} 地界纠纷（黄色）。超过办理时限，自动上报"),
+    ]

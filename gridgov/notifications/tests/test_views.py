@@ -15,7 +15,7 @@ def test_my_notices_lists_only_mine_newest_first(world, login, django_assert_num
     notice_for(world.grid_worker_b, text="别人的通知")
     client = login(world.grid_worker_a)
     client.get("/notifications/")  # warm the session
-    with django_assert_num_queries(3):  # session, user, notices with their matters
+    with django_assert_num_queries(3):  # session, user, notices
         response = client.get("/notifications/")
     assert [n.pk for n in response.context["page"].rows] == [n.pk for n in reversed(mine)]
     html = response.content.decode()
