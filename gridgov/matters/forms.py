@@ -116,8 +116,12 @@ def extra_values(cleaned: dict[str, Any]) -> dict[str, Any]:
 
 
 def intake_places(user):
-    """Places a matter may be located at: villages and below within the user's area."""
-    return Place.objects.for_user(user).filter(kind__in=["village", "group", "grid", "cluster"]).order_by("code")
+    """Places a matter may be located at, within the user's area: down to clusters for a village or grid,
+    villages and grids for a town or county (a household number pins a matter further down)."""
+    kinds = ["village", "group", "grid", "cluster"]
+    if user.place_id and user.place.kind in ("county", "town"):
+        kinds = ["village", "grid"]
+    return Place.objects.for_user(user).filter(kind__in=kinds).order_by("code")
 
 
 class IntakeForm(forms.Form):
@@ -381,8 +385,13 @@ class ReopenForm(ReasonForm):
 
 
 class MergeForm(ActionForm):
-    original = forms.IntegerField(label=_("原事项编号（数字）"), min_value=1)
+    original = forms.RegexField(
+        label=_("原事项受理编号"), regex=r"^\s*(?:[A-Z]{2}-\d{4}-)?0*\d{1,12}\s*$", help_text=_("如 JF-2026-000123")
+    )
     note = forms.CharField(label=_("说明"), required=False, max_length=2000)
+
+    def clean_original(self) -> int:
+        return int(re.search(r"(\d+)\s*$", self.cleaned_data["original"]).group(1))
 
     def run(self, user, matter):
         original = Matter.objects.for_user(user).filter(pk=self.cleaned_data["original"]).first()

@@ -66,7 +66,8 @@ class Actor:
         """Open the action's panel, fill its form and submit; HTMX reloads the page on success."""
         page = self.page
         box = f"#action-{action}"
-        page.click(f"{box} summary")
+        if not page.locator(box).evaluate("e => e.open"):
+            page.click(f"{box} summary")
         for name, value in (fill or {}).items():
             page.fill(f"{box} [name='{action}-{name}']", value)
         for selector in check:
@@ -143,6 +144,8 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     shoot(queue, "queue")
     village.open(matter_path)
     village.act("accept")
+    village.page.click("#action-schedule_mediation summary")
+    shoot(village.page, "actions")
     village.act(
         "schedule_mediation",
         {"scheduled_for": "2026-12-01T10:00", "venue": "桂园村调解室", "parties": "王建国；母某某"},

@@ -287,6 +287,30 @@ def test_invalid_filters_are_ignored(engine, login):
     assert "王家与母家地界纠纷" in page.content.decode()
 
 
+def test_merge_by_reference_number(engine, login):
+    original = record(engine.grid_worker_a, title="原事项")
+    duplicate = record(engine.grid_worker_a, title="重复登记")
+    client = login(engine.grid_worker_a)
+    response = client.post(
+        act_url(duplicate, "merge_as_duplicate"), {"merge_as_duplicate-original": original.reference}
+    )
+    duplicate.refresh_from_db()
+    assert response.status_code == 302
+    assert (duplicate.state, duplicate.duplicate_of) == ("merged", original)
+
+
+def test_merge_into_matter_out_of_scope_is_refused(engine, login):
+    theirs = record(engine.grid_worker_b, household=engine.household_b, title="别的网格")
+    mine = record(engine.grid_worker_a, title="本网格")
+    response = login(engine.grid_worker_a).post(
+        act_url(mine, "merge_as_duplicate"), {"merge_as_duplicate-original": str(theirs.pk)}
+    )
+    mine.refresh_from_db()
+    assert response.status_code == 400
+    assert "原事项不存在或不在您的管辖范围内" in response.content.decode()
+    assert (mine.state, mine.duplicate_of) == ("in_progress", None)
+
+
 # ---------------------------------------------------------------- lists
 
 
