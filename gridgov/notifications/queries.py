@@ -76,3 +76,14 @@ def due_messages(now: dt.datetime) -> QuerySet[OutboundMessage]:
 
 def sent_since(channel: str, since: dt.datetime) -> int:
     return OutboundMessage.objects.filter(channel=channel, sent_at__gte=since).count()
+
+
+def waiting_messages() -> QuerySet[OutboundMessage]:
+    """Every message not yet taken by its receiver, next to be tried first."""
+    return OutboundMessage.objects.exclude(status=OutboundStatus.SENT).order_by("next_attempt_at", "id")
+
+
+def sent_in_last_day() -> int:
+    from django.utils import timezone
+
+    return OutboundMessage.objects.filter(sent_at__gte=timezone.now() - dt.timedelta(days=1)).count()

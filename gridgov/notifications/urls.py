@@ -8,4 +8,5 @@ urlpatterns = [
     path("badge/", views.notice_badge, name="badge"),
     path("read-all/", views.notice_read_all, name="read_all"),
     path("<int:pk>/read/", views.notice_read, name="read"),
+    path("outbox/", views.outbox, name="outbox"),
 ]

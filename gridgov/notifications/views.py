@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from gridgov.core.access import authenticated
+from gridgov.accounts.choices import Role
+from gridgov.core.access import authenticated, roles
 from gridgov.households.queries import page_number, page_of
-from gridgov.notifications import actions, queries
+from gridgov.notifications import actions, queries, webhook
 from gridgov.notifications.models import Notice
 
 
@@ -52,3 +53,14 @@ def notice_read_all(request):
 def notice_badge(request):
     """The top bar's unread count, loaded by HTMX after the page (so no page pays for it)."""
     return render(request, "notifications/_badge.html", {"unread": queries.unread_count(request.user)})
+
+
+@roles(Role.SYSTEM_ADMIN)
+def outbox(request):
+    """The robot's outbox for the system administrator: is it on, what waits and why (the key stays hidden)."""
+    context = {
+        "robot": webhook.redacted_url(),
+        "waiting": list(queries.waiting_messages()[:100]),
+        "sent_today": queries.sent_in_last_day(),
+    }
+    return render(request, "notifications/outbox.html", context)

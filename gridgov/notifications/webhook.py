@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -27,6 +28,16 @@ class DeliveryError(Exception):
 
 def webhook_url() -> str:
     return (getattr(settings, "GRIDGOV_WECOM_WEBHOOK_URL", "") or "").strip()
+
+
+def redacted_url() -> str:
+    """The webhook URL without its key (the key lets anyone post to the group), for display."""
+    url = webhook_url()
+    if not url:
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    query = "key=***" if parts.query else ""
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def per_minute() -> int:

@@ -107,3 +107,31 @@ def test_the_top_bar_badge_tag_costs_no_query(db, django_assert_num_queries):
         '<a class="notices" href="/notifications/">通知'
         '<span hx-get="/notifications/badge/" hx-trigger="load, every 120s" hx-swap="innerHTML"></span></a>'
     )
+
+
+def test_the_system_administrator_sees_what_waits_for_the_robot_without_its_key(
+    world, login, settings, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from gridgov.notifications.models import OutboundMessage
+
+    settings.GRIDGOV_WECOM_WEBHOOK_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret-robot-key"
+    now = timezone.now()
+    waiting = OutboundMessage.objects.create(
+        dedupe_key="event:1", payload={}, next_attempt_at=now, attempts=2, last_error="连接失败：refused"
+    )
+    OutboundMessage.objects.create(dedupe_key="event:2", payload={}, next_attempt_at=now, status="sent", sent_at=now)
+    client = login(world.system_admin)
+    client.get("/notifications/outbox/")
+    with django_assert_num_queries(4):  # session, user, waiting, sent in the last day
+        response = client.get("/notifications/outbox/")
+    assert ([m.pk for m in response.context["waiting"]], response.context["sent_today"]) == ([waiting.pk], 1)
+    html = response.content.decode()
+    assert "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***" in html and "secret-robot-key" not in html
+    assert "连接失败：refused" in html
+
+
+def test_only_the_system_administrator_sees_the_outbox(world, login):
+    for user in (world.town_staff, world.auditor, world.security_admin, world.grid_worker_a):
+        assert login(user).get("/notifications/outbox/").status_code == 404
