@@ -73,7 +73,7 @@ def service_definition(code: str) -> dict[str, Any]:
                 "code": spec["name"],
                 "datatype": DATATYPE.get(spec["type"], "string"),
                 "required": bool(spec.get("required")),
-                "datatype_description": DATATYPE_DESCRIPTION.get(spec["type"], ""),
+                "datatype_description": DATATYPE_DESCRIPTION.get(spec["type"]),
                 "order": order,
                 "description": spec["label"],
                 "values": [{"key": option, "name": option} for option in spec.get("options") or []],
@@ -99,6 +99,7 @@ def _rows() -> QuerySet[ServiceRequest]:
         "matter__state",
         "matter__is_open",
         "matter__deadline_at",
+        "matter__closed_at",
         "matter__category__code",
         "matter__category__name",
         "matter__holder_place__name",
@@ -119,16 +120,16 @@ def public_request(row: ServiceRequest) -> dict[str, Any]:
         "service_code": matter.category.code,
         "description": matter.description,
         "agency_responsible": holder,
-        "service_notice": "",
+        "service_notice": None,
         "requested_datetime": iso(row.requested_at),
-        "updated_datetime": iso(matter.updated_at),
+        "updated_datetime": iso(matter.updated_at if matter.is_open else (matter.closed_at or matter.updated_at)),
         "expected_datetime": iso(matter.deadline_at) if matter.is_open else None,
         "address": matter.place.name,
-        "address_id": "",
-        "zipcode": "",
+        "address_id": None,
+        "zipcode": None,
         "lat": round(row.lat, COORD_DECIMALS) if rounded else None,
         "long": round(row.long, COORD_DECIMALS) if rounded else None,
-        "media_url": row.media_url,
+        "media_url": row.media_url or None,
     }
 
 
@@ -164,8 +165,8 @@ def _when(name: str, raw: str) -> dt.datetime:
 
 def find_requests(params) -> list[dict[str, Any]]:
     """GET requests with the specification's filters: service_request_id (comma list; the others are
-    then ignored), service_code (comma list), start_date, end_date, status (comma list). Without dates,
-    the last 90 days; at most 1000, newest first."""
+    then ignored), service_code (comma list), start_date, end_date (at most 90 days apart; one alone
+    spans 90 days from or to it; neither: the last 90 days), status (comma list). At most 1000, newest first."""
     ids = [s for s in (params.get("service_request_id") or "").split(",") if s.strip()]
     if ids:
         wanted = {ref.strip(): matter_id_of(ref) for ref in ids[:MAX_RESULTS]}
@@ -178,12 +179,19 @@ def find_requests(params) -> list[dict[str, Any]]:
     start_raw, end_raw = params.get("start_date") or "", params.get("end_date") or ""
     start = _when("start_date", start_raw) if start_raw else None
     end = _when("end_date", end_raw) if end_raw else None
-    if start is None and end is None:
-        start = timezone.now() - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
-    if start is not None and end is not None and start > end:
-        raise Open311Error(400, "start_date is after end_date")
-    if start is not None:
-        rows = rows.filter(requested_at__gte=start)
+    window = dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+    if start is not None and end is not None:
+        if start > end:
+            raise Open311Error(400, "start_date is after end_date")
+        if end - start > window:
+            raise Open311Error(400, f"start_date and end_date may not span more than {DEFAULT_WINDOW_DAYS} days")
+    elif start is not None:
+        end = start + window
+    elif end is not None:
+        start = end - window
+    else:
+        start = timezone.now() - window
+    rows = rows.filter(requested_at__gte=start)
     if end is not None:
         rows = rows.filter(requested_at__lte=end)
     statuses = {s.strip() for s in (params.get("status") or "").split(",") if s.strip()}

@@ -153,14 +153,24 @@ def test_read_back_by_id_and_by_filters(georeport, mapped_world, police_key):
     assert [r["service_request_id"] for r in window] == [ref]
     _, before = georeport.requests(end_date=(now - dt.timedelta(hours=1)).isoformat())
     assert before == []
+    _, since = georeport.requests(start_date=(now - dt.timedelta(days=89)).isoformat())
+    assert [r["service_request_id"] for r in since] == [ref]
+    _, too_old = georeport.requests(start_date=(now - dt.timedelta(days=91)).isoformat())
+    assert too_old == []  # 90 days from the start date end before now
+    status, errors = georeport.requests(start_date=(now - dt.timedelta(days=91)).isoformat(), end_date=now.isoformat())
+    assert status == 400
+    assert errors[0]["description"] == "start_date and end_date may not span more than 90 days"
 
 
 def test_closed_matter_reads_closed_without_expected_time(georeport, mapped_world, police_key):
     _, (created,) = post_gambling(georeport, police_key)
-    Matter.objects.update(state=MatterState.CLOSED, is_open=False)
+    closed_at = timezone.now() + dt.timedelta(hours=5)
+    Matter.objects.update(state=MatterState.CLOSED, is_open=False, closed_at=closed_at)
     _, (one,) = georeport.request(created["service_request_id"])
     assert one["status"] == "closed"
+    assert one["status_notes"] == "已结案"
     assert one["expected_datetime"] in (None, "")
+    assert dt.datetime.fromisoformat(one["updated_datetime"]) == closed_at.replace(microsecond=0)
 
 
 def test_get_output_carries_no_personal_data(georeport, mapped_world, police_key):
