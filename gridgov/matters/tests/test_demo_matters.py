@@ -137,7 +137,7 @@ def test_ledger_export_of_the_demo_year(demo, db, tmp_path):
 
 def test_building_the_year_is_fast_and_runs_once(demo, db):
     _, seconds = demo
-    assert seconds < 3
+    assert seconds < 10  # about 1 s on SQLite, 2 s on PostgreSQL on an idle machine
     assert seed_matters(seed=1, today=TODAY) is None  # already there: nothing added
 
 
