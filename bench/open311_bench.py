@@ -170,6 +170,20 @@ def load(port: int, key: str, seconds: float, max_requests: int) -> tuple[int, i
     return ok, errors, time.monotonic() - t0
 
 
+def baseline_cpu_ms(port: int, server_pid: int, count: int = 600) -> float:
+    """Server CPU per GET discovery.json: what any request costs before the filing itself."""
+    before = _cpu_seconds(server_pid)
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    for _ in range(count):
+        conn.request("GET", "/open311/discovery.json")
+        response = conn.getresponse()
+        response.read()
+        if response.will_close:
+            conn.close()
+    conn.close()
+    return (_cpu_seconds(server_pid) - before) * 1000 / count
+
+
 def run() -> dict:
     with tempfile.TemporaryDirectory(prefix="open311-bench-") as tmp:
         db = Path(tmp) / "bench.sqlite3"
@@ -208,6 +222,7 @@ def run() -> dict:
             server_ms = statistics.median(c[0] for c in cpu_ms)
             client_ms = statistics.median(c[1] for c in cpu_ms)
             line("server CPU per request (gunicorn master + workers)", f"{server_ms:.2f} ms")
+            line("  of which any request costs (GET discovery.json)", f"{baseline_cpu_ms(port, server.pid):.2f} ms")
             line("load generator CPU per request", f"{client_ms:.2f} ms")
             cores = os.cpu_count() or 1
             line(
