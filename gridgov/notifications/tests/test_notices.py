@@ -139,3 +139,15 @@ def test_auto_escalation_notifies_the_new_holder_after_the_card(engine):
         (engine.village_committee.username, "supervision", card),
         (engine.village_committee.username, "arrival", f"上报：{ref} 地界纠纷（黄色）。超过办理时限，自动上报"),
     ]
+
+
+def test_bulk_work_can_be_muted(engine, settings):
+    from gridgov.notifications.signals import muted
+
+    settings.GRIDGOV_WECOM_WEBHOOK_URL = "http://127.0.0.1:9/never"
+    with muted():
+        matter = record(engine.grid_worker_a, color="red")
+        flag_overdue(matter.arrived_at + 1000 * H)
+    assert (Notice.objects.count(), OutboundMessage.objects.count()) == (0, 0)
+    record(engine.grid_worker_a, color="red", title="另一纠纷")
+    assert (Notice.objects.count(), OutboundMessage.objects.count()) == (1, 1)
