@@ -85,7 +85,7 @@ def notify_matter_event(event: MatterEvent) -> list[Notice]:
     if event.note and event.action != MatterAction.RECORD:
         text += f"。{event.note}"
     notices = _notify(recipients, kind=kind, text=text, matter_id=matter.pk)
-    if matter.color == RiskColor.RED:
+    if matter.color == RiskColor.RED and webhook.webhook_url():
         queue_message(key=f"event:{event.pk}", matter_id=matter.pk, payload=red_matter_message(event))
     return notices
 
@@ -104,7 +104,9 @@ def notify_supervision(supervision: Supervision) -> list[Notice]:
     recipients = queries.users_matching(queries.holder_filter(code, supervision.holder_department_id), above)
     text = f"{supervision.get_color_display()}：{matter.reference} {matter.title}——{supervision.reason}"
     notices = _notify(recipients, kind=NoticeKind.SUPERVISION, text=text, matter_id=matter.pk)
-    queue_message(key=f"supervision:{supervision.pk}", matter_id=matter.pk, payload=supervision_message(supervision))
+    if webhook.webhook_url():
+        payload = supervision_message(supervision)
+        queue_message(key=f"supervision:{supervision.pk}", matter_id=matter.pk, payload=payload)
     return notices
 
 
