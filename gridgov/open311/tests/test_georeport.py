@@ -370,9 +370,9 @@ def test_query_counts_are_locked(client, mapped_world, police_key, django_assert
     }
     client.post(f"{BASE}/requests.json", body)  # warms the key, taxonomy and polygon caches
     service("hazard.public_security.gambling")
-    # transaction, deadline rule, savepoint, matter + audit, event + audit, the grid worker's notice (lookup +
-    # insert), release, open311 row + audit, commit: nothing for the key, the service or the routing
-    with django_assert_num_queries(13):
+    # deadline rule, transaction, matter + audit, open311 row + audit, event + audit, the grid worker's notice
+    # (lookup + insert), commit: nothing for the key, the service or the routing
+    with django_assert_num_queries(11):
         assert client.post(f"{BASE}/requests.json", body).status_code == 200
     for _ in range(3):
         client.post(f"{BASE}/requests.json", body)

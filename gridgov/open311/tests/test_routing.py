@@ -89,3 +89,43 @@ def test_point_outside_grids_but_inside_a_village_lands_in_the_village(mapped_wo
     matter = file(police_key, lat=28.32, long=106.32)
     assert matter.holder_place == mapped_world.village_b
     assert matter.point == {"type": "Point", "coordinates": [106.32, 28.32]}
+
+
+def test_matter_and_request_row_commit_together(mapped_world, police_key, monkeypatch):
+    from gridgov.matters.models import Matter, MatterEvent
+    from gridgov.open311.models import ServiceRequest
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ServiceRequest.objects, "create", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        file(police_key, lat=28.305, long=106.225)
+    assert Matter.objects.count() == 0
+    assert MatterEvent.objects.count() == 0
+    monkeypatch.undo()
+    monkeypatch.setattr(MatterEvent.objects, "create", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        file(police_key, lat=28.305, long=106.225)
+    assert Matter.objects.count() == 0
+    assert ServiceRequest.objects.count() == 0
+
+
+def test_matters_recorded_outside_open311_get_no_request_row(mapped_world, police_key):
+    from gridgov.matters.actions import MatterInput, record_matter
+    from gridgov.matters.models import Category
+    from gridgov.open311.models import ServiceRequest
+
+    file(police_key, lat=28.305, long=106.225)
+    record_matter(
+        mapped_world.grid_worker_a,
+        MatterInput(
+            kind="dispute",
+            category=Category.objects.get(code="dispute.other"),
+            title="走访发现",
+            channel="visit",
+            color="blue",
+            place=mapped_world.grid_a,
+        ),
+    )
+    assert ServiceRequest.objects.count() == 1
