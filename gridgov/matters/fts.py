@@ -88,8 +88,11 @@ def ensure_search_index(connection) -> bool:
             if FTS_TABLE in table_names and not _sqlite_missing_triggers(cursor):
                 return False
         else:
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [PG_INDEX])
-            if cursor.fetchone():
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [PG_INDEX])
+            row = cursor.fetchone()
+            if row and PG_COLUMN in row[0]:
                 return False
+            # Missing, or the first version's expression index: replace it.
+            cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
     create_search_index(connection)
     return True

@@ -182,3 +182,17 @@ def test_search_is_two_queries_whatever_the_view(engine, corpus, django_assert_m
     user = User.objects.select_related("place").get(pk=engine.town_staff.pk)
     with django_assert_max_num_queries(3):
         assert len(list(queries.search(user, "纠纷"))) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL index")
+def test_postgresql_expression_index_of_the_first_version_is_replaced(engine, corpus):
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks before ALTER TABLE
+        cursor.execute("DROP INDEX matter_search_gin_idx")
+        cursor.execute("ALTER TABLE matters_matter DROP COLUMN search_vector")
+        cursor.execute(
+            "CREATE INDEX matter_search_gin_idx ON matters_matter USING gin (to_tsvector('simple', search_text))"
+        )
+    assert ensure_search_index(connection) is True
+    assert ensure_search_index(connection) is False
+    assert ids(queries.search(engine.town_staff, "纠纷")) == ["王家与母家土地纠纷", "邻里纠纷"]
