@@ -9,7 +9,6 @@ from django.db.models.functions import Length
 
 from gridgov.places.choices import CODE_LENGTH
 from gridgov.places.models import Place
-from gridgov.registers import excel
 from gridgov.registers.actions import MIN_REASON
 
 EXPORT_LEVELS_BELOW = 2  # the export form offers the user's place and two levels beneath it
@@ -31,12 +30,7 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(
                 f"文件过大（{upload.size / 1024 / 1024:.1f} MB），上限为 {limit / 1024 / 1024:.1f} MB"
             )
-        data = upload.read(limit + 1)
-        try:
-            excel.check_upload(data)
-        except excel.UploadRejected as exc:
-            raise forms.ValidationError(str(exc)) from None
-        self.data_bytes = data
+        self.data_bytes = upload.read(limit + 1)  # type and zip-bomb checks: actions.create_import
         return upload
 
 
