@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint bench install system-deps migrate demo clean
+.PHONY: run test test-fast lint bench install system-deps migrate demo periodic clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ demo: migrate
 run: demo
 	@$(BIN)/python manage.py demo_accounts
 	GRIDGOV_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The periodic jobs (overdue matters, supervision cards, webhook retries): run beside `make run`.
+periodic: migrate
+	$(BIN)/python manage.py run_periodic
 
 test: install system-deps
 	DJANGO_SETTINGS_MODULE=gridgov.settings_test $(BIN)/python manage.py check --fail-level WARNING
