@@ -215,21 +215,25 @@ def main(argv: list[str] | None = None) -> None:
     if args.child == "import":
         print(json.dumps(_import()))
         return
+    from bench.common import line
+
     results = []
     for i in range(args.runs):
         result = run(args.rows)
         results.append(result)
         print(
-            f"run {i + 1}: {result['rows_per_s']:,} residents/s ({result['seconds']} s for {args.rows:,} rows, "
-            f"{result['cpu_seconds']} s CPU, {result['file_mb']} MB xlsx), peak RSS {result['peak_rss_mb']} MB",
+            f"  run {i + 1}: {result['rows_per_s']:,} residents/s ({result['seconds']} s wall, "
+            f"{result['cpu_seconds']} s CPU for {args.rows:,} rows, {result['file_mb']} MB xlsx), "
+            f"peak RSS {result['peak_rss_mb']} MB",
             flush=True,
         )
+    n = len(results)
     rate = statistics.median(r["rows_per_s"] for r in results)
     cpu_rate = statistics.median(r["rows_per_cpu_s"] for r in results)
     peak = statistics.median(r["peak_rss_mb"] for r in results)
-    print(f"import from xlsx: {rate:,.0f} residents/s (median of {len(results)}; target >= 20,000)")
-    print(f"import from xlsx: {cpu_rate:,.0f} residents per CPU-second (the same, less other load on the machine)")
-    print(f"import peak memory: {peak:.0f} MB RSS (median of {len(results)}; target < 500 MB)")
+    line(f"register import from xlsx, {args.rows:,} rows (median of {n})", f"{rate:,.0f} rows/s", "target >= 20,000")
+    line("  the same per CPU-second (other load on the machine left out)", f"{cpu_rate:,.0f} rows/s")
+    line(f"register import peak memory (median of {n})", f"{peak:.0f} MB RSS", "target < 500 MB")
 
 
 if __name__ == "__main__":
