@@ -14,9 +14,11 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import xlsxwriter
 from django.conf import settings
+from django.utils import translation
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from gridgov.households.choices import ETHNICITIES, HouseType, Relation, ResidenceType
@@ -55,13 +57,36 @@ HEADERS = tuple(c.header for c in COLUMNS)
 KEY_OF_HEADER = {c.header: c.key for c in COLUMNS}
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS if c.required)
 YES, NO = "是", "否"
-CHOICE_LABELS = {
-    "house_type": [label for _, label in HouseType.choices],
-    "relation": [label for _, label in Relation.choices],
-    "residence_type": [label for _, label in ResidenceType.choices],
-    "party": [YES, NO],
-    "works_away": [YES, NO],
+FILE_LANGUAGE = "zh-hans"  # register files are read and written in Chinese, whatever the page's language
+CHOICES = {"house_type": HouseType, "relation": Relation, "residence_type": ResidenceType}
+SYNONYMS = {
+    "house_type": {"公租房": HouseType.PUBLIC_RENTAL, "廉租房": HouseType.PUBLIC_RENTAL},
+    "relation": {"儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW, "本人": Relation.HOUSEHOLDER},
+    "residence_type": {},
 }
+
+
+@lru_cache(maxsize=1)
+def labels_by_value() -> dict[str, dict[str, str]]:
+    """Each choice column's values and the labels a register file uses for them."""
+    with translation.override(FILE_LANGUAGE):
+        return {key: {value: str(label) for value, label in kind.choices} for key, kind in CHOICES.items()}
+
+
+@lru_cache(maxsize=1)
+def values_by_label() -> dict[str, dict[str, str]]:
+    """What a cell may say in each choice column (label, stored value, or a common synonym) -> stored value."""
+    return {
+        key: {label: value for value, label in labels.items()} | {v: v for v in labels} | SYNONYMS[key]
+        for key, labels in labels_by_value().items()
+    }
+
+
+def choice_labels(key: str) -> list[str]:
+    if key in ("party", "works_away"):
+        return [YES, NO]
+    return list(labels_by_value().get(key, {}).values())
+
 
 # --- upload checks ---------------------------------------------------------------------------------------------
 
@@ -321,7 +346,7 @@ def build_template() -> bytes:
         writer.header(HEADERS)
         max_row = settings.GRIDGOV_IMPORT_MAX_ROWS
         for position, column in enumerate(COLUMNS):
-            labels = CHOICE_LABELS.get(column.key)
+            labels = choice_labels(column.key)
             if labels:
                 writer.sheet.data_validation(
                     1,
@@ -343,7 +368,7 @@ def build_template() -> bytes:
         notes.write_string(0, 1, "说明", bold)
         for i, column in enumerate(COLUMNS, start=1):
             note = ("必填。" if column.required else "") + column.note
-            labels = CHOICE_LABELS.get(column.key)
+            labels = choice_labels(column.key)
             if labels and column.key not in ("party", "works_away"):
                 note += f"；可选：{'、'.join(labels)}"
             if column.key == "ethnicity":

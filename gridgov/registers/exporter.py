@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gridgov.core.pii import sealer
-from gridgov.households.choices import HouseType, Relation, ResidenceType
 from gridgov.households.models import ID_CONTEXT, PHONE_CONTEXT, Resident
 from gridgov.registers import excel
 
@@ -31,11 +30,8 @@ CHUNK = 2000
 
 def register_rows(residents, *, reveal: bool = False) -> Iterator[list[str]]:
     """Cell texts for each resident of ``residents`` (already scoped by the caller)."""
-    house_types, relations, residence_types = (
-        dict(HouseType.choices),
-        dict(Relation.choices),
-        dict(ResidenceType.choices),
-    )
+    labels = excel.labels_by_value()
+    house_types, relations, residence_types = labels["house_type"], labels["relation"], labels["residence_type"]
     fields = FIELDS + (REVEAL_FIELDS if reveal else ())
     s = sealer()
     rows = residents.order_by("path", "household_id", "id").values_list(*fields).iterator(chunk_size=CHUNK)

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.places.choices import CODE_LENGTH
 from gridgov.places.models import Place
@@ -16,8 +17,8 @@ EXPORT_LEVELS_BELOW = 2  # the export form offers the user's place and two level
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="户籍表（.xlsx）",
-        help_text="请使用下载的模板填写；一行一人，同一户编号的各行为一户。",
+        label=_("户籍表（.xlsx）"),
+        help_text=_("请使用下载的模板填写；一行一人，同一户编号的各行为一户。"),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
@@ -39,9 +40,9 @@ def _place_label(place: Place) -> str:
 
 
 class ExportForm(forms.Form):
-    place = forms.CharField(label="导出范围", widget=forms.Select)
-    reveal = forms.BooleanField(label="导出完整身份证号和电话（将记入审计日志）", required=False)
-    reason = forms.CharField(label="导出完整信息的理由", required=False, max_length=200)
+    place = forms.CharField(label=_("导出范围"), widget=forms.Select)
+    reveal = forms.BooleanField(label=_("导出完整身份证号和电话（将记入审计日志）"), required=False)
+    reason = forms.CharField(label=_("导出完整信息的理由"), required=False, max_length=200)
 
     def __init__(self, user, *args, requested: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,7 +68,7 @@ class ExportForm(forms.Form):
         code = self.cleaned_data["place"].strip()
         place = Place.objects.for_user(self.user).filter(code=code).first()
         if place is None:
-            raise forms.ValidationError("地域不存在或不在您的管辖范围内")
+            raise forms.ValidationError(_("地域不存在或不在您的管辖范围内"))
         return place
 
     def clean(self):

@@ -40,11 +40,6 @@ LOOKUP_CHUNK = 900  # stays under SQLite's oldest bound on query parameters
 MAX_KEPT_WARNINGS = 200
 
 GRID_DIGITS, CLUSTER_DIGITS = 16, 18
-HOUSE_TYPES = {label: value for value, label in HouseType.choices} | {v: v for v in HouseType.values}
-HOUSE_TYPES |= {"公租房": HouseType.PUBLIC_RENTAL, "廉租房": HouseType.PUBLIC_RENTAL}
-RELATIONS = {label: value for value, label in Relation.choices} | {v: v for v in Relation.values}
-RELATIONS |= {"儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW, "本人": Relation.HOUSEHOLDER}
-RESIDENCE_TYPES = {label: value for value, label in ResidenceType.choices} | {v: v for v in ResidenceType.values}
 YES_NO = {"是": True, "否": False, "": False, "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False}
 LIMITS = {"number": 32, "address": 200, "name": 50, "works_away_place": 100}
 
@@ -160,7 +155,9 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
     cell_text = excel.cell_text
     lost_digits = excel.number_lost_digits
     strip = str.strip
-    house_types, relations, residence_types, yes_no = HOUSE_TYPES, RELATIONS, RESIDENCE_TYPES, YES_NO
+    choices = excel.values_by_label()
+    house_types, relations, residence_types = choices["house_type"], choices["relation"], choices["residence_type"]
+    yes_no = YES_NO
     householder = Relation.HOUSEHOLDER.value
     max_number, max_address, max_name, max_place = (
         LIMITS["number"], LIMITS["address"], LIMITS["name"], LIMITS["works_away_place"]
@@ -214,7 +211,7 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
             errors.append(f"住址过长（最多{max_address}个字）")
         house_value = house_types.get(house_type) if house_type else HouseType.SELF_BUILT.value
         if house_value is None:
-            errors.append(f"房屋类型“{house_type}”无效，可选：{'、'.join(excel.CHOICE_LABELS['house_type'])}")
+            errors.append(f"房屋类型“{house_type}”无效，可选：{'、'.join(excel.choice_labels('house_type'))}")
         draft = None
         if not errors:
             draft = households.get(number)
@@ -259,7 +256,7 @@ def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> Non
             if not relation:
                 errors.append("与户主关系不能为空")
             else:
-                errors.append(f"与户主关系“{relation}”无效，可选：{'、'.join(excel.CHOICE_LABELS['relation'])}")
+                errors.append(f"与户主关系“{relation}”无效，可选：{'、'.join(excel.choice_labels('relation'))}")
         if phone:
             try:
                 phone = normalize_phone(phone if phone.isascii() else excel.ascii_code(phone))

@@ -56,7 +56,7 @@ def test_upload_imports_and_shows_the_result(world, login):
     assert register_import.filename == "桂园村.xlsx"
     page = client.get(response["Location"]).content.decode()
     assert "新增 3 户、12 人；已存在 0 人未改动。" in page
-    assert "hx-trigger" not in page  # finished: no more polling
+    assert f'hx-get="/registers/imports/{register_import.pk}/progress/"' not in page  # finished: no more polling
 
 
 def test_running_import_page_polls_for_progress(world, login):
