@@ -109,8 +109,15 @@ def _set_dues(state: HouseholdVisitState, rule: VisitRule) -> None:
 
 
 def _locked_state(household_id: int) -> HouseholdVisitState:
-    state, _ = HouseholdVisitState.objects.get_or_create(household_id=household_id)
-    return HouseholdVisitState.objects.select_for_update().get(pk=state.pk)
+    """The household's state row, locked; created on the first visit (one query when it exists)."""
+    state = HouseholdVisitState.objects.select_for_update().filter(pk=household_id).first()
+    if state is not None:
+        return state
+    try:
+        with transaction.atomic():
+            return HouseholdVisitState.objects.create(household_id=household_id)
+    except IntegrityError:  # created concurrently by another visit to the same household
+        return HouseholdVisitState.objects.select_for_update().get(pk=household_id)
 
 
 def _has_key_person(household_id: int) -> bool:
@@ -248,16 +255,8 @@ def _replay(user, client_uuid: uuid.UUID) -> Visit | None:
     return existing
 
 
-def record_visit(user, data: VisitInput) -> tuple[Visit, bool]:
-    """登记走访. Returns (visit, created): a ``client_uuid`` seen before returns the first visit unchanged."""
-    if data.client_uuid is not None:
-        existing = _replay(user, data.client_uuid)
-        if existing is not None:
-            return existing, False
-    can_record_visit(user, data.household)
-    now = timezone.now()
-    visitors = _validate_visit(user, data, now)
-    visit = Visit(
+def _new_visit(user, data: VisitInput) -> Visit:
+    return Visit(
         path=data.household.path,
         household=data.household,
         visited_at=data.visited_at,
@@ -270,11 +269,27 @@ def record_visit(user, data: VisitInput) -> tuple[Visit, bool]:
         client_uuid=data.client_uuid,
         recorded_by=user,
     )
+
+
+def record_visit(user, data: VisitInput, *, rules: list[VisitRule] | None = None) -> tuple[Visit, bool]:
+    """登记走访. Returns (visit, created): a ``client_uuid`` seen before returns the first visit unchanged.
+
+    ``rules`` (from `rules_covering` of the user's place) saves a query per visit when syncing many.
+    """
+    if data.client_uuid is not None:
+        existing = _replay(user, data.client_uuid)
+        if existing is not None:
+            return existing, False
+    can_record_visit(user, data.household)
+    now = timezone.now()
+    visitors = _validate_visit(user, data, now)
+    visit = _new_visit(user, data)
     try:
         with transaction.atomic():
             visit.save()
-            visit.visitors.set(visitors)
-            _after_visit(visit)
+            through = Visit.visitors.through
+            through.objects.bulk_create([through(visit_id=visit.pk, user_id=v.pk) for v in visitors])
+            _after_visit(visit, rules)
     except IntegrityError:
         # Two uploads of the same offline record raced: the other one won; return it.
         if data.client_uuid is None:
@@ -283,22 +298,119 @@ def record_visit(user, data: VisitInput) -> tuple[Visit, bool]:
         if existing is None:
             raise
         return existing, False
+    visit.visitor_list = visitors
     return visit, True
 
 
-def _after_visit(visit: Visit) -> None:
-    state = _locked_state(visit.household_id)
-    if state.last_visited_at is None or visit.visited_at >= state.last_visited_at:
-        state.last_visited_at, state.last_visit = visit.visited_at, visit
-    _set_dues(state, rule_for(visit.path))
-    state.visit_count = F("visit_count") + 1
-    state.save(update_fields=["last_visited_at", "last_visit", "visit_count", "due_on", "key_due_on"])
-    if visit.vulnerable_member_id is not None:
+STATE_FIELDS = ["last_visited_at", "last_visit", "visit_count", "due_on", "key_due_on"]
+
+
+def _advance(state: HouseholdVisitState, visits: list[Visit], rules: list[VisitRule] | None) -> None:
+    """Move a (locked) state past ``visits`` of its household: latest visit, count, due dates."""
+    for visit in visits:
+        if state.last_visited_at is None or visit.visited_at >= state.last_visited_at:
+            state.last_visited_at, state.last_visit = visit.visited_at, visit
+    path = visits[0].path
+    _set_dues(state, pick_rule(rules, path) if rules is not None else rule_for(path))
+    state.visit_count = F("visit_count") + len(visits)
+
+
+def _check_members(visits: list[Visit]) -> None:
+    for visit in visits:
+        if visit.vulnerable_member_id is None:
+            continue
         member = VulnerableMember.objects.select_for_update().get(pk=visit.vulnerable_member_id)
         if member.last_checked_at is None or visit.visited_at >= member.last_checked_at:
             member.last_checked_at = visit.visited_at
             member.next_check_on = timezone.localdate(visit.visited_at) + dt.timedelta(days=member.check_every_days)
             member.save(update_fields=["last_checked_at", "next_check_on", "updated_at"])
+
+
+def _after_visit(visit: Visit, rules: list[VisitRule] | None = None) -> None:
+    state = _locked_state(visit.household_id)
+    _advance(state, [visit], rules)
+    state.save(update_fields=STATE_FIELDS)
+    _check_members([visit])
+
+
+def _after_visits(visits: list[Visit], rules: list[VisitRule]) -> None:
+    """The states of every household in a synced queue: locked, moved and saved with one query each way."""
+    by_household: dict[int, list[Visit]] = {}
+    for visit in visits:
+        by_household.setdefault(visit.household_id, []).append(visit)
+    ids = sorted(by_household)
+    HouseholdVisitState.objects.bulk_create([HouseholdVisitState(household_id=pk) for pk in ids], ignore_conflicts=True)
+    states = list(HouseholdVisitState.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    for state in states:
+        _advance(state, by_household[state.pk], rules)
+    HouseholdVisitState.objects.bulk_update(states, STATE_FIELDS)
+    _check_members(visits)
+
+
+@dataclass
+class Outcome:
+    """What became of one record of an uploaded queue."""
+
+    visit: Visit | None
+    created: bool = False
+    error: Exception | None = None
+
+
+def record_visits(user, items: list[VisitInput]) -> list[Outcome]:
+    """登记一批离线走访: the same checks as `record_visit`, idempotent per ``client_uuid``, in one transaction.
+
+    A refused or invalid record is reported in its `Outcome` and does not stop the others. The
+    queue costs about two queries per new visit (the visit and its audit row) plus a fixed few.
+    """
+    outcomes: list[Outcome | None] = [None] * len(items)
+    keys = [data.client_uuid for data in items if data.client_uuid is not None]
+    existing = {v.client_uuid: v for v in Visit.objects.filter(client_uuid__in=keys)} if keys else {}
+    first_of: dict[uuid.UUID, int] = {}
+    fresh: list[tuple[int, VisitInput, Visit, list]] = []
+    now = timezone.now()
+    for n, data in enumerate(items):
+        key = data.client_uuid
+        if key is not None and key in existing:
+            found = existing[key]
+            refused = None if _in_scope(user, found.path) else ActionRefused("该记录ID已被其他记录使用")
+            outcomes[n] = Outcome(None if refused else found, False, refused)
+            continue
+        if key is not None and key in first_of:
+            continue  # the same record twice in one queue: answered below from its first copy
+        try:
+            can_record_visit(user, data.household)
+            visitors = _validate_visit(user, data, now)
+        except (ActionRefused, ValidationError) as exc:
+            outcomes[n] = Outcome(None, False, exc)
+            continue
+        if key is not None:
+            first_of[key] = n
+        fresh.append((n, data, _new_visit(user, data), visitors))
+    if fresh:
+        rules = rules_covering(scope_prefix(user) or "")
+        try:
+            with transaction.atomic():
+                through = Visit.visitors.through
+                links = []
+                for n, _data, visit, visitors in fresh:
+                    visit.save()
+                    links += [through(visit_id=visit.pk, user_id=v.pk) for v in visitors]
+                    visit.visitor_list = visitors
+                    outcomes[n] = Outcome(visit, True)
+                through.objects.bulk_create(links)
+                _after_visits([visit for _, _, visit, _ in fresh], rules)
+        except IntegrityError:
+            # Some of these records were uploaded concurrently: take them one by one (each is idempotent).
+            for n, data, _visit, _visitors in fresh:
+                try:
+                    outcomes[n] = Outcome(*record_visit(user, data, rules=rules))
+                except (ActionRefused, ValidationError) as exc:
+                    outcomes[n] = Outcome(None, False, exc)
+    for n, data in enumerate(items):
+        if outcomes[n] is None:  # a repeat within the queue
+            first = outcomes[first_of[data.client_uuid]]
+            outcomes[n] = Outcome(first.visit, False, first.error)
+    return outcomes
 
 
 # ---------------------------------------------------------------- vulnerable members

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from gridgov.accounts.models import User
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.households.models import Household
 from gridgov.households.queries import slice_of
 from gridgov.visits import actions, queries
 from gridgov.visits.choices import VisitMode, VisitStatus
@@ -25,6 +26,7 @@ from gridgov.visits.models import VulnerableMember
 router = Router(tags=["走访台账"])
 
 MAX_LIMIT = 200
+SYNC_MAX = 500
 
 
 class ErrorOut(Schema):
@@ -290,5 +292,97 @@ def create_visit(request, body: VisitIn):
         return 403, _error(exc)
     except ValidationError as exc:
         return 400, _error(exc)
+    if created:
+        return 201, _created(visit)
     visit = get_object_or_404(queries.visits_for(request.user, queries.VisitFilters()), pk=visit.pk)
-    return (201 if created else 200), _with_visitors([visit])[0]
+    return 200, _with_visitors([visit])[0]
+
+
+def _created(visit):
+    """A visit just made carries its visitors already: answer without reading it back."""
+    visit.visitor_ids = [v.pk for v in visit.visitor_list]
+    visit.visitor_names = [v.display_name or v.username for v in visit.visitor_list]
+    visit.refresh_from_db(fields=["visited_at"])  # the same representation (UTC) as a replay's answer
+    return visit
+
+
+class SyncIn(Schema):
+    items: list[VisitIn] = Field(max_length=SYNC_MAX, description=f"离线记录，每条须有 client_uuid；最多 {SYNC_MAX} 条")
+
+
+class SyncResult(Schema):
+    client_uuid: uuid.UUID | None = Field(description="客户端记录ID")
+    status: str = Field(description="created 新建，existing 已存在（此前已上传），rejected 未接受")
+    id: int | None = Field(description="走访记录ID（created 或 existing 时）")
+    detail: str = Field("", description="未接受的原因")
+    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
+
+
+class SyncOut(Schema):
+    results: list[SyncResult] = Field(description="与提交顺序一致的逐条结果")
+    created: int = Field(description="新建条数")
+    existing: int = Field(description="此前已上传的条数")
+    rejected: int = Field(description="未接受的条数")
+
+
+def _sync_input(user, body: VisitIn, households: dict, members: dict, accounts: dict):
+    """The action's input for one queued record, or the reason it is rejected before the action."""
+    if body.client_uuid is None:
+        return {"detail": "缺少 client_uuid", "errors": {"client_uuid": ["离线记录须有 client_uuid"]}}
+    household = households.get(body.household_id)
+    if household is None:
+        return {"detail": "户不存在或不在您的管辖范围内", "errors": {"household": ["户不存在"]}}
+    member = members.get(body.vulnerable_member_id) if body.vulnerable_member_id else None
+    if body.vulnerable_member_id and member is None:
+        return {"detail": "关爱对象不存在", "errors": {"vulnerable_member": ["关爱对象不存在"]}}
+    visitors = [accounts[pk] for pk in body.visitor_ids if pk in accounts]
+    if len(visitors) != len(set(body.visitor_ids)):
+        return {"detail": "走访人不存在", "errors": {"visitors": ["走访人不存在"]}}
+    return actions.VisitInput(
+        household=household,
+        visited_at=body.visited_at,
+        mode=body.mode,
+        people_met=body.people_met,
+        findings=body.findings,
+        companions=body.companions,
+        visitors=visitors or [user],
+        point=body.point,
+        vulnerable_member=member,
+        client_uuid=body.client_uuid,
+    )
+
+
+@router.post(
+    "/sync",
+    response=SyncOut,
+    summary="批量上传离线走访",
+    description=(
+        "一次上传离线队列：逐条按 client_uuid 幂等，已上传过的返回 existing，不会重复创建；"
+        "单条被拒不影响其他各条。重复上传同一队列不增加任何记录。"
+    ),
+)
+@scoped
+def sync_visits(request, body: SyncIn):
+    user = request.user
+    items = body.items
+    households = {h.pk: h for h in Household.objects.for_user(user).filter(pk__in={i.household_id for i in items})}
+    member_ids = {i.vulnerable_member_id for i in items if i.vulnerable_member_id}
+    members = {m.pk: m for m in VulnerableMember.objects.for_user(user).filter(pk__in=member_ids)}
+    account_ids = {pk for i in items for pk in i.visitor_ids}
+    accounts = {u.pk: u for u in User.objects.select_related("place").filter(pk__in=account_ids)}
+    inputs = [_sync_input(user, item, households, members, accounts) for item in body.items]
+    valid = [data for data in inputs if isinstance(data, actions.VisitInput)]
+    outcomes = iter(actions.record_visits(user, valid))
+    results = []
+    for item, data in zip(body.items, inputs, strict=True):
+        result = {"client_uuid": item.client_uuid, "status": "rejected", "id": None, "detail": "", "errors": {}}
+        if not isinstance(data, actions.VisitInput):
+            results.append({**result, **data})
+            continue
+        outcome = next(outcomes)
+        if outcome.error is not None:
+            results.append({**result, **_error(outcome.error)})
+        else:
+            results.append({**result, "status": "created" if outcome.created else "existing", "id": outcome.visit.pk})
+    counts = {status: sum(r["status"] == status for r in results) for status in ("created", "existing", "rejected")}
+    return {"results": results, **counts}

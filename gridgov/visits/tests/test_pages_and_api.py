@@ -159,3 +159,48 @@ def test_api_list_detail_and_plan_are_scoped(world, visit, login):
     coverage = client.get("/api/v1/visits/coverage").json()
     assert (coverage["total"]["households"], coverage["total"]["current"]) == (1, 1)
     assert client.get(f"/api/v1/visits/coverage?place={world.grid_b.code}").status_code == 404
+
+
+def test_sync_uploads_a_queue_once_and_a_second_upload_adds_nothing(world, login):
+    client = login(world.grid_worker_a)
+    keys = [uuid.uuid4() for _ in range(3)]
+    items = [
+        {"household_id": world.household_a.pk, "visited_at": days_ago(2).isoformat(), "client_uuid": str(keys[0])},
+        {"household_id": world.household_a.pk, "visited_at": days_ago(1).isoformat(), "client_uuid": str(keys[1])},
+        {"household_id": world.household_b.pk, "visited_at": days_ago(1).isoformat(), "client_uuid": str(keys[2])},
+        {"household_id": world.household_a.pk, "visited_at": days_ago(1).isoformat(), "client_uuid": str(keys[1])},
+    ]
+    first = post_json(client, "/api/v1/visits/sync", {"items": items}).json()
+    assert [(r["status"], r["detail"]) for r in first["results"]] == [
+        ("created", ""),
+        ("created", ""),
+        ("rejected", "户不存在或不在您的管辖范围内"),
+        ("existing", ""),
+    ]
+    assert (first["created"], first["existing"], first["rejected"]) == (2, 1, 1)
+    again = post_json(client, "/api/v1/visits/sync", {"items": items}).json()
+    assert [r["status"] for r in again["results"]] == ["existing", "existing", "rejected", "existing"]
+    assert [r["id"] for r in again["results"]] == [r["id"] for r in first["results"]]
+    assert Visit.objects.count() == 2
+    state = HouseholdVisitState.objects.get(pk=world.household_a.pk)
+    assert (state.visit_count, state.last_visited_at) == (2, days_ago(1))
+
+
+def test_sync_rejects_one_bad_record_and_keeps_the_others(world, login):
+    client = login(world.grid_worker_a)
+    items = [
+        {
+            "household_id": world.household_a.pk,
+            "visited_at": "2099-01-01T00:00:00+08:00",
+            "client_uuid": str(uuid.uuid4()),
+        },
+        {"household_id": world.household_a.pk, "visited_at": days_ago(1).isoformat()},
+        {"household_id": world.household_a.pk, "visited_at": days_ago(1).isoformat(), "client_uuid": str(uuid.uuid4())},
+    ]
+    results = post_json(client, "/api/v1/visits/sync", {"items": items}).json()["results"]
+    assert [(r["status"], r["errors"]) for r in results] == [
+        ("rejected", {"visited_at": ["走访时间不能晚于现在"]}),
+        ("rejected", {"client_uuid": ["离线记录须有 client_uuid"]}),
+        ("created", {}),
+    ]
+    assert Visit.objects.count() == 1

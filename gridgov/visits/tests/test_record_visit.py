@@ -168,3 +168,35 @@ def test_moving_a_household_takes_its_vulnerable_members_along(world):
     household_actions.move_household(world.town_staff, world.household_a, grid=world.grid_c, cluster=None)
     member.refresh_from_db()
     assert member.path == world.grid_c.code
+
+
+def test_a_queue_of_visits_records_each_once_and_moves_each_household_once(world, visit):
+    member = actions.register_vulnerable(world.town_staff, world.resident_a, category="living_alone")
+    visit(world.town_staff, world.household_b, 50)
+    keys = [uuid.uuid4() for _ in range(4)]
+    queue = [
+        actions.VisitInput(household=world.household_a, visited_at=days_ago(3), client_uuid=keys[0]),
+        actions.VisitInput(
+            household=world.household_a, visited_at=days_ago(1), client_uuid=keys[1], vulnerable_member=member
+        ),
+        actions.VisitInput(household=world.household_b, visited_at=days_ago(2), client_uuid=keys[2]),
+        actions.VisitInput(household=world.household_b, visited_at=days_ago(9), client_uuid=keys[2]),  # repeat
+        actions.VisitInput(household=world.household_b, visited_at=timezone.now() + dt.timedelta(days=1)),
+    ]
+    outcomes = actions.record_visits(world.town_staff, queue)
+    assert [(o.created, type(o.error).__name__ if o.error else None) for o in outcomes] == [
+        (True, None),
+        (True, None),
+        (True, None),
+        (False, None),
+        (False, "ValidationError"),
+    ]
+    assert outcomes[3].visit.pk == outcomes[2].visit.pk
+    today = timezone.localdate()
+    assert state_of(world.household_a)[:3] == (days_ago(1), 2, today + dt.timedelta(days=29))
+    assert state_of(world.household_b)[:3] == (days_ago(2), 2, today + dt.timedelta(days=88))
+    member.refresh_from_db()
+    assert member.next_check_on == today + dt.timedelta(days=6)
+    again = actions.record_visits(world.town_staff, queue[:4])
+    assert [(o.created, o.visit.pk) for o in again] == [(False, o.visit.pk) for o in outcomes[:4]]
+    assert Visit.objects.count() == 4
