@@ -94,6 +94,10 @@ def shoot(page, label: str) -> None:
         page.screenshot(path=str(SHOTS / f"matters-{label}-{name}.png"), full_page=True)
 
 
+def htmx_idle(page) -> None:
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+
+
 def timeline(page) -> list[str]:
     return page.locator("#timeline td.action").all_inner_texts()
 
@@ -111,6 +115,7 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     assert "山林土地纠纷" not in page.locator("select[name=category]").inner_text()
     page.select_option("select[name=kind]", "dispute")
     page.wait_for_selector("select[name=answer_type]", state="detached")
+    htmx_idle(page)  # htmx wires the swapped-in select at settle time
     page.select_option("select[name=category]", label="山林土地纠纷")
     page.wait_for_selector("select[name=x_subtype]")  # the category's extra fields, loaded by HTMX
     page.select_option("select[name=x_subtype]", "地界")
