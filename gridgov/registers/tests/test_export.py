@@ -171,3 +171,14 @@ def test_export_command_scoped_to_a_user(world, tmp_path):
 
     with pytest.raises(CommandError, match="该地域不在您的管辖范围内"):
         call_command("export_register", place=world.village_b.code, out=str(tmp_path / "x.xlsx"), user="grid_a")
+
+
+def test_register_files_keep_chinese_labels_whatever_the_page_language(world, tmp_path):
+    from django.utils import translation
+
+    path = tmp_path / "en.xlsx"
+    with translation.override("en"):
+        actions.export_register(world.town_staff, world.village_a, str(path))
+
+    row = read_sheet(path.read_bytes())[1]
+    assert (row[4], row[7], row[11]) == ("自建房", "户主", "户籍人口")
