@@ -3,7 +3,13 @@
 import subprocess
 import sys
 
-BENCHES = ["bench.seed_bench", "bench.import_bench", "bench.list_bench"]
+BENCHES = [
+    "bench.seed_bench",
+    "bench.import_bench",
+    "bench.list_bench",
+    "bench.open311_bench",
+    "bench.matters_bench",
+]
 
 if __name__ == "__main__":
     only = sys.argv[1:] or BENCHES

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridgov.accounts.choices import Role
+from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
 from gridgov.households.models import Household, Resident
 from gridgov.matters.choices import (
@@ -63,11 +64,6 @@ from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 from gridgov.personnel.models import Appointment
 from gridgov.places.models import Place, validate_geojson
 from gridgov.utils.idnumber import InvalidPhone, normalize_phone
-
-
-class ActionRefused(Exception):
-    """The acting user may not take this action on this matter now; the message is shown to them."""
-
 
 RECORDING_ROLES = frozenset(
     {Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_COMMITTEE, Role.CENTER_STAFF, Role.CLUSTER_LEADER}
