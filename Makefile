@@ -39,7 +39,7 @@ periodic: migrate
 test: install system-deps
 	DJANGO_SETTINGS_MODULE=gridgov.settings_test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=gridgov.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 test-fast: install
 	$(BIN)/pytest -m "not browser"
