@@ -33,10 +33,11 @@ from gridgov.matters.forms import (
 )
 from gridgov.matters.models import Category, Matter, MatterEvent, MediationAgreement, MediationSession
 
-# Business roles read through `for_user` (the `scoped` rule); department liaisons, who hold no place scope,
-# also work on matters here: `Matter.objects.for_user` limits them to what was routed to their departments.
+# Business roles (what `scoped` admits) plus department liaisons, who hold no place scope and so fail `scoped`
+# yet work on matters here. Every view still reads through `Matter.objects.for_user`, which limits liaisons
+# to what was routed to their departments.
 MATTER_ROLES = (*sorted(BUSINESS_ROLES), Role.DEPARTMENT_LIAISON)
-scoped = roles(*MATTER_ROLES)
+matter_roles = roles(*MATTER_ROLES)
 
 REFUSALS = (actions.ActionRefused, CoreActionRefused)
 LIST_RELATED = ("category", "holder_place", "holder_department")
@@ -62,7 +63,7 @@ def _matter_for(user, pk: int) -> Matter:
 # ---------------------------------------------------------------- lists
 
 
-@scoped
+@matter_roles
 def matter_list(request):
     filters = ListFilters(request.GET or None)
     values = filters.values() if request.GET else {}
@@ -88,7 +89,7 @@ def matter_list(request):
     return render(request, "matters/matter_list.html", context)
 
 
-@scoped
+@matter_roles
 def work_queue(request):
     qs = queries.work_queue(request.user).select_related(*LIST_RELATED).only(*LIST_FIELDS)
     page = page_of(qs, page_number(request.GET.get("page")))
@@ -99,7 +100,7 @@ def work_queue(request):
 # ---------------------------------------------------------------- intake
 
 
-@scoped
+@matter_roles
 def matter_create(request):
     if request.user.role == Role.CLUSTER_LEADER:
         return redirect("matters:quick_report")
@@ -135,7 +136,7 @@ def _apply_intake_errors(form, exc: ValidationError) -> None:
     apply_errors(form, exc)
 
 
-@scoped
+@matter_roles
 def category_options(request):
     """HTMX: the category select for a kind (and clears the extra fields)."""
     kind = request.GET.get("kind", "")
@@ -145,7 +146,7 @@ def category_options(request):
     return render(request, "matters/_category_select.html", {"form": form, "oob": True})
 
 
-@scoped
+@matter_roles
 def extra_fields(request):
     """HTMX: the extra fields of the chosen category."""
     raw = request.GET.get("category", "")
@@ -156,7 +157,7 @@ def extra_fields(request):
     return render(request, "matters/_extra_fields.html", {"form": form})
 
 
-@scoped
+@matter_roles
 def quick_report(request):
     """联户长快报: what, where, color; lands in the leader's cluster as an appeal for the grid worker."""
     form = QuickReportForm(request.POST or None)
@@ -260,13 +261,13 @@ def _action_label(action: str) -> str:
     return str(MatterAction(action).label)
 
 
-@scoped
+@matter_roles
 def matter_detail(request, pk: int):
     matter = _matter_for(request.user, pk)
     return render(request, "matters/matter_detail.html", _detail_context(request, matter))
 
 
-@scoped
+@matter_roles
 @require_POST
 def act(request, pk: int, action: str):
     """POST one action's form (HTMX or plain). Success: back to the matter's page. Refusal or bad input: the form
@@ -299,7 +300,7 @@ def act(request, pk: int, action: str):
     return render(request, "matters/matter_detail.html", context, status=400)
 
 
-@scoped
+@matter_roles
 def agreement_pdf(request, pk: int):
     agreement = get_object_or_404(
         MediationAgreement.objects.for_user(request.user).select_related("matter", "matter__category"), pk=pk
