@@ -26,7 +26,7 @@ from gridgov.households.models import Household, Resident
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place, validate_geojson
 from gridgov.visits.choices import DEFAULT_CHECK_DAYS, VisitMode, VulnerableCategory
-from gridgov.visits.models import HouseholdVisitState, Visit, VisitRule, VulnerableMember
+from gridgov.visits.models import HouseholdVisitState, Visit, VisitMatter, VisitRule, VulnerableMember
 
 # How far in the future a visit time may lie (a phone's clock runs a little fast), and how far back
 # a visit may be entered (paper books are typed in late, offline phones sync late).
@@ -508,3 +508,22 @@ def follow_resident_move(resident: Resident) -> None:
     if moved:
         for household_id in sorted({*moved, resident.household_id} - {None}):
             refresh_household_flags(household_id)
+
+
+# ---------------------------------------------------------------- findings to matters
+
+
+def record_matter_from_visit(user, visit: Visit, data):
+    """转为事项: record a matter (``data``: a `gridgov.matters.actions.MatterInput`) and link it to the visit.
+
+    The matter engine's own action records it (its guards, its timeline); the link is written in
+    the same transaction, so a matter from a visit never lacks its visit.
+    """
+    from gridgov.matters.actions import record_matter
+
+    if not _in_scope(user, visit.path):
+        raise ActionRefused("该走访记录不在您的管辖范围内")
+    with transaction.atomic():
+        matter = record_matter(user, data)
+        VisitMatter.objects.create(visit=visit, matter=matter)
+    return matter

@@ -172,3 +172,19 @@ class HouseholdVisitState(models.Model):
 
     def __str__(self) -> str:
         return f"户 {self.household_id} 走访状态"
+
+
+class VisitMatter(models.Model):
+    """走访发现转办事项: a matter recorded from a visit's findings, so each side shows the other."""
+
+    visit = models.ForeignKey(Visit, verbose_name="走访", on_delete=models.CASCADE, related_name="matter_links")
+    matter = models.ForeignKey("matters.Matter", verbose_name="事项", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "走访转办事项"
+        verbose_name_plural = "走访转办事项"
+        constraints = [models.UniqueConstraint(fields=["visit", "matter"], name="visitmatter_once")]
+
+    def __str__(self) -> str:
+        return f"走访 {self.visit_id} → 事项 {self.matter_id}"

@@ -134,6 +134,18 @@ def visit_for(user, pk: int) -> Visit:
     )
 
 
+def matters_of(user, visit: Visit) -> list:
+    """The matters recorded from a visit that the user may see (the matter engine's own scope)."""
+    from gridgov.matters.models import Matter
+
+    return list(
+        Matter.objects.for_user(user)
+        .filter(pk__in=visit.matter_links.values("matter_id"))
+        .only("id", "kind", "title", "state", "created_at")
+        .order_by("id")
+    )
+
+
 def visitors_of(visits: list[Visit]) -> None:
     """Attach ``visitor_names`` to each visit with one query for the whole page."""
     through = Visit.visitors.through

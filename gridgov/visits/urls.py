@@ -8,6 +8,7 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("new/", views.visit_create, name="create"),
     path("<int:pk>/", views.visit_detail, name="detail"),
+    path("<int:pk>/matter/", views.visit_to_matter, name="to_matter"),
     path("coverage/", views.coverage, name="coverage"),
     path("rules/", views.rules, name="rules"),
     path("vulnerable/", views.vulnerable_list, name="vulnerable"),

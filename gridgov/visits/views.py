@@ -52,7 +52,41 @@ def visit_list(request):
 def visit_detail(request, pk: int):
     visit = queries.visit_for(request.user, pk)
     queries.visitors_of([visit])
-    return render(request, "visits/visit_detail.html", {"visit": visit})
+    context = {"visit": visit, "matters": queries.matters_of(request.user, visit)}
+    return render(request, "visits/visit_detail.html", context)
+
+
+@scoped
+def visit_to_matter(request, pk: int):
+    """转为事项: the matter intake form, prefilled from the visit; the new matter is linked to it."""
+    from gridgov.matters.forms import IntakeForm
+    from gridgov.matters.views import _apply_intake_errors
+
+    visit = queries.visit_for(request.user, pk)
+    household = visit.household
+    findings = visit.findings.strip()
+    initial = {
+        "kind": request.GET.get("kind", "appeal"),
+        "title": findings.splitlines()[0][:60] if findings else "",
+        "description": findings,
+        "channel": "visit",
+        "reporter_type": "resident" if household.householder_id else "anonymous",
+        "reporter_lookup": household.householder.name if household.householder_id else "",
+        "household_number": household.number,
+    }
+    form = IntakeForm(request.user, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            matter = actions.record_matter_from_visit(request.user, visit, form.matter_input())
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _apply_intake_errors(form, exc)
+        else:
+            messages.success(request, _("已根据走访登记事项：%(ref)s") % {"ref": matter.reference})
+            return redirect("matters:detail", pk=matter.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "matters/matter_form.html", {"form": form, "visit": visit}, status=status)
 
 
 @scoped

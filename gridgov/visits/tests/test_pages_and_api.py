@@ -9,8 +9,9 @@ from gridgov.visits.tests.conftest import days_ago
 
 # session, user with place, one page of visits with their households, visitor names, filter places
 QUERIES_VISIT_LIST = 5
-# session, user with place, the visit with household, grid, householder, recorder, vulnerable member; visitors
-QUERIES_VISIT_DETAIL = 4
+# session, user with place, the visit with household, grid, householder, recorder, vulnerable member; visitors;
+# matters recorded from it
+QUERIES_VISIT_DETAIL = 5
 
 
 def visit_links(response) -> list[str]:
@@ -204,3 +205,40 @@ def test_sync_rejects_one_bad_record_and_keeps_the_others(world, login):
         ("created", {}),
     ]
     assert Visit.objects.count() == 1
+
+
+def test_a_finding_becomes_a_matter_in_one_step_linked_to_the_visit(world, visit, login):
+    from gridgov.matters.models import Category, Matter
+    from gridgov.visits.models import VisitMatter
+
+    found = visit(world.grid_worker_a, world.household_a, 1, findings="门前路灯损坏\n夜间出行不便")
+    client = login(world.grid_worker_a)
+    form = client.get(f"/visits/{found.pk}/matter/?kind=appeal").content.decode()
+    assert 'value="门前路灯损坏"' in form and "H-A-001" in form
+    category = Category.objects.filter(kind="appeal", selectable=True, active=True).order_by("sort_order").first()
+    response = client.post(
+        f"/visits/{found.pk}/matter/?kind=appeal",
+        {
+            "kind": "appeal",
+            "category": category.pk,
+            "title": "门前路灯损坏",
+            "description": found.findings,
+            "channel": "visit",
+            "color": "blue",
+            "reporter_type": "anonymous",
+            "household_number": "H-A-001",
+        },
+    )
+    matter = Matter.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/matters/{matter.pk}/"
+    assert (matter.channel, matter.household, matter.kind) == ("visit", world.household_a, "appeal")
+    assert list(VisitMatter.objects.values_list("visit_id", "matter_id")) == [(found.pk, matter.pk)]
+    assert matter.reference in client.get(f"/visits/{found.pk}/").content.decode()
+
+
+def test_a_visit_outside_scope_cannot_become_a_matter(world, visit, login):
+    from gridgov.matters.models import Matter
+
+    other = visit(world.grid_worker_b, world.household_b, 1, findings="漏水")
+    assert login(world.grid_worker_a).post(f"/visits/{other.pk}/matter/", {"kind": "appeal"}).status_code == 404
+    assert Matter.objects.count() == 0
