@@ -170,6 +170,7 @@ def run() -> dict:
     if built is not None:
         line("build (raw inserts + full-text index)", f"{built:.1f} s")
     client = Client()
+    connection.force_debug_cursor = True  # so the query count below is captured across the request's close
     for label, username in (("grid worker", "grid1"), ("town staff", "town")):
         user = User.objects.select_related("place").get(username=username)
         client.force_login(user)
