@@ -66,7 +66,8 @@ def visit_to_matter(request, pk: int):
     household = visit.household
     findings = visit.findings.strip()
     initial = {
-        "kind": request.GET.get("kind", "appeal"),
+        # a check of a vulnerable member most often finds a hardship (解决小困难)
+        "kind": request.GET.get("kind", "hardship" if visit.vulnerable_member_id else "appeal"),
         "title": findings.splitlines()[0][:60] if findings else "",
         "description": findings,
         "channel": "visit",
