@@ -21,15 +21,27 @@ def login(client):
     return _login
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests restore the migrated data (seeded taxonomies) instead of losing it.
 
-    A transactional test ends with a flush, which would wipe rows that data migrations seed
-    (matter categories, deadline rules, key-population categories) for every later test, and
-    re-run post_migrate, which clashes with serialized restores. With serialized_rollback on
-    all of them, each starts from the migrated database and none re-runs post_migrate.
-    """
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
+# Rows that data migrations seed (taxonomies, time limits, default rules). A transactional test
+# ends with a flush that empties every table, so the next transactional test puts them back.
+SEED_MIGRATIONS = [
+    ("gridgov.matters.migrations.0002_seed_categories_and_deadlines", "matters.Category"),
+    ("gridgov.keypersons.migrations.0002_seed_categories", "keypersons.KeyPersonCategory"),
+    ("gridgov.visits.migrations.0002_seed_default_rule", "visits.VisitRule"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module_name, model_label in SEED_MIGRATIONS:
+        if not apps.get_model(model_label).objects.exists():
+            importlib.import_module(module_name).seed(apps, connection.schema_editor())

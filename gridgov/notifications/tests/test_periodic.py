@@ -19,7 +19,7 @@ PATHS = [
     "gridgov.matters.tasks.reopen_recurrences",
     "gridgov.notifications.tasks.deliver_outbox",
 ]
-committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+committed = pytest.mark.django_db(transaction=True)
 
 
 def run_periodic(*args) -> list[str]:
