@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridgov.accounts.choices import ADMIN_ROLES, Role
 from gridgov.accounts.models import ApiToken, User
@@ -50,14 +51,14 @@ def record_login(user: User) -> None:
 
 def _require(actor: User, role: str) -> None:
     if actor.role != role:
-        raise ActionRefused(f"只有{Role(role).label}可以执行此操作")
+        raise ActionRefused(gettext("只有%(role)s可以执行此操作") % {"role": Role(role).label})
 
 
 def create_account(actor: User, *, username: str, display_name: str, password: str) -> User:
     """The system administrator creates accounts; roles and scopes are granted separately."""
     _require(actor, Role.SYSTEM_ADMIN)
     if User.objects.filter(username=username).exists():
-        raise ActionRefused(f"用户名 {username} 已存在")
+        raise ActionRefused(gettext("用户名 %(username)s 已存在") % {"username": username})
     user = User(username=username, display_name=display_name)
     validate_password(password, user)
     user.set_password(password)
@@ -86,9 +87,9 @@ def grant(
     """
     _require(actor, Role.SECURITY_ADMIN)
     if user.pk == actor.pk:
-        raise ActionRefused("不能给自己授权")
+        raise ActionRefused(gettext("不能给自己授权"))
     if user.role in ADMIN_ROLES and role != user.role:
-        raise ActionRefused("管理员账号的角色不能改为其他角色；请另建账号")
+        raise ActionRefused(gettext("管理员账号的角色不能改为其他角色；请另建账号"))
     fields = ["role", "place", "may_reveal_pii", "may_view_key_population"]
 
     def state() -> dict:

@@ -1,18 +1,19 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
     """An account's role. The last three are the separated administrators (三员分立)."""
 
-    CENTER_STAFF = "center_staff", "综治中心工作人员"
-    VILLAGE_COMMITTEE = "village_committee", "村（居）委会成员"
-    GRID_LEADER = "grid_leader", "网格长"
-    GRID_WORKER = "grid_worker", "网格员"
-    CLUSTER_LEADER = "cluster_leader", "联户长"
-    DEPARTMENT_LIAISON = "department_liaison", "部门联络人"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
-    SECURITY_ADMIN = "security_admin", "安全管理员"
-    AUDITOR = "auditor", "审计员"
+    CENTER_STAFF = "center_staff", _("综治中心工作人员")
+    VILLAGE_COMMITTEE = "village_committee", _("村（居）委会成员")
+    GRID_LEADER = "grid_leader", _("网格长")
+    GRID_WORKER = "grid_worker", _("网格员")
+    CLUSTER_LEADER = "cluster_leader", _("联户长")
+    DEPARTMENT_LIAISON = "department_liaison", _("部门联络人")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDITOR = "auditor", _("审计员")
 
 
 # Roles that read business data within their place's subtree.

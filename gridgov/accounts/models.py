@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridgov.accounts.choices import ADMIN_ROLES, ROLE_PLACE_KINDS, Role
 
@@ -33,18 +34,22 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.is_superuser:
-            raise ValidationError("不设超级管理员：系统、安全、审计三类管理员相互分立")
+            raise ValidationError(gettext("不设超级管理员：系统、安全、审计三类管理员相互分立"))
         if self.role in ADMIN_ROLES:
             if self.place_id is not None:
-                raise ValidationError({"place": "管理员账号不绑定地域，也不接触业务数据"})
+                raise ValidationError({"place": gettext("管理员账号不绑定地域，也不接触业务数据")})
             if self.may_reveal_pii or self.may_view_key_population:
-                raise ValidationError({"may_reveal_pii": "管理员账号不可查看业务敏感信息"})
+                raise ValidationError({"may_reveal_pii": gettext("管理员账号不可查看业务敏感信息")})
         elif self.role:
             allowed = ROLE_PLACE_KINDS.get(self.role, set())
             if self.place is None:
-                raise ValidationError({"place": "该角色必须指定所属地域"})
+                raise ValidationError({"place": gettext("该角色必须指定所属地域")})
             if self.place.kind not in allowed:
-                raise ValidationError({"place": f"{self.get_role_display()}只能绑定到：{'、'.join(sorted(allowed))}"})
+                message = gettext("%(role)s只能绑定到：%(kinds)s") % {
+                    "role": self.get_role_display(),
+                    "kinds": "、".join(sorted(allowed)),
+                }
+                raise ValidationError({"place": message})
 
     @property
     def is_locked(self) -> bool:

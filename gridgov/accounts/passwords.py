@@ -1,6 +1,7 @@
 import string
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 class CharacterClassValidator:
@@ -23,9 +24,12 @@ class CharacterClassValidator:
     def validate(self, password: str, user=None) -> None:
         if self.classes_in(password) < self.min_classes:
             raise ValidationError(
-                f"密码须包含小写字母、大写字母、数字、符号中的至少{self.min_classes}类",
+                gettext("密码须包含小写字母、大写字母、数字、符号中的至少%(min_classes)d类")
+                % {"min_classes": self.min_classes},
                 code="password_too_simple",
             )
 
     def get_help_text(self) -> str:
-        return f"密码须包含小写字母、大写字母、数字、符号中的至少{self.min_classes}类。"
+        return gettext("密码须包含小写字母、大写字母、数字、符号中的至少%(min_classes)d类。") % {
+            "min_classes": self.min_classes
+        }

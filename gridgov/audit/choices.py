@@ -1,15 +1,16 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", "新增"
-    UPDATE = "update", "修改"
-    DELETE = "delete", "删除"
-    LOGIN = "login", "登录"
-    LOGOUT = "logout", "退出"
-    LOGIN_FAILED = "login_failed", "登录失败"
-    LOCKOUT = "lockout", "账号锁定"
-    GRANT = "grant", "授权"
-    REVEAL = "reveal", "查看敏感信息"
-    IMPORT = "import", "导入"
-    EXPORT = "export", "导出"
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    LOGIN = "login", _("登录")
+    LOGOUT = "logout", _("退出")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("账号锁定")
+    GRANT = "grant", _("授权")
+    REVEAL = "reveal", _("查看敏感信息")
+    IMPORT = "import", _("导入")
+    EXPORT = "export", _("导出")

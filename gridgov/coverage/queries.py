@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from gridgov.core.models import scope_prefix
 from gridgov.households.models import Household, Resident
@@ -133,7 +133,7 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
         Gap(
             h.path,
             f"{h.number} {h.address}",
-            "未划入网格" if h.grid_id is None else "未划入联户",
+            gettext("未划入网格") if h.grid_id is None else gettext("未划入联户"),
             "households:detail",
             h.pk,
         )
@@ -170,7 +170,12 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
         Gap(
             g.code,
             g.name,
-            f"{g.n} 户（{'少于' if g.n < bounds['grid_min'] else '多于'}规定）",
+            (
+                ngettext("%(count)d 户（少于规定）", "%(count)d 户（少于规定）", g.n)
+                if g.n < bounds["grid_min"]
+                else ngettext("%(count)d 户（多于规定）", "%(count)d 户（多于规定）", g.n)
+            )
+            % {"count": g.n},
             "personnel:roster",
             g.code,
         )
@@ -191,7 +196,16 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
         .only("id", "code", "name")
         .order_by("code")
     )
-    rows = [Gap(c.code, c.name, f"{c.n} 户", "personnel:roster", c.code[: CODE_LENGTH[PlaceKind.GRID]]) for c in big]
+    rows = [
+        Gap(
+            c.code,
+            c.name,
+            ngettext("%(count)d 户", "%(count)d 户", c.n) % {"count": c.n},
+            "personnel:roster",
+            c.code[: CODE_LENGTH[PlaceKind.GRID]],
+        )
+        for c in big
+    ]
     checks.append(
         Check("clusters_over_max", LABELS["clusters_over_max"], len(rows), rows[:limit], _grouped(rows, child_length))
     )
@@ -208,8 +222,13 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
     )
     rows = []
     for g in unstaffed:
-        missing = [label for ok, label in ((g.has_leader, "网格长"), (g.has_worker, "网格员")) if not ok]
-        rows.append(Gap(g.code, g.name, "缺" + "、".join(missing), "personnel:roster", g.code))
+        if not g.has_leader and not g.has_worker:
+            detail = gettext("缺网格长、网格员")
+        elif not g.has_leader:
+            detail = gettext("缺网格长")
+        else:
+            detail = gettext("缺网格员")
+        rows.append(Gap(g.code, g.name, detail, "personnel:roster", g.code))
     checks.append(
         Check("grids_unstaffed", LABELS["grids_unstaffed"], len(rows), rows[:limit], _grouped(rows, child_length))
     )

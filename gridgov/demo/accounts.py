@@ -152,7 +152,7 @@ def ensure_demo_accounts() -> tuple[list[AccountLine], list[str]]:
                 AccountLine(
                     user.username,
                     user.display_name,
-                    Role(user.role).label if user.role else "",
+                    str(Role(user.role).label) if user.role else "",
                     f"{place.name}（{place.code}）" if place else "—",
                     created,
                 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
@@ -27,24 +28,25 @@ def household_path(grid: Place | None, cluster: Place | None, fallback: Place | 
         return grid.code
     if fallback is not None:
         return fallback.code
-    raise ValidationError("户必须属于一个网格")
+    raise ValidationError(gettext("户必须属于一个网格"))
 
 
 def _check_in_scope(user, *places: Place | None) -> None:
     prefix = scope_prefix(user)
     for place in places:
         if place is not None and (prefix is None or not place.code.startswith(prefix)):
-            raise ActionRefused(f"{place.name} 不在您的管辖范围内")
+            raise ActionRefused(gettext("%(place)s 不在您的管辖范围内") % {"place": place.name})
 
 
 def _check_placement(grid: Place | None, cluster: Place | None) -> None:
     if grid is not None and grid.kind != PlaceKind.GRID:
-        raise ValidationError({"grid": f"{grid.name} 不是网格"})
+        raise ValidationError({"grid": gettext("%(grid)s 不是网格") % {"grid": grid.name}})
     if cluster is not None:
         if cluster.kind != PlaceKind.CLUSTER:
-            raise ValidationError({"cluster": f"{cluster.name} 不是联户"})
+            raise ValidationError({"cluster": gettext("%(cluster)s 不是联户") % {"cluster": cluster.name}})
         if grid is not None and not cluster.code.startswith(grid.code):
-            raise ValidationError({"cluster": f"联户 {cluster.name} 不在网格 {grid.name} 内"})
+            message = gettext("联户 %(cluster)s 不在网格 %(grid)s 内") % {"cluster": cluster.name, "grid": grid.name}
+            raise ValidationError({"cluster": message})
 
 
 def create_household(
@@ -99,7 +101,7 @@ def validate_resident_input(data: ResidentInput) -> tuple[str, str, dt.date, str
     """Returns (id_number, sex, birth_date, phone) or raises ValidationError with Chinese messages."""
     errors: dict[str, str] = {}
     if not data.name.strip():
-        errors["name"] = "姓名不能为空"
+        errors["name"] = gettext("姓名不能为空")
     try:
         parsed = parse_id_number(data.id_number)
     except InvalidIdNumber as exc:
@@ -112,7 +114,7 @@ def validate_resident_input(data: ResidentInput) -> tuple[str, str, dt.date, str
         except InvalidPhone as exc:
             errors["phone"] = str(exc)
     if data.relation not in Relation.values:
-        errors["relation"] = "与户主关系无效"
+        errors["relation"] = gettext("与户主关系无效")
     if errors:
         raise ValidationError(errors)
     assert parsed is not None
@@ -124,11 +126,11 @@ def add_resident(user, data: ResidentInput, *, household: Household | None, plac
     if household is not None:
         place = household.cluster or household.grid
     if place is None:
-        raise ValidationError("居民必须属于一户或一个地域")
+        raise ValidationError(gettext("居民必须属于一户或一个地域"))
     _check_in_scope(user, place)
     id_number, sex, birth_date, phone = validate_resident_input(data)
     if Resident.objects.filter(id_number_index=id_number_index(id_number)).exists():
-        raise ValidationError({"id_number": "该身份证号已登记"})
+        raise ValidationError({"id_number": gettext("该身份证号已登记")})
     resident = Resident(
         path=place.code,
         place=place,
@@ -173,13 +175,13 @@ REVEALABLE = {"id_number": "身份证号", "phone": "联系电话"}
 def reveal(user, resident: Resident, field: str, reason: str) -> str:
     """Show one masked value in clear: needs the permission and a stated reason; always audited."""
     if field not in REVEALABLE:
-        raise ActionRefused("该字段不可查看")
+        raise ActionRefused(gettext("该字段不可查看"))
     if not getattr(user, "may_reveal_pii", False):
-        raise ActionRefused("您没有查看完整敏感信息的权限")
+        raise ActionRefused(gettext("您没有查看完整敏感信息的权限"))
     _check_in_scope(user, resident.place)
     reason = reason.strip()
     if len(reason) < 4:
-        raise ValidationError({"reason": "请说明查看理由（至少4个字）"})
+        raise ValidationError({"reason": gettext("请说明查看理由（至少4个字）")})
     value = resident.reveal_id_number() if field == "id_number" else resident.reveal_phone()
     record(AuditAction.REVEAL, resident, detail={"field": field, "reason": reason[:500]})
     return value

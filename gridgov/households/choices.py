@@ -1,35 +1,36 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class HouseType(models.TextChoices):
-    SELF_BUILT = "self_built", "自建房"
-    COMMERCIAL = "commercial", "商品房"
-    RESETTLEMENT = "resettlement", "安置房"
-    PUBLIC_RENTAL = "public_rental", "公租房/廉租房"
-    RENTED = "rented", "租住房"
-    OTHER = "other", "其他"
+    SELF_BUILT = "self_built", _("自建房")
+    COMMERCIAL = "commercial", _("商品房")
+    RESETTLEMENT = "resettlement", _("安置房")
+    PUBLIC_RENTAL = "public_rental", _("公租房/廉租房")
+    RENTED = "rented", _("租住房")
+    OTHER = "other", _("其他")
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class Relation(models.TextChoices):
-    HOUSEHOLDER = "householder", "户主"
-    SPOUSE = "spouse", "配偶"
-    CHILD = "child", "子女"
-    PARENT = "parent", "父母"
-    GRANDCHILD = "grandchild", "孙子女"
-    GRANDPARENT = "grandparent", "祖父母"
-    SIBLING = "sibling", "兄弟姐妹"
-    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
-    OTHER = "other", "其他"
+    HOUSEHOLDER = "householder", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDCHILD = "grandchild", _("孙子女")
+    GRANDPARENT = "grandparent", _("祖父母")
+    SIBLING = "sibling", _("兄弟姐妹")
+    CHILD_IN_LAW = "child_in_law", _("儿媳/女婿")
+    OTHER = "other", _("其他")
 
 
 class ResidenceType(models.TextChoices):
-    REGISTERED = "registered", "户籍人口"
-    FLOATING = "floating", "流动人口"
+    REGISTERED = "registered", _("户籍人口")
+    FLOATING = "floating", _("流动人口")
 
 
 ETHNICITIES = [

@@ -1,28 +1,29 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AppointmentRole(models.TextChoices):
-    GRID_LEADER = "grid_leader", "网格长"
-    GRID_WORKER = "grid_worker", "网格员"
-    CLUSTER_LEADER = "cluster_leader", "联户长"
-    RED_STEWARD = "red_steward", "红管家"
-    FIVE_ELDERS = "five_elders", "五老"
-    MEDIATOR = "mediator", "调解员"
-    VOLUNTEER = "volunteer", "志愿者"
-    PATROL_MEMBER = "patrol_member", "巡逻队员"
-    DEPARTMENT_LIAISON = "department_liaison", "部门联络人"
-    CENTER_STAFF = "center_staff", "综治中心工作人员"
-    VILLAGE_COMMITTEE = "village_committee", "村（居）委会成员"
+    GRID_LEADER = "grid_leader", _("网格长")
+    GRID_WORKER = "grid_worker", _("网格员")
+    CLUSTER_LEADER = "cluster_leader", _("联户长")
+    RED_STEWARD = "red_steward", _("红管家")
+    FIVE_ELDERS = "five_elders", _("五老")
+    MEDIATOR = "mediator", _("调解员")
+    VOLUNTEER = "volunteer", _("志愿者")
+    PATROL_MEMBER = "patrol_member", _("巡逻队员")
+    DEPARTMENT_LIAISON = "department_liaison", _("部门联络人")
+    CENTER_STAFF = "center_staff", _("综治中心工作人员")
+    VILLAGE_COMMITTEE = "village_committee", _("村（居）委会成员")
 
 
 class AppointmentStatus(models.TextChoices):
     """群众提、两委评: nominated, then reviewed by the village committee, then appointed or rejected."""
 
-    NOMINATED = "nominated", "已提名"
-    REVIEWED = "reviewed", "两委已评议"
-    APPOINTED = "appointed", "在任"
-    REJECTED = "rejected", "未通过"
-    ENDED = "ended", "已离任"
+    NOMINATED = "nominated", _("已提名")
+    REVIEWED = "reviewed", _("两委已评议")
+    APPOINTED = "appointed", _("在任")
+    REJECTED = "rejected", _("未通过")
+    ENDED = "ended", _("已离任")
 
 
 # The place level each appointment role attaches to.

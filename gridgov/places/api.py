@@ -27,7 +27,7 @@ class PlaceOut(Schema):
 
     @staticmethod
     def resolve_kind_label(obj) -> str:
-        return PlaceKind(obj.kind).label
+        return str(PlaceKind(obj.kind).label)
 
     @staticmethod
     def resolve_parent_code(obj) -> str | None:

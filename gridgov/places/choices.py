@@ -1,15 +1,16 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PlaceKind(models.TextChoices):
-    PROVINCE = "province", "省"
-    CITY = "city", "市/州"
-    COUNTY = "county", "县/区"
-    TOWN = "town", "乡镇/街道"
-    VILLAGE = "village", "村/社区"
-    GROUP = "group", "村民小组"
-    GRID = "grid", "网格"
-    CLUSTER = "cluster", "联户"
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市/州")
+    COUNTY = "county", _("县/区")
+    TOWN = "town", _("乡镇/街道")
+    VILLAGE = "village", _("村/社区")
+    GROUP = "group", _("村民小组")
+    GRID = "grid", _("网格")
+    CLUSTER = "cluster", _("联户")
 
 
 # Code length of each level: NBS codes to the village, then two digits a level.

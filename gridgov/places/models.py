@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 
 from gridgov.core.models import BaseModel
 from gridgov.places.choices import CODE_LENGTH, KIND_BY_LENGTH, PlaceKind
@@ -33,9 +34,13 @@ class Place(BaseModel):
     def clean(self) -> None:
         expected = CODE_LENGTH.get(self.kind)
         if expected is None or len(self.code) != expected or not self.code.isdigit():
-            raise ValidationError({"code": f"{self.get_kind_display()}代码应为{expected}位数字"})
+            message = gettext("%(kind)s代码应为%(length)s位数字") % {
+                "kind": self.get_kind_display(),
+                "length": expected,
+            }
+            raise ValidationError({"code": message})
         if self.parent is not None and not self.code.startswith(self.parent.code):
-            raise ValidationError({"code": "代码必须以上级代码开头"})
+            raise ValidationError({"code": gettext("代码必须以上级代码开头")})
         validate_geojson(self.boundary, {"Polygon", "MultiPolygon"}, "boundary")
         validate_geojson(self.centre, {"Point"}, "centre")
 
@@ -59,4 +64,4 @@ def validate_geojson(value, allowed: set[str], field: str) -> None:
     if value is None:
         return
     if not isinstance(value, dict) or value.get("type") not in allowed or "coordinates" not in value:
-        raise ValidationError({field: f"应为 GeoJSON {'/'.join(sorted(allowed))}"})
+        raise ValidationError({field: gettext("应为 GeoJSON %(types)s") % {"types": "/".join(sorted(allowed))}})
