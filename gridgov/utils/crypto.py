@@ -8,7 +8,6 @@ decryption and the two keys can never be mixed up.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -59,8 +58,7 @@ class Sealer:
 
     def blind_index(self, value: str, context: bytes = b"") -> str:
         """A keyed digest for exact lookup: equal inputs give equal outputs, nothing else leaks."""
-        mac = hmac.new(self._index_key, context + b"\x00" + value.encode("utf-8"), hashlib.sha256)
-        return mac.hexdigest()[:32]
+        return hmac.digest(self._index_key, context + b"\x00" + value.encode("utf-8"), "sha256").hex()[:32]
 
 
 @lru_cache(maxsize=4)
