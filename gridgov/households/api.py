@@ -12,15 +12,11 @@ from ninja import Field, Query, Router, Schema
 from gridgov.core.access import scoped
 from gridgov.households import queries
 from gridgov.households.choices import HouseType
+from gridgov.places.api import PlaceRef
 
 router = Router(tags=["户籍与居民"])
 
 MAX_LIMIT = 200
-
-
-class PlaceRef(Schema):
-    code: str = Field(description="地域代码")
-    name: str = Field(description="名称")
 
 
 class HouseholdOut(Schema):

@@ -16,6 +16,13 @@ router = Router(tags=["地域"])
 MAX_LIMIT = 200
 
 
+class PlaceRef(Schema):
+    """A place as other resources refer to it."""
+
+    code: str = Field(description="地域代码")
+    name: str = Field(description="名称")
+
+
 class PlaceOut(Schema):
     code: str = Field(description="地域代码（统计用区划代码，村级以下每级加两位）")
     name: str = Field(description="名称")
