@@ -72,7 +72,13 @@ class Resident(BaseModel):
     path = models.CharField("地域路径", max_length=24)
     place = models.ForeignKey("places.Place", verbose_name="所在地域", on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(
-        Household, verbose_name="户", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Household,
+        verbose_name="户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        db_index=False,  # resident_household_idx (household, id) serves every lookup; a second index slows imports
     )
     name = models.CharField("姓名", max_length=50)
     id_number_sealed = models.BinaryField("身份证号(密文)")
