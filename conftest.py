@@ -21,7 +21,6 @@ def login(client):
     return _login
 
 
-
 # Rows that data migrations seed (taxonomies, time limits, default rules). A transactional test
 # ends with a flush that empties every table, so the next transactional test puts them back.
 SEED_MIGRATIONS = [
