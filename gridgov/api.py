@@ -42,11 +42,19 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+from gridgov.campaigns.api import router as campaigns_router  # noqa: E402
+from gridgov.chatnotices.api import router as chatnotices_router  # noqa: E402
+from gridgov.cleanups.api import router as cleanups_router  # noqa: E402
+from gridgov.deeds.api import router as deeds_router  # noqa: E402
+from gridgov.deliberations.api import router as deliberations_router  # noqa: E402
+from gridgov.field.api import router as field_router  # noqa: E402
 from gridgov.households.api import router as households_router  # noqa: E402
 from gridgov.keypersons.api import router as keypersons_router  # noqa: E402
 from gridgov.matters.api import router as matters_router  # noqa: E402
+from gridgov.patrols.api import router as patrols_router  # noqa: E402
 from gridgov.personnel.api import router as personnel_router  # noqa: E402
 from gridgov.places.api import router as places_router  # noqa: E402
+from gridgov.publicity.api import router as publicity_router  # noqa: E402
 from gridgov.visits.api import router as visits_router  # noqa: E402
 
 api.add_router("/places", places_router)
@@ -55,3 +63,11 @@ api.add_router("/personnel", personnel_router)
 api.add_router("/visits", visits_router)
 api.add_router("/keypersons", keypersons_router)
 api.add_router("/matters", matters_router)
+api.add_router("/patrols", patrols_router)
+api.add_router("/chatnotices", chatnotices_router)
+api.add_router("/publicity", publicity_router)
+api.add_router("/deliberations", deliberations_router)
+api.add_router("/deeds", deeds_router)
+api.add_router("/cleanups", cleanups_router)
+api.add_router("/campaigns", campaigns_router)
+api.add_router("/field", field_router)

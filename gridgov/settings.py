@@ -56,6 +56,14 @@ INSTALLED_APPS = [
     "gridgov.open311",
     "gridgov.visits",
     "gridgov.keypersons",
+    "gridgov.patrols",
+    "gridgov.chatnotices",
+    "gridgov.publicity",
+    "gridgov.deliberations",
+    "gridgov.deeds",
+    "gridgov.cleanups",
+    "gridgov.campaigns",
+    "gridgov.field",
 ]
 
 MIDDLEWARE = [

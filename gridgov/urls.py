@@ -20,5 +20,13 @@ urlpatterns = [
     path("notifications/", include("gridgov.notifications.urls")),
     path("open311/", include("gridgov.open311.urls")),
     path("keypersons/", include("gridgov.keypersons.urls")),
+    path("patrols/", include("gridgov.patrols.urls")),
+    path("chatnotices/", include("gridgov.chatnotices.urls")),
+    path("publicity/", include("gridgov.publicity.urls")),
+    path("deliberations/", include("gridgov.deliberations.urls")),
+    path("deeds/", include("gridgov.deeds.urls")),
+    path("cleanups/", include("gridgov.cleanups.urls")),
+    path("campaigns/", include("gridgov.campaigns.urls")),
+    path("field/", include("gridgov.field.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
 ]

@@ -1,0 +1,5 @@
+"""/api/v1/campaigns."""
+
+from ninja import Router
+
+router = Router(tags=["摸排"])

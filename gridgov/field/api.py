@@ -1,0 +1,5 @@
+"""/api/v1/field."""
+
+from ninja import Router
+
+router = Router(tags=["移动端"])
