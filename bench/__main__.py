@@ -9,6 +9,7 @@ BENCHES = [
     "bench.list_bench",
     "bench.open311_bench",
     "bench.matters_bench",
+    "bench.field_bench",
 ]
 
 if __name__ == "__main__":
