@@ -413,6 +413,49 @@ def record_visits(user, items: list[VisitInput]) -> list[Outcome]:
     return outcomes
 
 
+EDITABLE_FIELDS = ("mode", "people_met", "findings", "companions")
+
+
+def update_visit(
+    user, visit: Visit, changes: dict, *, base_updated_at: dt.datetime | None = None
+) -> tuple[Visit, bool]:
+    """修改走访记录 (mode, people met, findings, companions). Returns (visit, applied).
+
+    ``base_updated_at`` is the ``updated_at`` of the copy the edit was made on (an offline phone's
+    copy): when the record changed on the server since, nothing is written and the current server
+    copy comes back with ``applied=False``, so the caller can show both and let the user choose.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "该项不能修改" for name in sorted(unknown)})
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().select_related("household").get(pk=visit.pk)
+        if not _in_scope(user, visit.path):
+            raise ActionRefused("该走访记录不在您的管辖范围内")
+        can_record_visit(user, visit.household)
+        if base_updated_at is not None and visit.updated_at != base_updated_at:
+            return visit, False
+        errors: dict[str, str] = {}
+        if "mode" in changes and changes["mode"] not in VisitMode.values:
+            errors["mode"] = "走访方式无效"
+        limits = {"people_met": ("见到的人", 200), "companions": ("其他同行人员", 200), "findings": ("走访情况", 5000)}
+        for name, (label, limit) in limits.items():
+            if name in changes and len(str(changes[name] or "")) > limit:
+                errors[name] = f"“{label}”不能超过{limit}字"
+        if errors:
+            raise ValidationError(errors)
+        fields = []
+        for name in EDITABLE_FIELDS:
+            if name in changes:
+                value = changes[name] if name == "mode" else str(changes[name] or "").strip()
+                if getattr(visit, name) != value:
+                    setattr(visit, name, value)
+                    fields.append(name)
+        if fields:
+            visit.save(update_fields=[*fields, "updated_at"])
+    return visit, True
+
+
 # ---------------------------------------------------------------- vulnerable members
 
 
