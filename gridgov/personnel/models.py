@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import urllib.parse
+
 from django.db import models
 
 from gridgov.core.models import BaseModel
+from gridgov.core.pii import sealer
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 
 
@@ -97,14 +100,28 @@ class PartyGroup(BaseModel):
         return self.name
 
 
+WEBHOOK_CONTEXT = b"chatgroup.webhook"
+
+
+def redact_webhook(url: str) -> str:
+    """A webhook URL for display: its key (which lets anyone post to the group) cut to the last 4 characters."""
+    parts = urllib.parse.urlsplit(url)
+    key = dict(urllib.parse.parse_qsl(parts.query)).get("key", "")
+    query = f"key=***{key[-4:]}" if len(key) > 8 else ("key=***" if parts.query else "")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))[:120]
+
+
 class ChatGroup(BaseModel):
-    """ "好邻居"微信群: registered per grid."""
+    """ "好邻居"微信群: registered per grid; optionally with a WeCom group robot (企业微信群机器人) for notices."""
 
     path = models.CharField("地域路径", max_length=24)
     grid = models.ForeignKey("places.Place", verbose_name="网格", on_delete=models.PROTECT, related_name="chat_groups")
     name = models.CharField("群名称", max_length=100)
     owner_name = models.CharField("群主", max_length=50, blank=True)
     member_count = models.PositiveIntegerField("群成员数", default=0)
+    # The robot's webhook URL carries a key that lets anyone post to the group: sealed at rest, shown redacted.
+    webhook_sealed = models.BinaryField("群机器人Webhook(密文)", null=True, blank=True)
+    webhook_masked = models.CharField("群机器人", max_length=120, blank=True)
 
     class Meta:
         verbose_name = "好邻居微信群"
@@ -114,3 +131,19 @@ class ChatGroup(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_webhook(self) -> bool:
+        return bool(self.webhook_masked)
+
+    def set_webhook(self, url: str) -> None:
+        """Seal ``url`` (empty clears it); the caller saves."""
+        url = url.strip()
+        if not url:
+            self.webhook_sealed, self.webhook_masked = None, ""
+            return
+        self.webhook_sealed = sealer().seal(url, WEBHOOK_CONTEXT)
+        self.webhook_masked = redact_webhook(url)
+
+    def webhook_url(self) -> str:
+        return sealer().open(self.webhook_sealed, WEBHOOK_CONTEXT) if self.webhook_sealed else ""
