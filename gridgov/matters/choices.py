@@ -108,6 +108,8 @@ class MatterAction(models.TextChoices):
     RECORD_FEEDBACK = "record_feedback", "回访"
     CLOSE = "close", "结案"
     SUPERVISE = "supervise", "督办"
+    ADD_ATTACHMENT = "add_attachment", "添加附件"
+    EDIT_MATTER = "edit_matter", "修改事项"
 
 
 class AnswerType(models.TextChoices):
@@ -137,6 +139,13 @@ class FeedbackMethod(models.TextChoices):
 class FeedbackVerdict(models.TextChoices):
     ACCEPTED = "accepted", "认可"
     REJECTED = "rejected", "不认可"
+
+
+class AttachmentKind(models.TextChoices):
+    """What an attachment is, decided from its content (never from its name)."""
+
+    PHOTO = "photo", "照片"
+    DOCUMENT = "document", "文件"
 
 
 class CardColor(models.TextChoices):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 
@@ -16,6 +18,7 @@ from gridgov.core.models import BaseModel, ScopedQuerySet
 from gridgov.core.pii import sealer
 from gridgov.matters.choices import (
     AnswerType,
+    AttachmentKind,
     CardColor,
     DeadlineLevel,
     DepartmentKind,
@@ -608,8 +611,93 @@ class Supervision(BaseModel):
         ordering = ["-issued_at", "-id"]
         indexes = [models.Index(fields=["path", "id"], name="supervision_path_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["matter", "color", "holding_since"], name="supervision_once_per_holding")
+            # The deadline job issues each automatic card once per holding; cards issued by hand
+            # (``issued_by`` set) are checked by `actions.supervise`.
+            models.UniqueConstraint(
+                fields=["matter", "color", "holding_since"],
+                condition=Q(issued_by__isnull=True),
+                name="supervision_once_per_holding",
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.get_color_display()} {self.matter_id}"
+
+
+def media_root() -> str:
+    """Where uploaded files live: ``MEDIA_ROOT``, else ``<GRIDGOV_VAR_DIR or BASE_DIR/var>/media``."""
+    root = getattr(settings, "MEDIA_ROOT", "")
+    if root:
+        return str(root)
+    var = getattr(settings, "VAR_DIR", None) or Path(settings.BASE_DIR) / "var"
+    return str(Path(var) / "media")
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files under `media_root()`, read at use (so tests may point it elsewhere). They have no public URL:
+    the scoped attachment view serves them."""
+
+    @property
+    def base_location(self):  # type: ignore[override]
+        return media_root()
+
+    @property
+    def location(self):  # type: ignore[override]
+        import os
+
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("附件没有公开地址，请通过事项页面查看")
+
+
+_private_storage = PrivateStorage()
+
+
+def private_storage() -> PrivateStorage:
+    return _private_storage
+
+
+class Attachment(BaseModel):
+    """附件: a photo or document of a matter; its type is checked by content, its file is served only in scope."""
+
+    path = models.CharField("地域路径", max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", storage=private_storage, max_length=200)
+    kind = models.CharField("类别", max_length=16, choices=AttachmentKind.choices)
+    content_type = models.CharField("文件类型", max_length=100)
+    original_name = models.CharField("原文件名", max_length=200)
+    size = models.PositiveIntegerField("大小(字节)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    caption = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = MatterChildManager()
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["matter", "id"]
+        indexes = [
+            models.Index(fields=["matter", "id"], name="attachment_matter_idx"),
+            models.Index(fields=["path", "id"], name="attachment_path_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_photo(self) -> bool:
+        return self.kind == AttachmentKind.PHOTO
+
+    @property
+    def inline(self) -> bool:
+        """Shown in the browser (photos, PDF) rather than downloaded."""
+        return self.kind == AttachmentKind.PHOTO or self.content_type == "application/pdf"
