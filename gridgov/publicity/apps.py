@@ -5,3 +5,10 @@ class PublicityConfig(AppConfig):
     name = "gridgov.publicity"
     label = "publicity"
     verbose_name = "小宣讲"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("publicity:list", gettext_noop("宣讲"), Access("scoped"))])

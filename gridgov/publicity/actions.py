@@ -1,0 +1,161 @@
+"""State changes of publicity events: record an event (idempotent by client id), add and remove photos.
+
+Guards raise `ActionRefused`, bad input `ValidationError`; changes happen inside ``transaction.atomic()``
+and are audited by `BaseModel`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gridgov.core.actions import ActionRefused
+from gridgov.places.models import Place
+from gridgov.publicity.choices import EVENT_PLACE_KINDS, Channel, Topic
+from gridgov.publicity.common import can_record_at, check_date, create_once, in_scope, text
+from gridgov.publicity.models import PublicityEvent, PublicityPhoto
+
+MAX_PHOTOS = 9
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+MAX_PIXELS = 40_000_000
+
+
+def photo_max_bytes() -> int:
+    return getattr(settings, "GRIDGOV_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+
+
+@dataclass
+class EventInput:
+    place: Place
+    held_on: dt.date
+    topic: str
+    title: str
+    channel: str
+    speaker: str
+    attendance: int = 0
+    summary: str = ""
+    photos: list[UploadedFile] = field(default_factory=list)
+    client_uuid: uuid.UUID | None = None
+
+
+def _validate(data: EventInput) -> None:
+    errors: dict[str, str] = {}
+    if data.topic not in Topic.values:
+        errors["topic"] = _("宣讲内容无效")
+    if data.channel not in Channel.values:
+        errors["channel"] = _("宣讲方式无效")
+    if not 0 <= data.attendance <= 100_000:
+        errors["attendance"] = _("受众人次应在 0 至 100000 之间")
+    if len(data.photos) > MAX_PHOTOS:
+        errors["photos"] = _("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}
+    if errors:
+        raise ValidationError(errors)
+    check_date(data.held_on, "held_on")
+
+
+def record_event(user, data: EventInput) -> tuple[PublicityEvent, bool]:
+    """登记宣讲活动. Returns (event, created); the same ``client_uuid`` again returns the first event."""
+    can_record_at(user, data.place, EVENT_PLACE_KINDS, _("宣讲活动"))
+    _validate(data)
+    title = text(data.title, "title", _("主题"))
+    speaker = text(data.speaker, "speaker", _("宣讲人"))
+    checked = [check_image(f) for f in data.photos]
+
+    def make() -> PublicityEvent:
+        event = PublicityEvent.objects.create(
+            path=data.place.code,
+            place=data.place,
+            held_on=data.held_on,
+            topic=data.topic,
+            title=title[:200],
+            channel=data.channel,
+            speaker=speaker[:100],
+            attendance=data.attendance,
+            summary=data.summary.strip(),
+            client_uuid=data.client_uuid,
+            recorded_by=user,
+        )
+        for upload, info in zip(data.photos, checked, strict=True):
+            _save_photo(user, event, upload, info)
+        return event
+
+    return create_once(PublicityEvent, user, data.client_uuid, make)
+
+
+def check_image(upload: UploadedFile) -> tuple[str, int, int]:
+    """(content type, width, height) of an upload whose bytes are a JPEG, PNG or WebP image within the limits."""
+    from PIL import Image, UnidentifiedImageError
+
+    limit = photo_max_bytes()
+    if upload.size is None or upload.size > limit:
+        raise ValidationError({"photos": _("照片不能超过 %(mb)s MB") % {"mb": limit // (1024 * 1024)}})
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError({"photos": _("只能上传 JPEG、PNG 或 WebP 图片")}) from None
+    finally:
+        upload.seek(0)
+    if kind not in IMAGE_TYPES:
+        raise ValidationError({"photos": _("只能上传 JPEG、PNG 或 WebP 图片")})
+    if width * height > MAX_PIXELS:
+        raise ValidationError({"photos": _("图片尺寸过大")})
+    return IMAGE_TYPES[kind], width, height
+
+
+def _save_photo(user, event: PublicityEvent, upload: UploadedFile, info: tuple[str, int, int]) -> PublicityPhoto:
+    content_type, width, height = info
+    photo = PublicityPhoto(
+        path=event.path,
+        event=event,
+        content_type=content_type,
+        size=upload.size,
+        width=width,
+        height=height,
+        uploaded_by=user,
+    )
+    photo.file.save("photo", upload, save=False)
+    try:
+        photo.save()
+    except Exception:
+        photo.file.delete(save=False)
+        raise
+    return photo
+
+
+def can_change_event(user, event: PublicityEvent) -> None:
+    can_record_at(user, event.place, EVENT_PLACE_KINDS, _("宣讲活动"))
+
+
+def add_photos(user, event: PublicityEvent, uploads: list[UploadedFile]) -> list[PublicityPhoto]:
+    """上传活动照片 (at most MAX_PHOTOS per event)."""
+    can_change_event(user, event)
+    if not uploads:
+        raise ValidationError({"photos": _("请选择照片")})
+    checked = [check_image(f) for f in uploads]
+    with transaction.atomic():
+        locked = PublicityEvent.objects.select_for_update().get(pk=event.pk)
+        if locked.photos.count() + len(uploads) > MAX_PHOTOS:
+            raise ValidationError({"photos": _("每场活动最多 %(n)s 张照片") % {"n": MAX_PHOTOS}})
+        return [_save_photo(user, locked, f, info) for f, info in zip(uploads, checked, strict=True)]
+
+
+def remove_photo(user, photo: PublicityPhoto) -> None:
+    """删除照片 (the file goes once the row is gone)."""
+    if not in_scope(user, photo.path):
+        raise ActionRefused(_("该照片不在您的管辖范围内"))
+    can_change_event(user, photo.event)
+    with transaction.atomic():
+        name, storage = photo.file.name, photo.file.storage
+        photo.delete()
+        transaction.on_commit(lambda: storage.delete(name))
