@@ -5,3 +5,10 @@ class PatrolsConfig(AppConfig):
     name = "gridgov.patrols"
     label = "patrols"
     verbose_name = "治安巡逻"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("patrols:list", gettext_noop("巡逻日志"), Access("scoped"))])

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridgov.patrols import views
 
 app_name = "patrols"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.patrol_list, name="list"),
+    path("new/", views.patrol_create, name="create"),
+    path("<int:pk>/", views.patrol_detail, name="detail"),
+    path("<int:pk>/matter/", views.patrol_to_matter, name="to_matter"),
+]
