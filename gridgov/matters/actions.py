@@ -17,6 +17,7 @@ Household-cluster leaders only record matters (quick report) and read their own 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,10 +30,12 @@ from gridgov.accounts.choices import Role
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
 from gridgov.households.models import Household, Resident
+from gridgov.matters import files
 from gridgov.matters.choices import (
     LEVEL_BY_CODE_LENGTH,
     LEVEL_CODE_LENGTH,
     LEVEL_ORDER,
+    OPEN_STATES,
     AnswerType,
     CardColor,
     FeedbackMethod,
@@ -48,6 +51,7 @@ from gridgov.matters.choices import (
     SourceChannel,
 )
 from gridgov.matters.models import (
+    Attachment,
     Category,
     DeadlineRule,
     Department,
@@ -59,6 +63,7 @@ from gridgov.matters.models import (
     MediationAgreement,
     MediationSession,
     Supervision,
+    private_storage,
 )
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 from gridgov.personnel.models import Appointment
@@ -278,6 +283,37 @@ def can_close(user, matter: Matter) -> None:
         raise ActionRefused("尚未回访反映人或反映人不认可办理结果，不能结案（条条有回音）")
 
 
+def can_add_attachment(user, matter: Matter) -> None:
+    """The holder adds photos and documents; so does whoever recorded the matter while it is open
+    (a household-cluster leader's photo of what they reported)."""
+    _refuse_unless_user(user)
+    if matter.state == MatterState.MERGED:
+        raise ActionRefused("事项已合并，请在原事项上添加附件")
+    if matter.is_open and matter.recorded_by_id is not None and matter.recorded_by_id == user.pk:
+        return
+    _require_holder(user, matter, "添加附件")
+
+
+def can_edit_matter(user, matter: Matter) -> None:
+    _require_holder(user, matter, "修改事项")
+    _require_state(matter, OPEN_STATES, "修改事项")
+
+
+def can_supervise(user, matter: Matter) -> None:
+    """督办 by hand: governance-center staff of a town or county, on an open matter held below them
+    (a unit under their place, or a department of their place or below working on it)."""
+    if not _usable(user) or user.role != Role.CENTER_STAFF or user.place_id is None:
+        raise ActionRefused("只有县、乡镇（街道）综治中心可以督办")
+    _require_state(matter, OPEN_STATES, "督办")
+    code = user.place.code
+    if matter.holder_department_id is not None:
+        below = matter.holder_path.startswith(code) and matter.holder_department.path.startswith(code)
+    else:
+        below = matter.holder_path.startswith(code) and len(matter.holder_path) > len(code)
+    if not below:
+        raise ActionRefused(f"该事项现由{_holder_name(matter)}办理，不是您的下级，不能督办")
+
+
 GUARDS: dict[str, Callable[[Any, Matter], None]] = {
     MatterAction.ACCEPT: can_accept,
     MatterAction.RESOLVE_ON_SPOT: can_resolve_on_spot,
@@ -297,6 +333,9 @@ GUARDS: dict[str, Callable[[Any, Matter], None]] = {
     MatterAction.PROXY_HANDLE: can_proxy_handle,
     MatterAction.RECORD_FEEDBACK: can_record_feedback,
     MatterAction.CLOSE: can_close,
+    MatterAction.ADD_ATTACHMENT: can_add_attachment,
+    MatterAction.EDIT_MATTER: can_edit_matter,
+    MatterAction.SUPERVISE: can_supervise,
 }
 
 
@@ -1179,3 +1218,184 @@ def auto_escalate(matter: Matter, now: dt.datetime) -> bool:
             system_actor=SUPERVISOR,
         )
     return True
+
+
+# ---------------------------------------------------------------- attachments, manual supervision, edits
+
+
+def add_attachment(user, matter: Matter, upload, *, caption: str = "") -> Attachment:
+    """添加附件: a photo or document, checked by content and size, stored privately under the matter."""
+    caption = (caption or "").strip()
+    if len(caption) > 200:
+        raise ValidationError({"caption": "说明不能超过200字"})
+    with transaction.atomic():
+        _lock(matter)
+        can_add_attachment(user, matter)
+        checked = files.check_upload(upload)
+        storage = private_storage()
+        name = storage.save(
+            f"matters/{matter.path[:6]}/{matter.pk}/{uuid.uuid4().hex}.{checked.type.extension}", upload
+        )
+        try:
+            attachment = Attachment.objects.create(
+                path=matter.path,
+                matter=matter,
+                file=name,
+                kind=checked.type.kind,
+                content_type=checked.type.content_type,
+                original_name=checked.original_name,
+                size=checked.size,
+                sha256=checked.sha256,
+                caption=caption,
+                uploaded_by=user,
+            )
+            before = _before(matter)
+            _event(
+                user,
+                matter,
+                before,
+                MatterAction.ADD_ATTACHMENT,
+                note=" ".join(filter(None, [checked.original_name, caption])),
+                data={"attachment": attachment.pk, "kind": checked.type.kind, "size": checked.size},
+            )
+        except BaseException:
+            storage.delete(name)
+            raise
+    return attachment
+
+
+def supervise(user, matter: Matter, *, color: str, reason: str) -> Supervision:
+    """督办 by hand: a yellow or red card from a governance center to the holder below it, with a reason.
+
+    It notifies the holder like an automatic card; it does not mark the matter overdue nor take the place of
+    the deadline job's cards. One card of each color per holding and issuer level is enough.
+    """
+    reason = _text(reason, "reason", "督办事由")
+    if color not in CardColor.values:
+        raise ValidationError({"color": "请选择黄牌或红牌督办"})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "督办事由不能超过500字"})
+    with transaction.atomic():
+        _lock(matter)
+        can_supervise(user, matter)
+        repeated = Supervision.objects.filter(
+            matter=matter, color=color, holding_since=matter.arrived_at, issued_by__isnull=False
+        ).exists()
+        if repeated:
+            raise ActionRefused(f"本级办理期间已{CardColor(color).label}，不能重复督办")
+        now = timezone.now()
+        supervision = Supervision.objects.create(
+            path=matter.path,
+            matter=matter,
+            color=color,
+            level=matter.deadline_level,
+            holder_place=matter.holder_place,
+            holder_department=matter.holder_department,
+            reason=reason,
+            issued_at=now,
+            holding_since=matter.arrived_at,
+            issued_by=user,
+        )
+        before = _before(matter)
+        _event(
+            user,
+            matter,
+            before,
+            MatterAction.SUPERVISE,
+            note=reason,
+            data={"color": color, "supervision": supervision.pk, "manual": True},
+            at=now,
+        )
+    return supervision
+
+
+@dataclass
+class MatterEdit:
+    """What the holder may correct: title, description, risk color (with a reason), category and its extra fields.
+
+    ``extra=None`` keeps the current values when the category stays, and starts empty when it changes.
+    """
+
+    title: str
+    description: str
+    color: str
+    category: Category
+    extra: dict[str, Any] | None = None
+    reason: str = ""
+
+
+def _edit_view(matter: Matter, category_name: str) -> dict[str, Any]:
+    return {
+        "title": matter.title,
+        "description": matter.description,
+        "color": matter.color,
+        "category": category_name,
+        "extra": matter.extra or {},
+    }
+
+
+def edit_matter(user, matter: Matter, data: MatterEdit) -> Matter:
+    """修改事项: the timeline keeps what changed, before and after; a new color resets this holding's time limit
+    from when it arrived."""
+    title = _text(data.title, "title", "标题")
+    if len(title) > 200:
+        raise ValidationError({"title": "标题不能超过200字"})
+    if data.color not in RiskColor.values:
+        raise ValidationError({"color": "风险等级无效"})
+    with transaction.atomic():
+        _lock(matter)
+        can_edit_matter(user, matter)
+        category_changed = data.category.pk != matter.category_id
+        if category_changed and (
+            data.category.kind != matter.kind or not data.category.selectable or not data.category.active
+        ):
+            raise ValidationError({"category": "请选择该类事项下可用的分类"})
+        if data.extra is None and not category_changed:
+            extra = matter.extra or {}
+        else:
+            extra = data.category.clean_extra(data.extra or {})
+        reason = (data.reason or "").strip()
+        color_changed = data.color != matter.color
+        if color_changed and not reason:
+            raise ValidationError({"reason": "修改风险等级须说明理由"})
+        old_category = Category.objects.only("name").get(pk=matter.category_id).name
+        before_values = _edit_view(matter, old_category)
+        before = _before(matter)
+        matter.title = title
+        matter.description = (data.description or "").strip()
+        matter.color = data.color
+        matter.category = data.category
+        matter.extra = extra
+        after_values = _edit_view(matter, data.category.name)
+        changed = [k for k in before_values if before_values[k] != after_values[k]]
+        if not changed:
+            raise ValidationError("没有修改任何内容")
+        fields = ["title", "description", "color", "category", "extra", "search_text"]
+        matter.refresh_search_text()
+        if color_changed and matter.arrived_at is not None:
+            rule = DeadlineRule.objects.filter(
+                kind=matter.kind, color=matter.color, level=matter.deadline_level
+            ).first()
+            if rule is None:
+                matter.deadline_at = matter.red_card_at = None
+            else:
+                matter.deadline_at = matter.arrived_at + dt.timedelta(hours=rule.hours)
+                matter.red_card_at = matter.arrived_at + dt.timedelta(hours=2 * rule.hours)
+            fields += ["deadline_at", "red_card_at"]
+        _save(matter, fields)
+        _event(
+            user,
+            matter,
+            before,
+            MatterAction.EDIT_MATTER,
+            note=reason or "修改：" + "、".join(EDIT_LABELS[k] for k in changed),
+            data={
+                "changed": changed,
+                "before": {k: before_values[k] for k in changed},
+                "after": {k: after_values[k] for k in changed},
+            },
+        )
+    return matter
+
+
+EDIT_LABELS = {"title": "标题", "description": "情况描述", "color": "风险等级", "category": "分类", "extra": "附加信息"}

@@ -126,3 +126,20 @@ def record(
             **more,
         ),
     )
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (8, 8)) -> bytes:
+    """A real (tiny) photo, as a phone would send it."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(out, fmt)
+    return out.getvalue()
+
+
+def upload(name: str = "现场照片.jpg", content: bytes | None = None, content_type: str = "image/jpeg"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, image_bytes() if content is None else content, content_type=content_type)
