@@ -5,3 +5,10 @@ class CampaignsConfig(AppConfig):
     name = "gridgov.campaigns"
     label = "campaigns"
     verbose_name = "摸排"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("campaigns:list", gettext_noop("摸排"), Access("scoped"))])
