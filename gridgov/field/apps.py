@@ -5,3 +5,10 @@ class FieldConfig(AppConfig):
     name = "gridgov.field"
     label = "field"
     verbose_name = "移动端"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("field:today", gettext_noop("移动工作台"), Access("scoped"))])

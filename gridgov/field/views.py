@@ -1,0 +1,141 @@
+"""Pages of the field app: today's plan and quick records, all working offline once loaded.
+
+The quick-record pages are shells: the form is saved to the phone's queue (IndexedDB) by
+``static/field/field.js`` and uploaded through ``/api/v1/field/sync`` when there is a network.
+The service worker (``sw.js``, scope /field/) keeps the pages, the static files and the worker's
+own grid data (``/api/v1/field/bootstrap``) so the pages open without a network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from gridgov.core.access import authenticated, scoped
+from gridgov.keypersons.access import key_population
+from gridgov.keypersons.choices import FollowUpMode, PersonState, RiskColor, Whereabouts
+from gridgov.keypersons.models import holds_grant
+from gridgov.keypersons.views import audit_view
+from gridgov.matters.choices import MatterKind
+from gridgov.visits import queries as visit_queries
+from gridgov.visits.choices import VisitMode
+
+STATIC_DIR = Path(__file__).parent / "static" / "field"
+STATIC_FILES = ["field/field.js", "field/field.css", "field/icons/icon-192.png", "field/icons/icon-512.png"]
+SHARED_STATIC = ["css/gridgov.css", "vendor/htmx/htmx.min.js"]
+
+
+@cache
+def assets_version() -> str:
+    """Changes whenever the app's front-end code changes, so phones pick up a new service worker."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    digest.update((Path(__file__).parent / "templates" / "field" / "sw.js").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _pages(user) -> list[str]:
+    names = ["today", "visit", "matter", "edit", "queue"]
+    if holds_grant(user):
+        names.append("follow_up")
+    return [reverse(f"field:{name}") for name in names]
+
+
+@scoped
+def today(request):
+    plan = visit_queries.today_plan(request.user)
+    if plan.follow_ups:
+        audit_view("field_today", ids=[p.pk for p in plan.follow_ups])
+    return render(request, "field/today.html", {"plan": plan, "tab": "today"})
+
+
+@scoped
+def visit_form(request):
+    return render(request, "field/visit.html", {"modes": VisitMode.choices, "tab": "visit"})
+
+
+@scoped
+def matter_form(request):
+    return render(
+        request, "field/matter.html", {"kinds": MatterKind.choices, "colors": RiskColor.choices, "tab": "matter"}
+    )
+
+
+@key_population
+def follow_up_form(request):
+    context = {
+        "modes": FollowUpMode.choices,
+        "whereabouts": Whereabouts.choices,
+        "states": PersonState.choices,
+        "colors": RiskColor.choices,
+        "tab": "follow_up",
+    }
+    return render(request, "field/follow_up.html", context)
+
+
+@scoped
+def edit_form(request):
+    return render(request, "field/edit.html", {"modes": VisitMode.choices, "tab": "edit"})
+
+
+@scoped
+def queue(request):
+    return render(request, "field/queue.html", {"tab": "queue"})
+
+
+@authenticated
+def manifest(request):
+    """The web app manifest (fetched with credentials: the page links it with crossorigin=use-credentials)."""
+    data = {
+        "name": _("网格员移动工作台"),
+        "short_name": _("网格工作"),
+        "description": _("今日计划、走访、稳控、事项，离线可用"),
+        "lang": "zh-CN",
+        "start_url": reverse("field:today"),
+        "scope": reverse("field:today"),
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#b42318",
+        "icons": [
+            {"src": static("field/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("field/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("field/icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        ],
+    }
+    return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+@authenticated
+def service_worker(request):
+    """The service worker, served from /field/ so its scope is /field/ without a Service-Worker-Allowed header."""
+    precache = [
+        *_pages(request.user),
+        reverse("field:manifest"),
+        reverse("api:field_bootstrap"),
+        *(static(name) for name in SHARED_STATIC + STATIC_FILES),
+    ]
+    version = f"{assets_version()}-{request.user.pk}-{int(holds_grant(request.user))}"
+    response = render(
+        request,
+        "field/sw.js",
+        {
+            "version": version,
+            "precache": precache,
+            "pages_prefix": reverse("field:today"),
+            "bootstrap_url": reverse("api:field_bootstrap"),
+            "static_prefix": static(""),
+        },
+        content_type="application/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
