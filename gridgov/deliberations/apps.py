@@ -5,3 +5,10 @@ class DeliberationsConfig(AppConfig):
     name = "gridgov.deliberations"
     label = "deliberations"
     verbose_name = "议事协商"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("deliberations:list", gettext_noop("议事"), Access("scoped"))])

@@ -33,14 +33,14 @@ def in_scope(user, path: str) -> bool:
     return prefix is not None and path.startswith(prefix)
 
 
-def can_record_at(user, place: Place, kinds: tuple[str, ...], what: str) -> None:
+def can_record_at(user, place: Place, kinds: tuple[str, ...], what: str, kinds_message: str = "") -> None:
     """Business users (not household-cluster leaders) record activities at a place of ``kinds`` in their area."""
     if scope_prefix(user) is None or user.role not in RECORDING_ROLES:
         raise ActionRefused(_("您的账号不能登记%(what)s") % {"what": what})
     if not in_scope(user, place.code):
         raise ActionRefused(_("%(place)s 不在您的管辖范围内") % {"place": place.name})
     if place.kind not in kinds:
-        raise ValidationError({"place": _("地点应为村（社区）、村民小组或网格")})
+        raise ValidationError({"place": kinds_message or _("地点应为村（社区）、村民小组或网格")})
 
 
 def check_date(value: dt.date, name: str) -> None:
