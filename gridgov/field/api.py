@@ -9,7 +9,6 @@ made on a copy that changed on the server since: both copies come back) / reject
 
 from __future__ import annotations
 
-
 from ninja import Field, Router, Schema
 
 from gridgov.core.access import scoped

@@ -24,9 +24,7 @@ def statuses(body) -> list[str]:
     return [r["status"] for r in body["results"]]
 
 
-def test_mixed_queue_creates_each_record_once_and_a_replay_adds_nothing(
-    world, login, key_person_a, hazard_category
-):
+def test_mixed_queue_creates_each_record_once_and_a_replay_adds_nothing(world, login, key_person_a, hazard_category):
     client = login(grant(world.grid_worker_a))
     queue = [
         visit_record(world.household_a, hours=3),
@@ -110,9 +108,7 @@ def test_grid_worker_cannot_sync_records_into_another_grid(world, login, hazard_
     assert (Visit.objects.count(), Matter.objects.count(), SyncReceipt.objects.count()) == (0, 0, 0)
 
 
-def test_follow_up_without_the_grant_is_refused_exactly_like_a_person_that_does_not_exist(
-    world, login, key_person_a
-):
+def test_follow_up_without_the_grant_is_refused_exactly_like_a_person_that_does_not_exist(world, login, key_person_a):
     client = login(world.grid_worker_a)  # grid A, no key-population grant
 
     listed = sync(client, [follow_up_record(key_person_a)])["results"][0]
@@ -213,9 +209,7 @@ def test_anonymous_sync_is_refused(world, client):
     assert Visit.objects.count() == 0
 
 
-def test_sync_of_many_visits_uses_a_fixed_number_of_queries_per_visit(
-    world, login, django_assert_max_num_queries
-):
+def test_sync_of_many_visits_uses_a_fixed_number_of_queries_per_visit(world, login, django_assert_max_num_queries):
     client = login(world.grid_worker_a)
     records = [visit_record(world.household_a, hours=1 + i % 20) for i in range(40)]
 
