@@ -5,3 +5,10 @@ class DeedsConfig(AppConfig):
     name = "gridgov.deeds"
     label = "deeds"
     verbose_name = "为群众办实事"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("deeds:list", gettext_noop("办实事"), Access("scoped"))])

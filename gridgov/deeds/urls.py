@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridgov.deeds import views
 
 app_name = "deeds"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.deed_list, name="list"),
+    path("new/", views.deed_create, name="create"),
+    path("<int:pk>/", views.deed_detail, name="detail"),
+]

@@ -15,7 +15,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from django.urls import reverse
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused as CoreActionRefused
@@ -24,6 +26,7 @@ from gridgov.matters import actions, queries
 from gridgov.matters.choices import (
     LEVEL_CODE_LENGTH,
     AnswerType,
+    CardColor,
     FeedbackMethod,
     FeedbackVerdict,
     Level,
@@ -36,6 +39,7 @@ from gridgov.matters.choices import (
     SourceChannel,
 )
 from gridgov.matters.models import (
+    Attachment,
     Category,
     Department,
     Feedback,
@@ -43,6 +47,7 @@ from gridgov.matters.models import (
     MatterEvent,
     MediationAgreement,
     MediationSession,
+    Supervision,
 )
 from gridgov.personnel.models import Appointment
 from gridgov.places.models import Place
@@ -143,6 +148,29 @@ class FeedbackOut(Schema):
     verdict: str = Field(description="是否认可：accepted、rejected")
 
 
+class AttachmentOut(Schema):
+    id: int
+    kind: str = Field(description="类别：photo 照片、document 文件（按文件内容判定）")
+    content_type: str = Field(description="文件类型（按文件内容判定）")
+    original_name: str = Field(description="文件名（扩展名按实际类型）")
+    size: int = Field(description="大小（字节）")
+    sha256: str = Field(description="SHA-256")
+    caption: str = Field(description="说明")
+    created_at: dt.datetime = Field(description="上传时间")
+    download: str = Field(description="下载地址（需登录且在账号范围内）")
+
+
+class SupervisionOut(Schema):
+    id: int
+    color: str = Field(description="督办等级：yellow 黄牌、red 红牌")
+    level: str = Field(description="被督办层级")
+    holder: str = Field(description="被督办单位或部门")
+    reason: str = Field(description="督办事由")
+    issued_at: dt.datetime = Field(description="督办时间")
+    manual: bool = Field(description="人工督办（否则为超期自动督办）")
+    issued_by: str | None = Field(description="督办人")
+
+
 class MatterDetail(MatterOut):
     description: str = Field(description="情况描述")
     extra: dict = Field(description="附加信息（按分类的附加字段）")
@@ -164,6 +192,8 @@ class MatterDetail(MatterOut):
     mediations: list[MediationOut] = Field(description="调解记录")
     agreements: list[AgreementOut] = Field(description="调解协议")
     feedbacks: list[FeedbackOut] = Field(description="回访记录")
+    attachments: list[AttachmentOut] = Field(description="附件")
+    supervisions: list[SupervisionOut] = Field(description="督办（新的在前）")
 
 
 class MatterQuery(Schema):
@@ -340,6 +370,13 @@ def _detail(user, pk: int) -> Matter:
             ),
             Prefetch("agreements", MediationAgreement.objects.order_by("signed_on", "id")),
             Prefetch("feedbacks", Feedback.objects.order_by("contacted_at", "id")),
+            Prefetch("attachments", Attachment.objects.order_by("id")),
+            Prefetch(
+                "supervisions",
+                Supervision.objects.select_related("holder_place", "holder_department", "issued_by").order_by(
+                    "-issued_at", "-id"
+                ),
+            ),
         ),
         pk=pk,
     )
@@ -448,8 +485,36 @@ def _detail_out(user, matter: Matter) -> dict:
             }
             for f in matter.feedbacks.all()
         ],
+        attachments=[_attachment_out(a) for a in matter.attachments.all()],
+        supervisions=[
+            {
+                "id": sv.pk,
+                "color": sv.color,
+                "level": sv.level,
+                "holder": sv.holder_department.name if sv.holder_department_id else sv.holder_place.name,
+                "reason": sv.reason,
+                "issued_at": sv.issued_at,
+                "manual": sv.issued_by_id is not None,
+                "issued_by": (sv.issued_by.display_name or sv.issued_by.username) if sv.issued_by_id else None,
+            }
+            for sv in matter.supervisions.all()
+        ],
     )
     return out
+
+
+def _attachment_out(a: Attachment) -> dict:
+    return {
+        "id": a.pk,
+        "kind": a.kind,
+        "content_type": a.content_type,
+        "original_name": a.original_name,
+        "size": a.size,
+        "sha256": a.sha256,
+        "caption": a.caption,
+        "created_at": a.created_at,
+        "download": reverse("api:matter_attachment_file", args=[a.pk]),
+    }
 
 
 def _appointments(matter: Matter, ids: list[int]) -> list[Appointment] | None:
@@ -781,3 +846,93 @@ def feedback(request, pk: int, body: FeedbackIn):
 @scoped
 def close(request, pk: int, body: NoteIn):
     return _act(request, pk, lambda m: actions.close(request.user, m, note=body.note))
+
+
+# ---------------------------------------------------------------- attachments, supervision, edits
+
+
+class SuperviseIn(Schema):
+    color: CardColor = Field(description="督办等级：yellow 黄牌、red 红牌")
+    reason: str = Field(description="督办事由")
+
+
+class EditIn(Schema):
+    title: str | None = Field(None, description="标题；不传则不变")
+    description: str | None = Field(None, description="情况描述；不传则不变")
+    color: RiskColor | None = Field(None, description="风险等级；改变时须填写理由")
+    category_id: int | None = Field(None, description="分类ID（同一事项类型）；不传则不变")
+    extra: dict | None = Field(None, description="附加信息；不传时分类不变则保留，分类改变则清空")
+    reason: str = Field("", description="修改理由（修改风险等级时必填）")
+
+
+@_post("supervise", "督办", "县、乡镇（街道）综治中心对下级承办的事项发出黄牌或红牌督办，通知承办单位。")
+@scoped
+def supervise(request, pk: int, body: SuperviseIn):
+    return _act(request, pk, lambda m: actions.supervise(request.user, m, color=body.color, reason=body.reason))
+
+
+@_post("edit", "修改事项", "承办方修改标题、描述、风险等级、分类；流转记录保留修改前后的内容。")
+@scoped
+def edit_matter(request, pk: int, body: EditIn):
+    def call(m: Matter):
+        if body.category_id is None or body.category_id == m.category_id:
+            category = Category.objects.get(pk=m.category_id)
+        else:
+            category = Category.objects.filter(pk=body.category_id).first()
+            if category is None:
+                return _invalid("category_id", "分类不存在")
+        data = actions.MatterEdit(
+            title=m.title if body.title is None else body.title,
+            description=m.description if body.description is None else body.description,
+            color=m.color if body.color is None else body.color,
+            category=category,
+            extra=body.extra,
+            reason=body.reason,
+        )
+        return actions.edit_matter(request.user, m, data)
+
+    return _act(request, pk, call)
+
+
+@router.get(
+    "/{int:pk}/attachments",
+    response=list[AttachmentOut],
+    summary="附件列表",
+    description="事项的照片和文件；不在账号范围内时返回 404。",
+)
+@scoped
+def list_attachments(request, pk: int):
+    matter = _matter(request, pk)
+    return [_attachment_out(a) for a in Attachment.objects.filter(matter=matter).order_by("id")]
+
+
+@router.post(
+    "/{int:pk}/attachments",
+    response={201: AttachmentOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="添加附件",
+    description="multipart/form-data：file（照片 JPG/PNG/WebP，文件 PDF/DOCX/XLSX，按内容判定类型，有大小上限），"
+    "caption（说明，可选）。",
+)
+@scoped
+def add_attachment(request, pk: int, file: File[UploadedFile], caption: Form[str] = ""):
+    matter = _matter(request, pk)
+    try:
+        attachment = actions.add_attachment(request.user, matter, file, caption=caption)
+    except REFUSALS as exc:
+        return _refused(exc)
+    except ValidationError as exc:
+        return 422, _error(exc)
+    return 201, _attachment_out(attachment)
+
+
+@router.get(
+    "/attachments/{int:attachment_id}",
+    summary="下载附件",
+    description="附件文件本身（照片、PDF 直接显示，Office 文件下载）；不在账号范围内时返回 404。",
+    url_name="matter_attachment_file",
+)
+@scoped
+def attachment_file(request, attachment_id: int):
+    from gridgov.matters.views import attachment_response
+
+    return attachment_response(get_object_or_404(Attachment.objects.for_user(request.user), pk=attachment_id))

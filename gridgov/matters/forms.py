@@ -19,6 +19,7 @@ from gridgov.matters import actions
 from gridgov.matters.choices import (
     LEVEL_ORDER,
     AnswerType,
+    CardColor,
     FeedbackMethod,
     FeedbackVerdict,
     FieldType,
@@ -578,6 +579,69 @@ class FeedbackForm(ActionForm):
         )  # fmt: skip
 
 
+class AttachmentForm(ActionForm):
+    file = forms.FileField(
+        label=_("照片或文件"),
+        help_text=_("JPG、PNG、WebP 照片，PDF、Word（.docx）、Excel（.xlsx）文件"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,.pdf,.docx,.xlsx"}),
+    )
+    caption = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+    def run(self, user, matter):
+        return actions.add_attachment(user, matter, self.cleaned_data["file"], caption=self.cleaned_data["caption"])
+
+
+class SuperviseForm(ActionForm):
+    color = forms.ChoiceField(
+        label=_("督办等级"), choices=CardColor.choices, initial=CardColor.YELLOW, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label=_("督办事由"), max_length=500, widget=textarea(2))
+
+    def run(self, user, matter):
+        return actions.supervise(user, matter, color=self.cleaned_data["color"], reason=self.cleaned_data["reason"])
+
+
+class EditMatterForm(ActionForm):
+    """修改事项: the holder corrects what was recorded; a color change needs a reason."""
+
+    title = forms.CharField(label=_("标题"), max_length=200)
+    description = forms.CharField(label=_("情况描述"), required=False, max_length=5000, widget=textarea())
+    color = forms.ChoiceField(label=_("风险等级"), choices=RiskColor.choices, widget=forms.RadioSelect)
+    category = CategoryField(label=_("分类"), queryset=Category.objects.none())
+    reason = forms.CharField(
+        label=_("修改理由"), required=False, max_length=2000, widget=textarea(2), help_text=_("修改风险等级时必填")
+    )
+
+    def __init__(self, matter, *args, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": matter.title,
+                "description": matter.description,
+                "color": matter.color,
+                "category": matter.category_id,
+                **{EXTRA_PREFIX + k: v for k, v in (matter.extra or {}).items()},
+            },
+        )
+        super().__init__(matter, *args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(
+            Q(kind=matter.kind, selectable=True, active=True) | Q(pk=matter.category_id)
+        ).select_related("parent").order_by("sort_order", "code")
+        self.fields.update(extra_form_fields(matter.category))
+
+    def run(self, user, matter):
+        d = self.cleaned_data
+        same = d["category"].pk == matter.category_id
+        return actions.edit_matter(
+            user,
+            matter,
+            actions.MatterEdit(
+                title=d["title"], description=d["description"], color=d["color"], category=d["category"],
+                extra=extra_values(d) if same else None, reason=d["reason"],
+            ),
+        )  # fmt: skip
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "accept": AcceptForm,
     "resolve_on_spot": ResolveOnSpotForm,
@@ -597,6 +661,9 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "proxy_handle": ProxyForm,
     "record_feedback": FeedbackForm,
     "close": CloseForm,
+    "add_attachment": AttachmentForm,
+    "edit_matter": EditMatterForm,
+    "supervise": SuperviseForm,
 }
 
 

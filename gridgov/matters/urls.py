@@ -12,5 +12,6 @@ urlpatterns = [
     path("quick/", views.quick_report, name="quick_report"),
     path("<int:pk>/", views.matter_detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("agreements/<int:pk>.pdf", views.agreement_pdf, name="agreement_pdf"),
 ]

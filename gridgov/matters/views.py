@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,7 +31,15 @@ from gridgov.matters.forms import (
     categories_of,
     extra_form_fields,
 )
-from gridgov.matters.models import Category, Matter, MatterEvent, MediationAgreement, MediationSession
+from gridgov.matters.models import (
+    Attachment,
+    Category,
+    Matter,
+    MatterEvent,
+    MediationAgreement,
+    MediationSession,
+    private_storage,
+)
 
 # Business roles (what `scoped` admits) plus department liaisons, who hold no place scope and so fail `scoped`
 # yet work on matters here. Every view still reads through `Matter.objects.for_user`, which limits liaisons
@@ -207,7 +215,8 @@ def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict
     )
     agreements = list(MediationAgreement.objects.filter(matter=matter).order_by("signed_on", "id"))
     feedbacks = list(matter.feedbacks.select_related("recorded_by").order_by("contacted_at", "id"))
-    supervisions = list(matter.supervisions.select_related("holder_place", "holder_department"))
+    supervisions = list(matter.supervisions.select_related("holder_place", "holder_department", "issued_by"))
+    attachments = list(Attachment.objects.filter(matter=matter).order_by("id"))
     available = actions.available_actions(user, matter)
     if failed and failed["action"] not in available:
         available.append(failed["action"])  # show the refused form with its message
@@ -232,6 +241,8 @@ def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict
         "agreements": agreements,
         "feedbacks": feedbacks,
         "supervisions": supervisions,
+        "photos": [a for a in attachments if a.is_photo],
+        "documents": [a for a in attachments if not a.is_photo],
         "action_forms": [
             {"name": a, "label": _action_label(a), "form": f, "url": reverse("matters:act", args=[matter.pk, a])}
             for a, f in forms_
@@ -276,7 +287,7 @@ def act(request, pk: int, action: str):
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
         raise Http404
-    form = form_class(matter, request.POST, prefix=action)
+    form = form_class(matter, request.POST, request.FILES, prefix=action)
     if form.is_valid():
         try:
             form.run(request.user, matter)
@@ -300,6 +311,32 @@ def act(request, pk: int, action: str):
     return render(request, "matters/matter_detail.html", context, status=400)
 
 
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """The stored file with the type found at upload; photos and PDFs inline, Office files as downloads.
+    Never cached by shared caches, never sniffed into something else by the browser."""
+    try:
+        handle = private_storage().open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.inline,
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=0, no-store"
+    if attachment.content_type != "application/pdf":  # the browser's PDF viewer needs its plugin
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
+
+
+@matter_roles
+def attachment(request, pk: int):
+    """One attachment's file, only for someone who may read its matter (else 404, as if it did not exist)."""
+    return attachment_response(get_object_or_404(Attachment.objects.for_user(request.user), pk=pk))
+
+
 @matter_roles
 def agreement_pdf(request, pk: int):
     agreement = get_object_or_404(
@@ -316,6 +353,7 @@ def agreement_pdf(request, pk: int):
 __all__ = [
     "act",
     "agreement_pdf",
+    "attachment",
     "category_options",
     "extra_fields",
     "matter_create",

@@ -71,7 +71,8 @@ def test_list_and_detail_query_counts_are_fixed(engine, login, client, django_as
     with django_assert_num_queries(3):
         assert len(worker.get(f"{API}/").json()["items"]) == 6
     pk = Matter.objects.order_by("id").first().pk
-    with django_assert_num_queries(7):  # session, user, matter, events, mediations, agreements, feedbacks
+    with django_assert_num_queries(9):  # session, user, matter, events, mediations, agreements, feedbacks,
+        # attachments, supervisions
         assert worker.get(f"{API}/{pk}").status_code == 200
 
 
