@@ -234,8 +234,8 @@ def test_openapi_lists_the_matter_routes(engine, client):
         for a in (
             "accept", "resolve-on-spot", "report-up", "route", "reply", "send-back", "return", "merge", "reopen",
             "mediations", "mediation-results", "agreement", "answer", "rectify", "reinspect", "proxy-handle",
-            "feedback", "close",
+            "feedback", "close", "supervise", "edit", "attachments",
         )
-    }  # fmt: skip
+    } | {f"{API}/attachments/{{attachment_id}}"}  # fmt: skip
     assert paths == expected
     assert doc["paths"][f"{API}/"]["get"]["tags"] == ["事项"]
