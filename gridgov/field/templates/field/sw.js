@@ -40,7 +40,7 @@ async function networkFirst(request, key) {
     if (response.ok && !response.redirected) await cache.put(key, response.clone());
     return response;
   } catch (e) {
-    const cached = await cache.match(key);
+    const cached = await cache.match(key, { ignoreVary: true });
     if (cached) return cached;
     throw e;
   }
@@ -48,7 +48,7 @@ async function networkFirst(request, key) {
 
 async function cacheFirst(request) {
   const cache = await caches.open(SHELL);
-  const cached = await cache.match(request, { ignoreSearch: true });
+  const cached = await cache.match(request, { ignoreSearch: true, ignoreVary: true });
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok) await cache.put(request, response.clone());

@@ -1,0 +1,147 @@
+"""Acceptance (issue 4, field app): in a real browser with the network switched off, a grid worker records two
+visits and a matter; back online, the queue syncs and the server holds exactly those records once; uploading the
+same queue again adds nothing.
+
+Debian's chromium through Playwright against pytest-django's live server. The pages come from the service worker's
+cache while offline; the records wait in IndexedDB. Screenshots (390 px wide) go to /tmp/shots/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from gridgov.households import actions as household_actions
+from gridgov.testing import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/shots")
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium (never a downloaded one), headless, no network beyond the live server."""
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def second_household(world):
+    return household_actions.create_household(
+        world.town_staff,
+        number="H-A-002",
+        grid=world.grid_a,
+        cluster=world.cluster_a1,
+        address="寨坝镇桂园村一组14号",
+        house_type="self_built",
+    )
+
+
+def server_rows() -> dict:
+    """What the server holds, read from the test body (Playwright's loop runs here; close what Django opened)."""
+    from gridgov.field.models import SyncReceipt
+    from gridgov.matters.models import Matter
+    from gridgov.visits.models import Visit
+
+    try:
+        return {
+            "visits": sorted(
+                (str(v.client_uuid), v.household.number, v.findings) for v in Visit.objects.select_related("household")
+            ),
+            "matters": list(Matter.objects.values_list("kind", "title", "path")),
+            "receipts": sorted(SyncReceipt.objects.values_list("kind", "object_id")),
+        }
+    finally:
+        connections.close_all()
+
+
+def record_visit(page, base: str, household_id: int, findings: str) -> None:
+    page.goto(f"{base}/field/visit/?household={household_id}")
+    page.wait_for_selector("html[data-field-ready]")
+    assert page.is_visible("form[data-kind=visit] .picked")
+    page.fill("textarea[name=findings]", findings)
+    page.fill("input[name=people_met]", "户主")
+    page.click("form[data-kind=visit] button[type=submit]")
+    page.wait_for_selector(".formmsg.ok")
+    assert "有网络时自动上传" in page.inner_text(".formmsg")
+
+
+def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, second_household, live_server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", world.grid_worker_a.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    # Online once: the service worker installs and caches the pages and the grid's data.
+    page.goto(f"{base}/field/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert page.locator("article[data-household]").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    page.screenshot(path=str(SHOTS / "field-today-phone.png"), full_page=True)
+
+    context.set_offline(True)
+    record_visit(page, base, world.household_a.pk, "老人独居，身体尚可，提醒按时服药")
+    record_visit(page, base, second_household.pk, "房屋屋后堡坎有裂缝")
+    page.goto(f"{base}/field/matter/")
+    page.wait_for_selector("html[data-field-ready]")
+    page.select_option("select[name=matter_kind]", "hazard")
+    page.fill("input[name=title]", "桂园村一组14号屋后堡坎开裂")
+    page.fill("textarea[name=description]", "雨后裂缝变宽，有垮塌风险")
+    page.click("form[data-kind=matter] button[type=submit]")
+    page.wait_for_selector(".formmsg.ok")
+
+    page.goto(f"{base}/field/")  # the cached today page marks the households already recorded
+    assert page.locator("article[data-household] .badge.queued").count() == 2
+    page.goto(f"{base}/field/queue/")
+    page.wait_for_selector("#queue-list article")
+    assert page.inner_text("#queue-count") == "3"
+    assert "离线" in page.inner_text("#field-status")
+    page.screenshot(path=str(SHOTS / "field-queue-offline-phone.png"), full_page=True)
+    queue = page.evaluate("GridField.queued()")
+    assert sorted(r["kind"] for r in queue) == ["matter", "visit", "visit"]
+    assert len({r["client_uuid"] for r in queue}) == 3
+    assert server_rows() == {"visits": [], "matters": [], "receipts": []}
+
+    context.set_offline(False)  # the page hears "online" and uploads its queue
+    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    assert "已上传 3 条" in page.inner_text("#field-status")
+
+    visits = {r["client_uuid"] for r in queue if r["kind"] == "visit"}
+    held = server_rows()
+    assert {v[0] for v in held["visits"]} == visits
+    assert sorted(v[1:] for v in held["visits"]) == [
+        ("H-A-001", "老人独居，身体尚可，提醒按时服药"),
+        ("H-A-002", "房屋屋后堡坎有裂缝"),
+    ]
+    # no household picked: the matter lands in the worker's grid
+    assert held["matters"] == [("hazard", "桂园村一组14号屋后堡坎开裂", world.grid_a.code)]
+    assert [kind for kind, _ in held["receipts"]] == ["matter", "visit", "visit"]
+
+    again = page.evaluate("records => GridField.upload(records)", queue)
+
+    assert [r["status"] for r in again["results"]] == ["existing"] * 3
+    sent = {r["client_uuid"]: r["id"] for r in page.evaluate("GridField.sent()")}
+    assert {r["client_uuid"]: r["id"] for r in again["results"]} == sent
+    assert server_rows() == held
+    context.close()
