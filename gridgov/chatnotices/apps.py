@@ -5,3 +5,10 @@ class ChatnoticesConfig(AppConfig):
     name = "gridgov.chatnotices"
     label = "chatnotices"
     verbose_name = "群通知"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("chatnotices:list", gettext_noop("群通知"), Access("scoped"))])
