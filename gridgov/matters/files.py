@@ -108,6 +108,13 @@ def sniff(stream: IO[bytes]) -> FileType | None:
     return found
 
 
+def human_size(size: int) -> str:
+    """1536 -> "1.5 KB", 10485760 -> "10 MB"."""
+    value, unit = (size / 1048576, "MB") if size >= 1048576 else (size / 1024, "KB")
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text} {unit}"
+
+
 def clean_name(name: str) -> str:
     """The uploaded name for display and downloads: no directories, no control characters, at most 200 characters."""
     name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
@@ -124,7 +131,7 @@ def check_upload(upload) -> CheckedFile:
         raise _refuse("文件是空的")
     limit = max_bytes()
     if size > limit:
-        raise _refuse(f"文件过大（{size / 1048576:.1f} MB），单个附件不能超过 {limit / 1048576:.0f} MB")
+        raise _refuse(f"文件过大（{human_size(size)}），单个附件不能超过 {human_size(limit)}")
     file_type = sniff(upload)
     if file_type is None:
         raise _refuse(f"不支持此类文件，只能上传{ALLOWED_DESCRIPTION}")
