@@ -16,6 +16,9 @@ import pydantic
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from gridgov.campaigns import actions as campaign_actions
+from gridgov.campaigns import queries as campaign_queries
+from gridgov.campaigns.models import Campaign
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
 from gridgov.field.choices import RecordKind, SyncStatus
@@ -288,18 +291,51 @@ def _sync_visit_edit(user, record: VisitEditRecord) -> dict:
         "detail": "该走访记录在您离线期间已被修改，请选择保留哪一份",
         "server": visit_copy(visit),
         "mine": {**changes, "base_updated_at": record.base_updated_at.isoformat()},
+        "rebase": {"base_updated_at": visit.updated_at.isoformat()},
     }
 
 
-def campaigns_available() -> bool:
-    """Whether the campaigns app offers a check action the field app can call (the seam for campaign checks)."""
-    try:
-        from gridgov.campaigns import actions as campaign_actions
-    except ImportError:
-        return False
-    return hasattr(campaign_actions, "record_check")
+def check_copy(check) -> dict:
+    """The server's copy of a campaign check (a conflict's 'server' side)."""
+    return {
+        "id": check.pk,
+        "household_id": check.household_id,
+        "answers": check.answers,
+        "notes": check.notes,
+        "checked_at": check.checked_at.isoformat(),
+        "checker_name": check.checker_name,
+        "version": check.version,
+    }
 
 
 def _sync_campaign_check(user, record: CampaignCheckRecord) -> dict:
-    # Seam: campaign checks are accepted once the campaigns app provides its check action.
-    return {"detail": "摸排功能尚未启用", "errors": {"kind": ["摸排功能尚未启用"]}}
+    campaign = Campaign.objects.for_user(user).filter(pk=record.campaign_id).first()
+    if campaign is None:
+        return {"detail": "摸排任务不存在", "errors": {"campaign_id": ["摸排任务不存在"]}}
+    campaign_queries.with_scope([campaign])
+    household = campaign_queries.targets(user, campaign).filter(pk=record.household_id).first()
+    if household is None:
+        return {"detail": "该户不在摸排范围或您的管辖范围内", "errors": {"household_id": ["户不存在"]}}
+    data = campaign_actions.CheckInput(
+        campaign=campaign,
+        household=household,
+        answers=record.answers,
+        notes=record.notes,
+        checked_at=record.checked_at,
+        client_uuid=record.client_uuid,
+        base_version=record.base_version,
+    )
+    try:
+        with transaction.atomic():
+            check, status = campaign_actions.record_check(user, data)
+    except campaign_actions.CheckConflict as exc:
+        return {
+            "status": SyncStatus.CONFLICT.value,
+            "id": exc.server.pk,
+            "detail": str(exc),
+            "server": check_copy(exc.server),
+            "mine": {"answers": record.answers, "notes": record.notes, "base_version": record.base_version},
+            "rebase": {"base_version": exc.server.version},
+        }
+    SyncReceipt.objects.bulk_create([_receipt(user, record, check.pk, check.path)], ignore_conflicts=True)
+    return {"status": status, "id": check.pk}

@@ -28,17 +28,6 @@ class SyncIn(Schema):
     )
 
 
-class ServerCopy(Schema):
-    id: int = Field(description="走访记录ID")
-    household_id: int = Field(description="户ID")
-    visited_at: str = Field(description="走访时间")
-    mode: str = Field(description="方式")
-    people_met: str = Field(description="见到的人")
-    findings: str = Field(description="走访情况")
-    companions: str = Field(description="其他同行人员")
-    updated_at: str = Field(description="服务器副本的修改时间；保留本机修改时以此作为新的 base_updated_at 重新上传")
-
-
 class SyncResult(Schema):
     client_uuid: str | None = Field(description="客户端记录ID（原样返回所提交的值）")
     kind: str = Field(description="记录类型")
@@ -48,8 +37,17 @@ class SyncResult(Schema):
     id: int | None = Field(description="记录在服务器上的ID（走访、稳控记录、事项或被修改的走访）")
     detail: str = Field("", description="未接受或冲突的说明")
     errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
-    server: ServerCopy | None = Field(None, description="冲突时：服务器上的副本")
-    mine: dict | None = Field(None, description="冲突时：本次上传的修改")
+    server: dict | None = Field(
+        None,
+        description="冲突时：服务器上的副本（修改走访：mode、people_met、findings、companions、updated_at；"
+        "摸排：answers、notes、checker_name、version）",
+    )
+    mine: dict | None = Field(None, description="冲突时：本次上传的内容")
+    rebase: dict | None = Field(
+        None,
+        description="冲突时：若保留本机内容，把这些字段并入原记录后原样重新上传"
+        "（base_updated_at 或 base_version，即服务器副本的版本）",
+    )
 
 
 class SyncOut(Schema):

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from gridgov.campaigns import actions as campaign_actions
+from gridgov.campaigns import queries as campaign_queries
 from gridgov.households.models import Household
 from gridgov.keypersons.choices import FollowUpMode, PersonState, Whereabouts
 from gridgov.keypersons.models import KeyPerson, holds_grant
@@ -17,6 +19,7 @@ from gridgov.visits.models import Visit
 HOUSEHOLD_LIMIT = 3000  # a grid holds a few hundred; a town account gets the first few thousand
 RECENT_DAYS = 30
 RECENT_LIMIT = 50
+CAMPAIGN_UNCHECKED_LIMIT = HOUSEHOLD_LIMIT
 
 
 def choices(enum) -> list[dict]:
@@ -109,6 +112,34 @@ def key_persons_of(user) -> list[dict]:
     ]
 
 
+def campaigns_of(user) -> list[dict]:
+    """Campaigns running today in the user's area: their checklists and the user's households not yet checked."""
+    out = []
+    for campaign in campaign_queries.running_campaigns(user):
+        unchecked = campaign_queries.unchecked(user, campaign).values_list("pk", flat=True)[:CAMPAIGN_UNCHECKED_LIMIT]
+        out.append(
+            {
+                "id": campaign.pk,
+                "title": campaign.title,
+                "starts_on": campaign.starts_on.isoformat(),
+                "ends_on": campaign.ends_on.isoformat(),
+                "questions": [
+                    {
+                        "key": q.key,
+                        "text": q.text,
+                        "kind": q.kind,
+                        "required": q.required,
+                        "options": q.options,
+                        "help_text": q.help_text,
+                    }
+                    for q in campaign_actions.questions_of(campaign)
+                ],
+                "unchecked": list(unchecked),
+            }
+        )
+    return out
+
+
 def bootstrap(user) -> dict:
     """Everything the phone needs to record offline: households, categories, choices, recent visits.
 
@@ -133,7 +164,7 @@ def bootstrap(user) -> dict:
         "channels": choices(SourceChannel),
         "recent_visits": recent_visits(user),
         "follow_up": None,
-        "campaigns": [],
+        "campaigns": campaigns_of(user),
     }
     if holds_grant(user):
         data["follow_up"] = {

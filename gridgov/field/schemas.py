@@ -70,11 +70,15 @@ class VisitEditRecord(RecordBase):
 
 
 class CampaignCheckRecord(RecordBase):
-    kind: Literal["campaign_check"] = Field(description="campaign_check：摸排（摸排功能启用后）")
+    kind: Literal["campaign_check"] = Field(description="campaign_check：摸排")
     campaign_id: int = Field(ge=1, description="摸排任务ID")
-    household_id: int = Field(ge=1, description="户ID")
+    household_id: int = Field(ge=1, description="户ID（须在摸排范围和账号范围内）")
     checked_at: dt.datetime = Field(description="摸排时间（带时区）")
-    answers: dict = Field(default_factory=dict, description="按问题代码的回答")
+    answers: dict = Field(default_factory=dict, description="按问题标识的回答")
+    notes: str = Field("", max_length=1000, description="备注")
+    base_version: int | None = Field(
+        None, ge=1, description="重新摸排时所依据的服务器副本版本；服务器副本已变时答复 conflict"
+    )
 
 
 RECORD_SCHEMAS: dict[str, type[RecordBase]] = {

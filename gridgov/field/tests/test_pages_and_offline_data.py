@@ -101,7 +101,7 @@ def test_bootstrap_holds_the_workers_grid_and_nothing_of_key_populations_without
         visit_actions.VisitInput(household=world.household_a, visited_at=key_person_a.created_at, findings="正常"),
     )
     client.get(BOOTSTRAP)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         data = client.get(BOOTSTRAP).json()
 
     assert data["households"] == [
@@ -110,6 +110,7 @@ def test_bootstrap_holds_the_workers_grid_and_nothing_of_key_populations_without
     assert data["follow_up"] is None
     assert [v["findings"] for v in data["recent_visits"]] == ["正常"]
     assert {c["kind"] for c in data["categories"]} == {"dispute", "appeal", "environment", "hardship", "hazard"}
+    assert data["campaigns"] == []
     assert "drug" not in json.dumps(data) and "重点" not in json.dumps(data, ensure_ascii=False)
 
 

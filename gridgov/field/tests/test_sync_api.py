@@ -173,23 +173,6 @@ def test_a_bad_record_is_rejected_alone(world, login, hazard_category):
     assert Matter.objects.count() == 0
 
 
-def test_campaign_checks_wait_for_the_campaigns_app(world, login):
-    record = {
-        "kind": "campaign_check",
-        "client_uuid": str(uuid.uuid4()),
-        "campaign_id": 1,
-        "household_id": world.household_a.pk,
-        "checked_at": "2026-01-01T08:00:00+08:00",
-        "answers": {"returned": "no"},
-    }
-
-    body = sync(login(world.grid_worker_a), [record])
-
-    assert statuses(body) == ["rejected"]
-    assert body["results"][0]["detail"] == "摸排功能尚未启用"
-    assert SyncReceipt.objects.count() == 0
-
-
 def test_queue_over_the_limit_is_refused_whole(world, login):
     client = login(world.grid_worker_a)
     records = [visit_record(world.household_a) for _ in range(501)]
