@@ -5,3 +5,10 @@ class CleanupsConfig(AppConfig):
     name = "gridgov.cleanups"
     label = "cleanups"
     verbose_name = "环境责任区"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("cleanups:list", gettext_noop("环境整治"), Access("scoped"))])
