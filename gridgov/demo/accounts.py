@@ -37,6 +37,7 @@ class DemoAccount:
     role: str
     place: Place | None
     may_reveal_pii: bool = False
+    may_view_key_population: bool = False
     appointment: Appointment | None = None  # the demo person's appointment this account is linked to
 
 
@@ -93,6 +94,7 @@ def planned_accounts() -> list[DemoAccount]:
     return [
         DemoAccount("county", "县综治中心", Role.CENTER_STAFF, county),
         DemoAccount("town", "镇综治中心", Role.CENTER_STAFF, town, may_reveal_pii=True),
+        DemoAccount("keypop", "镇综治中心重点人群专干", Role.CENTER_STAFF, town, may_view_key_population=True),
         DemoAccount("village", committee_name(village), Role.VILLAGE_COMMITTEE, village),
         DemoAccount("grid1", person(worker, "网格员"), Role.GRID_WORKER, grid, appointment=worker),
         DemoAccount("grid2", person(other_worker, "网格员"), Role.GRID_WORKER, other_grid, appointment=other_worker),
@@ -126,6 +128,7 @@ def ensure_demo_accounts() -> tuple[list[AccountLine], list[str]]:
                     role=plan.role,
                     place=plan.place,
                     may_reveal_pii=plan.may_reveal_pii,
+                    may_view_key_population=plan.may_view_key_population,
                 )
                 validate_password(DEMO_PASSWORD, user)
                 if encoded is None:  # one slow hash for all demo accounts
@@ -141,6 +144,7 @@ def ensure_demo_accounts() -> tuple[list[AccountLine], list[str]]:
                         "role": user.role,
                         "place": plan.place.code if plan.place else None,
                         "may_reveal_pii": user.may_reveal_pii,
+                        "may_view_key_population": user.may_view_key_population,
                     },
                 )
                 created = True

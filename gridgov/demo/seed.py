@@ -11,6 +11,7 @@ ID numbers and phones are sealed exactly as `Resident.set_id_number` / `set_phon
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +83,21 @@ def write(table: Table, rows: Iterable[tuple]) -> None:
     else:
         with connection.cursor() as cursor:
             cursor.executemany(table.sql(), list(rows))
+
+
+def adapters():
+    """(datetime, date) to the values the backend stores, for raw rows (Django's adapters minus their cost)."""
+    if connection.vendor != "sqlite":
+        return (lambda value: value), (lambda value: value)
+    utc = dt.UTC
+
+    def adt(value):
+        return None if value is None else str(value.astimezone(utc).replace(tzinfo=None))
+
+    def adate(value):
+        return None if value is None else value.isoformat()
+
+    return adt, adate
 
 
 ID_TABLES: tuple[type[models.Model], ...] = (Place, Household, Resident, PartyGroup, PatrolTeam)
@@ -317,8 +333,14 @@ def write_town(data: TownData, code_ids: dict[str, int], now) -> None:
     )
 
     write(
-        Table(ChatGroup, ["created_at", "updated_at", "path", "grid", "name", "owner_name", "member_count"]),
-        [(at, at, c.grid_code, code_ids[c.grid_code], c.name, c.owner_name, c.member_count) for c in data.chat_groups],
+        Table(
+            ChatGroup,
+            ["created_at", "updated_at", "path", "grid", "name", "owner_name", "member_count", "webhook_masked"],
+        ),
+        [
+            (at, at, c.grid_code, code_ids[c.grid_code], c.name, c.owner_name, c.member_count, "")
+            for c in data.chat_groups
+        ],
     )
 
     appointed = AppointmentStatus.APPOINTED.value

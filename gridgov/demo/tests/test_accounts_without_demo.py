@@ -15,4 +15,4 @@ def test_without_the_demo_town_only_the_three_administrators_are_created(db):
         ("secadmin", "security_admin", None),
         ("sysadmin", "system_admin", None),
     ]
-    assert "未创建：county、town、village、grid1、grid2、cluster、liaison" in out.getvalue() + err.getvalue()
+    assert "未创建：county、town、keypop、village、grid1、grid2、cluster、liaison" in out.getvalue() + err.getvalue()

@@ -20,6 +20,7 @@ EXPECTED = [
     ("county", "center_staff", "520330"),
     ("grid1", "grid_worker", "5203301132010101"),
     ("grid2", "grid_worker", "5203301132020101"),
+    ("keypop", "center_staff", "520330113"),
     ("liaison", "department_liaison", "520330113"),
     ("secadmin", "security_admin", None),
     ("sysadmin", "system_admin", None),
@@ -35,6 +36,7 @@ def accounts():
 def test_seed_demo_creates_one_account_per_role(db):
     assert accounts() == EXPECTED
     assert list(User.objects.filter(may_reveal_pii=True).values_list("username", flat=True)) == ["town"]
+    assert list(User.objects.filter(may_view_key_population=True).values_list("username", flat=True)) == ["keypop"]
     assert not User.objects.filter(is_superuser=True).exists()
     validate_password(DEMO_PASSWORD)
     assert all(user.check_password(DEMO_PASSWORD) for user in User.objects.all())
@@ -84,7 +86,7 @@ def test_seed_demo_if_empty_changes_nothing_when_places_exist(db):
     places = Place.objects.count()
     audit_rows = AuditLog.objects.count()
     out = StringIO()
-    call_command("seed_demo", "--if-empty", stdout=out)
+    call_command("seed_demo", "--if-empty", "--no-activity", stdout=out)
     assert "跳过演示数据生成" in out.getvalue()
     assert Place.objects.count() == places
     assert AuditLog.objects.count() == audit_rows

@@ -1,8 +1,11 @@
 """`manage.py seed_demo`: build 寨坝镇 (and more towns of 习水县 for benchmarks)."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
+from gridgov.demo.activity import activity_modules
 from gridgov.demo.seed import SeedError, seed_demo, xishui_towns
 from gridgov.places.models import Place
 
@@ -22,7 +25,16 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="数据库中已有地域数据时不生成（只确保演示账号存在）"
         )
         parser.add_argument("--no-accounts", action="store_true", help="不创建演示账号")
-        parser.add_argument("--no-matters", action="store_true", help="不生成演示事项（一年的矛盾纠纷、诉求等）")
+        parser.add_argument(
+            "--no-matters",
+            action="store_true",
+            help="不生成演示事项（一年的矛盾纠纷、诉求等），也不生成其后的工作记录：只有地域、户、居民和网格人员",
+        )
+        parser.add_argument(
+            "--no-activity",
+            action="store_true",
+            help="不生成2021年以来的工作记录（走访、重点人员、巡逻、宣讲、议事协商、办实事等）",
+        )
 
     def handle(self, *args, seed: int, towns: int, if_empty: bool, no_accounts: bool, verbosity: int, **options):
         self._seed_demo(seed, towns, if_empty, no_accounts, verbosity)
@@ -32,6 +44,20 @@ class Command(BaseCommand):
             made = seed_matters(seed=seed)
             if made is not None and verbosity >= 1:
                 self.stdout.write(f"演示事项 {made.matters:,} 件（流转记录 {made.events:,} 条）。")
+            if not options.get("no_activity"):
+                self._seed_activity(seed, verbosity)
+
+    def _seed_activity(self, seed: int, verbosity: int) -> None:
+        """Each field app's demo activity since 2021 (`gridgov.<app>.demo.seed`), apps without one skipped."""
+        from gridgov.notifications.signals import muted
+
+        for app, module in activity_modules():
+            t0 = time.perf_counter()
+            with muted():  # a demo's past activity notifies nobody
+                made = module.seed(seed=seed)
+            if verbosity >= 1 and made:
+                counts = "，".join(f"{key} {value:,}" for key, value in made.items())
+                self.stdout.write(f"演示{app}：{counts}（{time.perf_counter() - t0:.1f} 秒）")
 
     def _seed_demo(self, seed: int, towns: int, if_empty: bool, no_accounts: bool, verbosity: int):
         say = self.stdout.write if verbosity >= 1 else (lambda message: None)
