@@ -624,9 +624,11 @@ class EditMatterForm(ActionForm):
             },
         )
         super().__init__(matter, *args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(
-            Q(kind=matter.kind, selectable=True, active=True) | Q(pk=matter.category_id)
-        ).select_related("parent").order_by("sort_order", "code")
+        self.fields["category"].queryset = (
+            Category.objects.filter(Q(kind=matter.kind, selectable=True, active=True) | Q(pk=matter.category_id))
+            .select_related("parent")
+            .order_by("sort_order", "code")
+        )
         self.fields.update(extra_form_fields(matter.category))
 
     def run(self, user, matter):
