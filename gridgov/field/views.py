@@ -18,6 +18,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gridgov.campaigns import queries as campaign_queries
 from gridgov.core.access import authenticated, scoped
 from gridgov.keypersons.access import key_population
 from gridgov.keypersons.choices import FollowUpMode, PersonState, RiskColor, Whereabouts
@@ -30,6 +31,7 @@ from gridgov.visits.choices import VisitMode
 STATIC_DIR = Path(__file__).parent / "static" / "field"
 STATIC_FILES = ["field/field.js", "field/field.css", "field/icons/icon-192.png", "field/icons/icon-512.png"]
 SHARED_STATIC = ["css/gridgov.css", "vendor/htmx/htmx.min.js"]
+CAMPAIGN_LIMIT = 50
 
 
 @cache
@@ -44,7 +46,7 @@ def assets_version() -> str:
 
 
 def _pages(user) -> list[str]:
-    names = ["today", "visit", "matter", "edit", "queue"]
+    names = ["today", "visit", "matter", "edit", "check", "queue"]
     if holds_grant(user):
         names.append("follow_up")
     return [reverse(f"field:{name}") for name in names]
@@ -55,7 +57,14 @@ def today(request):
     plan = visit_queries.today_plan(request.user)
     if plan.follow_ups:
         audit_view("field_today", ids=[p.pk for p in plan.follow_ups])
-    return render(request, "field/today.html", {"plan": plan, "tab": "today"})
+    unchecked = campaign_queries.unchecked_households(request.user, CAMPAIGN_LIMIT + 1)
+    context = {
+        "plan": plan,
+        "unchecked": unchecked[:CAMPAIGN_LIMIT],
+        "unchecked_more": len(unchecked) > CAMPAIGN_LIMIT,
+        "tab": "today",
+    }
+    return render(request, "field/today.html", context)
 
 
 @scoped
@@ -85,6 +94,11 @@ def follow_up_form(request):
 @scoped
 def edit_form(request):
     return render(request, "field/edit.html", {"modes": VisitMode.choices, "tab": "edit"})
+
+
+@scoped
+def check_form(request):
+    return render(request, "field/check.html", {"tab": "check"})
 
 
 @scoped

@@ -102,3 +102,22 @@ def test_bootstrap_carries_running_campaigns_with_checklist_and_unchecked_househ
         "health_code",
         "symptoms",
     ]
+
+
+def test_today_lists_the_workers_unchecked_campaign_households_until_checked(world, login, campaign):
+    client = login(world.grid_worker_a)
+    link = f"/field/check/?campaign={campaign.pk}&amp;household={world.household_a.pk}"
+
+    before = client.get("/field/").content.decode()
+    sync(client, [check_record(campaign, world.household_a)])
+    after = client.get("/field/").content.decode()
+
+    assert "摸排未完成户" in before and link in before and "H-B-001" not in before
+    assert "摸排未完成户" not in after and link not in after
+
+
+def test_today_page_query_count_with_a_running_campaign(world, login, campaign, django_assert_num_queries):
+    client = login(world.grid_worker_a)
+    client.get("/field/")
+    with django_assert_num_queries(8):
+        client.get("/field/")

@@ -44,7 +44,7 @@ def test_today_shows_key_persons_due_only_with_the_grant_and_audits_the_view(wor
 def test_today_page_query_count_is_fixed(world, login, django_assert_num_queries):
     client = login(world.grid_worker_a)
     client.get("/field/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get("/field/")
 
 
@@ -54,7 +54,7 @@ def test_follow_up_page_is_404_without_the_grant(world, login, key_person_a):
 
 def test_quick_record_pages_open_for_a_grid_worker(world, login):
     client = login(world.grid_worker_a)
-    for url in ["/field/visit/", "/field/matter/", "/field/edit/", "/field/queue/"]:
+    for url in ["/field/visit/", "/field/matter/", "/field/edit/", "/field/check/", "/field/queue/"]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert 'src="/static/field/field.js"' in response.content.decode()

@@ -17,7 +17,7 @@
   var SENT_KEEP = 500;
   var KIND_LABELS = { visit: "走访", follow_up: "稳控", matter: "事项", visit_edit: "修改走访", campaign_check: "摸排" };
   var FIELD_LABELS = { mode: "方式", people_met: "见到的人", findings: "走访情况", companions: "其他同行人员" };
-  var LOCAL_FIELDS = ["state", "queued_at", "label", "server", "detail", "errors", "id", "synced_at"];
+  var LOCAL_FIELDS = ["state", "queued_at", "label", "server", "rebase", "detail", "errors", "id", "synced_at"];
 
   // ------------------------------------------------------------ IndexedDB
 
@@ -125,9 +125,14 @@
 
   function markQueued(records) {
     var queued = {};
-    records.forEach(function (r) { if (r.kind === "visit") queued[r.household_id] = true; });
-    document.querySelectorAll("article[data-household]").forEach(function (item) {
-      var has = !!queued[item.dataset.household];
+    records.forEach(function (r) {
+      if (r.kind === "visit") queued["v" + r.household_id] = true;
+      if (r.kind === "campaign_check") queued["c" + r.campaign_id + ":" + r.household_id] = true;
+    });
+    document.querySelectorAll("article[data-household], article[data-check-household]").forEach(function (item) {
+      var key = item.dataset.household ? "v" + item.dataset.household
+        : "c" + item.dataset.campaign + ":" + item.dataset.checkHousehold;
+      var has = !!queued[key];
       var badge = item.querySelector(".queued");
       if (has && !badge) item.querySelector(".line1").appendChild(el("span", { className: "badge queued", text: "已记录，待上传" }));
       if (!has && badge) badge.remove();
@@ -222,6 +227,7 @@
       record.detail = result.detail;
       record.errors = result.errors;
       record.server = result.server || null;
+      record.rebase = result.rebase || null;
       return put(record);
     });
     return Promise.all(steps).then(function () {
@@ -241,9 +247,10 @@
     return all().then(function (records) {
       var record = records.filter(function (r) { return r.client_uuid === id; })[0];
       if (!record || !record.server) return;
-      record.base_updated_at = record.server.updated_at;
+      Object.assign(record, record.rebase || { base_updated_at: record.server.updated_at });
       record.state = "pending";
       record.server = null;
+      record.rebase = null;
       record.detail = "";
       return put(record).then(sync);
     });
@@ -254,6 +261,31 @@
   }
 
   // ------------------------------------------------------------ the queue page
+
+  function answerText(answers) {
+    return Object.keys(answers || {}).map(function (k) {
+      var v = answers[k];
+      if (v === true) v = "是";
+      if (v === false) v = "否";
+      if (Array.isArray(v)) v = v.join("、");
+      return k + "：" + v;
+    }).join("；");
+  }
+
+  function conflictRows(r) {
+    if (r.kind === "campaign_check") {
+      return [
+        ["回答", answerText(r.answers), answerText(r.server.answers)],
+        ["备注", r.notes || "", r.server.notes || ""],
+        ["摸排人", "本人", r.server.checker_name || ""],
+      ];
+    }
+    return Object.keys(FIELD_LABELS).filter(function (k) {
+      return k in r && r[k] !== null && r[k] !== undefined;
+    }).map(function (k) {
+      return [FIELD_LABELS[k], String(r[k]), String(r.server[k] || "")];
+    });
+  }
 
   function renderQueue(records) {
     var list = document.getElementById("queue-list");
@@ -279,11 +311,10 @@
           el("thead", {}, [el("tr", {}, [el("th", { text: "" }), el("th", { text: "我的修改" }), el("th", { text: "服务器上的" })])]),
         ]);
         var body = el("tbody");
-        Object.keys(FIELD_LABELS).forEach(function (k) {
-          if (!(k in r) || r[k] === null || r[k] === undefined) return;
+        conflictRows(r).forEach(function (row) {
           body.appendChild(el("tr", {}, [
-            el("th", { text: FIELD_LABELS[k] }), el("td", { className: "mine", text: String(r[k]) }),
-            el("td", { className: "server", text: String(r.server[k] || "") }),
+            el("th", { text: row[0] }), el("td", { className: "mine", text: row[1] }),
+            el("td", { className: "server", text: row[2] }),
           ]));
         });
         table.appendChild(body);
@@ -383,6 +414,7 @@
       if (param("key_person")) persons.value = param("key_person");
     }
     if (kind === "visit_edit") setupEdit(form, data);
+    if (kind === "campaign_check") setupCheck(form, data);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       submit(form, kind, data, households);
@@ -410,14 +442,70 @@
     });
   }
 
+  function questionInput(q) {
+    var name = "answer:" + q.key;
+    var required = q.required ? { "data-required": "请回答：" + q.text } : {};
+    if (q.kind === "yes_no" || q.kind === "single") {
+      var options = q.kind === "yes_no" ? [["yes", "是"], ["no", "否"]] : q.options.map(function (o) { return [o, o]; });
+      var select = el("select", Object.assign({ name: name }, required), [el("option", { value: "", text: "—" })]);
+      options.forEach(function (o) { select.appendChild(el("option", { value: o[0], text: o[1] })); });
+      return select;
+    }
+    if (q.kind === "multi") {
+      return el("span", { className: "checks" }, q.options.map(function (o) {
+        return el("label", { className: "checkbox" }, [el("input", { type: "checkbox", name: name, value: o }), o]);
+      }));
+    }
+    var type = { number: "number", date: "date" }[q.kind] || "text";
+    return el("input", Object.assign({ name: name, type: type, step: "any" }, required));
+  }
+
+  function setupCheck(form, data) {
+    var select = form.querySelector("[data-campaign-select]");
+    var box = form.querySelector(".questions");
+    fillSelect(select, data.campaigns.map(function (c) { return { value: c.id, label: c.title }; }));
+    var render = function () {
+      box.textContent = "";
+      var campaign = data.campaigns.filter(function (c) { return String(c.id) === select.value; })[0];
+      if (!campaign) return;
+      campaign.questions.forEach(function (q) {
+        box.appendChild(el("label", {}, [q.text + (q.required ? " *" : ""), questionInput(q)]));
+      });
+    };
+    select.addEventListener("change", render);
+    if (param("campaign")) select.value = param("campaign");
+    if (!data.campaigns.length) form.querySelector(".formmsg").textContent = form.dataset.none;
+    render();
+    form.resetExtra = render;
+  }
+
+  function answersOf(form) {
+    var answers = {};
+    form.querySelectorAll("[name^='answer:']").forEach(function (input) {
+      var key = input.name.slice(7);
+      if (input.type === "checkbox") {
+        if (!answers[key]) answers[key] = [];
+        if (input.checked) answers[key].push(input.value);
+      } else if (input.value !== "") {
+        answers[key] = input.type === "number" ? Number(input.value) : input.value;
+      }
+    });
+    return answers;
+  }
+
   function submit(form, kind, data, households) {
     var msg = form.querySelector(".formmsg");
     var missing = Array.prototype.filter.call(form.querySelectorAll("[data-required]"), function (i) { return !i.value; });
     if (missing.length) { msg.textContent = missing[0].dataset.required; msg.className = "formmsg bad"; return; }
     var values = {};
-    new FormData(form).forEach(function (v, k) { values[k] = typeof v === "string" ? v.trim() : v; });
-    ["visited_at", "followed_up_at"].forEach(function (k) { if (values[k]) values[k] = new Date(values[k]).toISOString(); });
-    ["household_id", "vulnerable_member_id", "key_person_id", "category_id", "visit_id"].forEach(function (k) {
+    new FormData(form).forEach(function (v, k) {
+      if (k.indexOf("answer:") !== 0) values[k] = typeof v === "string" ? v.trim() : v;
+    });
+    if (kind === "campaign_check") values.answers = answersOf(form);
+    ["visited_at", "followed_up_at", "checked_at"].forEach(function (k) {
+      if (values[k]) values[k] = new Date(values[k]).toISOString();
+    });
+    ["household_id", "vulnerable_member_id", "key_person_id", "category_id", "visit_id", "campaign_id"].forEach(function (k) {
       if (k in values) { if (values[k]) values[k] = parseInt(values[k], 10); else delete values[k]; }
     });
     var label = "";
@@ -429,6 +517,10 @@
       label = (option ? option.textContent : "") + " " + shortTime(values.followed_up_at);
     }
     if (kind === "visit_edit") label = form.dataset.label || "";
+    if (kind === "campaign_check") {
+      var campaign = form.querySelector("[data-campaign-select]").selectedOptions[0];
+      label = (campaign ? campaign.textContent + " " : "") + (h ? householdLabel(h) : "");
+    }
     enqueue(kind, values, label.trim()).then(function (record) {
       form.reset();
       form.querySelectorAll("[data-now]").forEach(function (input) { input.value = localNow(); });
@@ -436,6 +528,7 @@
       if (picker && picker.chooseHousehold) picker.chooseHousehold(null);
       if (kind === "matter") form.querySelector("[data-kind-select]").dispatchEvent(new Event("change"));
       if (kind === "visit_edit") form.hidden = true;
+      if (form.resetExtra) form.resetExtra();
       msg.textContent = "已保存到本机" + (navigator.onLine ? "，正在上传" : "，有网络时自动上传");
       msg.className = "formmsg ok";
       form.dispatchEvent(new CustomEvent("gridgov:queued", { bubbles: true, detail: record }));
