@@ -27,5 +27,6 @@ class MattersConfig(AppConfig):
             [
                 ("matters:queue", gettext_noop("待办"), rule),
                 ("matters:list", gettext_noop("事项"), rule),
+                ("matters:settings", gettext_noop("事项设置"), Access("roles", frozenset({Role.CENTER_STAFF}))),
             ]
         )

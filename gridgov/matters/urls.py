@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.matters import views
+from gridgov.matters import views, views_taxonomy
 
 app_name = "matters"
 urlpatterns = [
@@ -13,5 +13,13 @@ urlpatterns = [
     path("<int:pk>/", views.matter_detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("settings/", views_taxonomy.settings_index, name="settings"),
+    path("settings/categories/", views_taxonomy.category_list, name="category_list"),
+    path("settings/categories/new/", views_taxonomy.category_edit, name="category_create"),
+    path("settings/categories/<int:pk>/", views_taxonomy.category_edit, name="category_edit"),
+    path("settings/deadlines/", views_taxonomy.deadline_table, name="deadline_table"),
+    path("settings/departments/", views_taxonomy.department_list, name="department_list"),
+    path("settings/departments/new/", views_taxonomy.department_edit, name="department_create"),
+    path("settings/departments/<int:pk>/", views_taxonomy.department_edit, name="department_edit"),
     path("agreements/<int:pk>.pdf", views.agreement_pdf, name="agreement_pdf"),
 ]
