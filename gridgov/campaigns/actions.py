@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
+from gridgov.audit.actions import record
+from gridgov.audit.choices import AuditAction
 from gridgov.campaigns.answers import clean_answers
 from gridgov.campaigns.choices import CHOICE_KINDS, MAX_OPTIONS, MAX_QUESTIONS, CampaignStatus, QuestionKind
 from gridgov.campaigns.models import Campaign, CampaignPlace, CampaignQuestion, HouseholdCheck
@@ -64,6 +66,10 @@ def can_manage(user) -> bool:
         and user.role == Role.CENTER_STAFF
         and Place.kind_of_code(user.place.code) in MANAGER_PLACE_KINDS
     )
+
+
+def may_edit(user, campaign: Campaign) -> bool:
+    return can_manage(user) and _in_scope(user, campaign.path)
 
 
 def can_edit(user, campaign: Campaign) -> None:
@@ -266,6 +272,11 @@ def set_checklist(user, campaign: Campaign, questions: Sequence[QuestionInput]) 
             raise ActionRefused(_("摸排开始后不能修改摸排项"))
         _write_questions(campaign, cleaned)
         campaign.save(update_fields=["updated_at"])
+        record(
+            AuditAction.UPDATE,
+            campaign,
+            detail={"checklist": [{"key": q.key, "text": q.text, "kind": q.kind} for q in cleaned]},
+        )
     return list(campaign.questions.all())
 
 

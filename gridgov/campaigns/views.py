@@ -124,6 +124,8 @@ def campaign_edit(request, pk: int):
 @scoped
 def campaign_status(request, pk: int):
     campaign = queries.managed_campaign(request.user, pk)
+    if not actions.can_manage(request.user):
+        raise Http404("not a campaign manager")
     try:
         actions.set_status(request.user, campaign, request.POST.get("status", ""))
     except ActionRefused as exc:
@@ -148,7 +150,7 @@ def campaign_detail(request, pk: int):
         "report": report,
         "unchecked": list(left[:UNCHECKED_ON_PAGE]),
         "q": q,
-        "may_edit": actions.can_manage(request.user) and campaign.path.startswith(request.user.place.code),
+        "may_edit": actions.may_edit(request.user, campaign),
         "next_statuses": [(s, CampaignStatus(s).label) for s in sorted(actions.TRANSITIONS.get(campaign.status, ()))],
     }
     return render(request, "campaigns/campaign_detail.html", context)

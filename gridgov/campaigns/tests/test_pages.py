@@ -181,3 +181,44 @@ def test_export_is_masked_formula_safe_and_scoped(world, cw, check, export_rows)
     assert "13812348000" not in str(rows)
     log = AuditLog.objects.filter(action="export").get()
     assert log.detail == {"campaign": cw.campaign.pk, "rows": 3, "masked": True, "format": "xlsx"}
+
+
+def test_town_staff_edits_a_drafts_checklist(world, login):
+    campaign = make_campaign(world.town_staff, [world.town], status=CampaignStatus.DRAFT)
+    client = login(world.town_staff)
+    page = client.get(f"/campaigns/{campaign.pk}/edit/").content.decode()
+    assert "近14天是否有返乡人员" in page
+    data = {
+        "title": "返乡人员摸排（修订）",
+        "places": [world.village_a.pk, world.village_b.pk],
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+        "q-TOTAL_FORMS": "1",
+        "q-INITIAL_FORMS": "0",
+        "q-0-text": "返乡人数",
+        "q-0-kind": "number",
+        "q-0-key": "returnees",
+    }
+    response = client.post(f"/campaigns/{campaign.pk}/edit/", data)
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.title == "返乡人员摸排（修订）"
+    assert list(campaign.questions.values_list("key", "kind")) == [("returnees", "number")]
+    assert sorted(campaign.scope.values_list("path", flat=True)) == [world.village_a.code, world.village_b.code]
+    assert AuditLog.objects.filter(object_id=str(campaign.pk), action="update", detail__isnull=False).exists()
+
+
+def test_village_committee_cannot_change_a_village_campaign(world, login):
+    campaign = make_campaign(world.town_staff, [world.village_a], title="桂园村摸排")
+    client = login(world.village_committee)
+    assert client.get(f"/campaigns/{campaign.pk}/").status_code == 200
+    assert client.get(f"/campaigns/{campaign.pk}/edit/").status_code == 404
+    assert client.post(f"/campaigns/{campaign.pk}/status/", {"status": "closed"}).status_code == 404
+    assert Campaign.objects.get().status == CampaignStatus.RUNNING
+
+
+def test_a_closed_campaign_offers_no_save(world, login):
+    campaign = make_campaign(world.town_staff, [world.town], status=CampaignStatus.CLOSED)
+    page = login(world.grid_worker_a).get(f"/campaigns/{campaign.pk}/check/{world.household_a.pk}/").content.decode()
+    assert "本次摸排已结束，不能登记" in page
+    assert "<button>保存</button>" not in page
