@@ -8,6 +8,7 @@ cache while offline; the records wait in IndexedDB. Screenshots (390 px wide) go
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -144,4 +145,108 @@ def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, se
     sent = {r["client_uuid"]: r["id"] for r in page.evaluate("GridField.sent()")}
     assert {r["client_uuid"]: r["id"] for r in again["results"]} == sent
     assert server_rows() == held
+    context.close()
+
+
+@pytest.fixture
+def earlier_visit(world):
+    from django.utils import timezone
+
+    from gridgov.visits import actions as visit_actions
+
+    visit, _ = visit_actions.record_visit(
+        world.grid_worker_a,
+        visit_actions.VisitInput(
+            household=world.household_a, visited_at=timezone.now() - dt.timedelta(hours=5), findings="房屋完好"
+        ),
+    )
+    return visit
+
+
+@pytest.fixture
+def campaign(world):
+    from gridgov.campaigns.tests.conftest import make_campaign
+
+    return make_campaign(world.town_staff, [world.town])
+
+
+def change_on_server(world, visit_id: int) -> None:
+    """The village committee corrects the visit while the phone is offline."""
+    from gridgov.visits import actions as visit_actions
+    from gridgov.visits.models import Visit
+
+    try:
+        visit_actions.update_visit(
+            world.village_committee, Visit.objects.get(pk=visit_id), {"findings": "村委核实：房屋完好"}
+        )
+    finally:
+        connections.close_all()
+
+
+def held_copies(visit_id: int) -> tuple[str, list]:
+    from gridgov.campaigns.models import HouseholdCheck
+    from gridgov.visits.models import Visit
+
+    try:
+        return Visit.objects.get(pk=visit_id).findings, list(
+            HouseholdCheck.objects.values_list("household_id", "answers")
+        )
+    finally:
+        connections.close_all()
+
+
+def test_offline_edit_of_a_changed_visit_shows_both_copies_and_keep_mine_wins(
+    world, earlier_visit, campaign, live_server, browser
+):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", world.grid_worker_a.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{base}/field/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert page.locator("#campaign-checks article").count() == 1
+
+    context.set_offline(True)
+    page.goto(f"{base}/field/edit/")
+    page.wait_for_selector("html[data-field-ready]")
+    page.click(f"#recent-visits li[data-visit='{earlier_visit.pk}'] button")
+    page.fill("form[data-kind=visit_edit] textarea[name=findings]", "房屋完好；屋后堡坎有细小裂缝，已提醒户主观察")
+    page.click("form[data-kind=visit_edit] button[type=submit]")
+    page.wait_for_selector(".formmsg.ok", state="attached")
+    assert "已保存到本机" in page.inner_text("#field-status")
+    page.goto(f"{base}/field/check/?campaign={campaign.pk}&household={world.household_a.pk}")
+    page.wait_for_selector("html[data-field-ready]")
+    page.select_option("select[name='answer:returned']", "yes")
+    page.fill("input[name='answer:returnees']", "2")
+    page.fill("input[name='answer:returned_from']", "广东东莞")
+    page.check("input[name='answer:symptoms'][value='咳嗽']")
+    page.screenshot(path=str(SHOTS / "field-check-phone.png"), full_page=True)
+    page.click("form[data-kind=campaign_check] button[type=submit]")
+    page.wait_for_selector(".formmsg.ok")
+    change_on_server(world, earlier_visit.pk)
+
+    page.goto(f"{base}/field/queue/")
+    context.set_offline(False)
+    page.wait_for_selector("#queue-list article.queue-conflict")
+    assert page.inner_text("#queue-count") == "1"
+    assert page.inner_text("table.conflict td.mine") == "房屋完好；屋后堡坎有细小裂缝，已提醒户主观察"
+    assert page.inner_text("table.conflict td.server") == "村委核实：房屋完好"
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    page.screenshot(path=str(SHOTS / "field-conflict-phone.png"), full_page=True)
+    findings, checks = held_copies(earlier_visit.pk)
+    assert findings == "村委核实：房屋完好"
+    assert checks == [
+        (world.household_a.pk, {"returned": True, "returnees": 2, "returned_from": "广东东莞", "symptoms": ["咳嗽"]})
+    ]
+
+    page.click("button.keep-mine")
+    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+
+    assert held_copies(earlier_visit.pk)[0] == "房屋完好；屋后堡坎有细小裂缝，已提醒户主观察"
     context.close()

@@ -280,8 +280,8 @@
         ["摸排人", "本人", r.server.checker_name || ""],
       ];
     }
-    return Object.keys(FIELD_LABELS).filter(function (k) {
-      return k in r && r[k] !== null && r[k] !== undefined;
+    return Object.keys(FIELD_LABELS).filter(function (k) {  // only what differs between the two copies
+      return k in r && r[k] !== null && r[k] !== undefined && String(r[k]) !== String(r.server[k] || "");
     }).map(function (k) {
       return [FIELD_LABELS[k], String(r[k]), String(r.server[k] || "")];
     });
@@ -531,6 +531,7 @@
       if (form.resetExtra) form.resetExtra();
       msg.textContent = "已保存到本机" + (navigator.onLine ? "，正在上传" : "，有网络时自动上传");
       msg.className = "formmsg ok";
+      if (kind === "visit_edit") say(msg.textContent);  // the form is hidden again: say it in the status bar
       form.dispatchEvent(new CustomEvent("gridgov:queued", { bubbles: true, detail: record }));
     }, function (e) {
       msg.textContent = "保存失败：" + e;
