@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -101,6 +102,20 @@ def _patrol_matters(code: str, team_of_grid: dict[str, int], start: dt.date):
     return found
 
 
+@contextmanager
+def explicit_timestamps(model):
+    """Inside the block, bulk inserts keep the ``created_at``/``updated_at`` the demo gives (the day it happened)."""
+    fields = [model._meta.get_field("created_at"), model._meta.get_field("updated_at")]
+    saved = [(f.auto_now_add, f.auto_now) for f in fields]
+    for f in fields:
+        f.auto_now_add = f.auto_now = False
+    try:
+        yield
+    finally:
+        for f, (add, now) in zip(fields, saved, strict=True):
+            f.auto_now_add, f.auto_now = add, now
+
+
 def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> dict[str, int]:
     """Write the demo patrols of the town; nothing (an empty dict) when it is missing or already has patrols."""
     if Patrol.objects.within(code).exists():
@@ -111,6 +126,7 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
     today = today or timezone.localdate()
     rng = random.Random(f"patrols:{seed}:{code}")
     tz = timezone.get_current_timezone()
+    now = timezone.now()
     days = (today - SINCE).days + 1
     team_of_grid = {grid_code: t.pk for t in teams for _, grid_code in grids[t.pk]}
     anchors = _patrol_matters(code, team_of_grid, SINCE)[:NIGHT_PATROLS]
@@ -150,15 +166,15 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
             findings=findings,
         )
         # recorded the morning after, not at seeding time
-        patrol.demo_at = dt.datetime.combine(day, start, tzinfo=tz) + dt.timedelta(hours=10)
+        patrol.demo_at = min(dt.datetime.combine(day, start, tzinfo=tz) + dt.timedelta(hours=10), now)
         patrol.demo_route, patrol.demo_present, patrol.demo_matter = [g for g, _ in route], present, matter_id
         patrols.append(patrol)
 
     with transaction.atomic():
-        Patrol.objects.bulk_create(patrols, batch_size=500)
         for patrol in patrols:
             patrol.created_at = patrol.updated_at = patrol.demo_at
-        Patrol.objects.bulk_update(patrols, ["created_at", "updated_at"], batch_size=500)
+        with explicit_timestamps(Patrol):
+            Patrol.objects.bulk_create(patrols, batch_size=500)
         route_through, member_through = Patrol.route.through, Patrol.members.through
         route_through.objects.bulk_create(
             [route_through(patrol_id=p.pk, place_id=g) for p in patrols for g in p.demo_route], batch_size=2000
