@@ -30,7 +30,7 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
 
 
-class NoticeOut(Schema):
+class ChatNoticeOut(Schema):
     id: int = Field(description="通知ID")
     path: str = Field(description="发布单位的地域代码")
     place_name: str = Field(description="发布单位")
@@ -52,14 +52,14 @@ class NoticeOut(Schema):
         return {s: getattr(obj, f"n_{s}", 0) for s in queries.STATUS_KEYS}
 
 
-class NoticePage(Schema):
-    items: list[NoticeOut] = Field(description="本页的群通知，新的在前")
+class ChatNoticePage(Schema):
+    items: list[ChatNoticeOut] = Field(description="本页的群通知，新的在前")
     limit: int = Field(description="每页条数")
     offset: int = Field(description="本页起始位置")
     next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class DeliveryOut(Schema):
+class ChatDeliveryOut(Schema):
     id: int = Field(description="送达记录ID")
     notice_id: int = Field(description="通知ID")
     group_id: int = Field(description="微信群ID")
@@ -83,23 +83,23 @@ class DeliveryOut(Schema):
         return str(obj.get_status_display())
 
 
-class DeliveryPage(Schema):
-    items: list[DeliveryOut] = Field(description="本页的送达记录（按网格）")
+class ChatDeliveryPage(Schema):
+    items: list[ChatDeliveryOut] = Field(description="本页的送达记录（按网格）")
     limit: int = Field(description="每页条数")
     offset: int = Field(description="本页起始位置")
     next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class Paging(Schema):
+class ChatNoticePaging(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
     offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
 
 
-class DeliveryQuery(Paging):
+class ChatDeliveryQuery(ChatNoticePaging):
     status: str = Field("", pattern=r"^(|pending|sending|sent|awaiting_hand|sent_by_hand|failing)$", description="状态")
 
 
-class NoticeIn(Schema):
+class ChatNoticeIn(Schema):
     title: str = Field(min_length=1, max_length=100, description="标题")
     body: str = Field(min_length=1, max_length=4000, description="正文")
     format: NoticeFormat = Field(NoticeFormat.MARKDOWN, description="格式")
@@ -116,14 +116,14 @@ def _error(exc: Exception) -> dict:
     return {"detail": str(exc), "errors": {}}
 
 
-@router.get("/", response=NoticePage, summary="群通知列表", description="账号范围内发布的群通知，新的在前。")
+@router.get("/", response=ChatNoticePage, summary="群通知列表", description="账号范围内发布的群通知，新的在前。")
 @scoped
-def list_notices(request, params: Query[Paging]):
+def list_notices(request, params: Query[ChatNoticePaging]):
     rows, next_offset = slice_of(queries.notices_for(request.user), limit=params.limit, offset=params.offset)
     return {"items": rows, "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
 
 
-@router.get("/{int:pk}", response=NoticeOut, summary="群通知详情", description="不在账号范围内时返回 404。")
+@router.get("/{int:pk}", response=ChatNoticeOut, summary="群通知详情", description="不在账号范围内时返回 404。")
 @scoped
 def get_notice(request, pk: int):
     return queries.notice_for(request.user, pk)
@@ -131,12 +131,12 @@ def get_notice(request, pk: int):
 
 @router.get(
     "/{int:pk}/deliveries",
-    response=DeliveryPage,
+    response=ChatDeliveryPage,
     summary="群通知的逐群送达记录",
     description="账号范围内各群的送达情况；status=failing 列出群机器人发送失败、等待重试的群。",
 )
 @scoped
-def list_deliveries(request, pk: int, params: Query[DeliveryQuery]):
+def list_deliveries(request, pk: int, params: Query[ChatDeliveryQuery]):
     notice = queries.notice_for(request.user, pk)
     qs = queries.deliveries_for(request.user, notice, params.status)
     rows, next_offset = slice_of(qs, limit=params.limit, offset=params.offset)
@@ -145,13 +145,13 @@ def list_deliveries(request, pk: int, params: Query[DeliveryQuery]):
 
 @router.post(
     "/",
-    response={201: NoticeOut, 200: NoticeOut, 400: ErrorOut, 403: ErrorOut},
+    response={201: ChatNoticeOut, 200: ChatNoticeOut, 400: ErrorOut, 403: ErrorOut},
     summary="发布群通知",
     description="发送到所选范围内的全部微信群：接入群机器人的群自动发送（失败自动重试），其余待手工转发。"
     "按 client_uuid 幂等。",
 )
 @scoped
-def send_notice(request, body: NoticeIn):
+def send_notice(request, body: ChatNoticeIn):
     codes = set(body.places)
     places = list(Place.objects.for_user(request.user).filter(code__in=codes))
     if len(places) != len(codes):
@@ -170,7 +170,7 @@ def send_notice(request, body: NoticeIn):
 
 @router.post(
     "/deliveries/{int:pk}/sent-by-hand",
-    response={200: DeliveryOut, 403: ErrorOut},
+    response={200: ChatDeliveryOut, 403: ErrorOut},
     summary="标记已手工转发",
     description="群主已把通知文本发到群里。已送达的群返回 403。",
 )

@@ -217,3 +217,20 @@ def test_a_removed_robot_fails_and_says_to_forward_by_hand(world, groups, receiv
     actions.set_group_webhook(world.town_staff, groups["b"], "")
     assert actions.deliver_due().failed == 1
     assert ChatDelivery.objects.get(notice=sent).last_error == "该群已取消群机器人，请手工转发"
+
+
+def test_the_periodic_task_and_the_command_deliver_what_is_due(world, groups, receiver, on_commit):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gridgov.chatnotices.tasks import deliver_chat_notices
+
+    with on_commit(execute=False):
+        notice(world.town_staff, places=[world.grid_a])
+        notice(world.town_staff, places=[world.grid_b])
+    assert deliver_chat_notices.call() == {"sent": 2, "failed": 0, "left": 0}
+    out = StringIO()
+    call_command("deliver_chat_notices", stdout=out)
+    assert out.getvalue().strip() == "sent=0 failed=0 left=0"
+    assert len(receiver.bodies) == 2
