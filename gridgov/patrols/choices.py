@@ -1,8 +1,9 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Shift(models.TextChoices):
     """白天或夜间巡逻."""
 
-    NIGHT = "night", "夜间"
-    DAY = "day", "白天"
+    NIGHT = "night", _("夜间")
+    DAY = "day", _("白天")

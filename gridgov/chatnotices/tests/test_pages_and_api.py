@@ -139,3 +139,22 @@ def test_api_lists_only_notices_of_the_users_area(world, groups, login, on_commi
     assert [n["id"] for n in client.get("/api/v1/chatnotices/").json()["items"]] == [village.pk]
     assert client.get(f"/api/v1/chatnotices/{town.pk}").status_code == 404
     assert client.get(f"/api/v1/chatnotices/{town.pk}/deliveries").status_code == 404
+
+
+def test_retry_now_sends_again_once_the_robot_is_back(world, groups, receiver, login, on_commit):
+    receiver.stop()
+    with on_commit(execute=True):
+        sent = notice(world.town_staff)
+    receiver.start()
+    client = login(world.town_staff)
+    assert "发送失败，重试中" in client.get(f"/chatnotices/{sent.pk}/").content.decode()
+    with on_commit(execute=True):
+        response = client.post(f"/chatnotices/{sent.pk}/retry/")
+    assert response.status_code == 302
+    assert sorted(ChatDelivery.objects.filter(notice=sent).values_list("status", "attempts")) == [
+        ("awaiting_hand", 0),
+        ("awaiting_hand", 0),
+        ("sent", 2),
+        ("sent", 2),
+    ]
+    assert len(receiver.bodies) == 2
