@@ -351,44 +351,65 @@ def _validate_check(user, data: CheckInput, now: dt.datetime) -> tuple[dict, str
     return answers, notes, checked_at
 
 
-def record_check(user, data: CheckInput) -> tuple[HouseholdCheck, str]:
+_UNKNOWN = object()
+
+
+def record_check(user, data: CheckInput, *, known=_UNKNOWN) -> tuple[HouseholdCheck, str]:
     """登记摸排: returns (check, "created" | "updated" | "existing").
 
     Idempotent: the same content uploaded again (same ``client_uuid`` or same answers) changes
     nothing ("existing"). A household already checked is updated only when ``base_version`` names
     the server's current version; otherwise `CheckConflict` carries the server copy.
+
+    ``known`` is a batch's prefetched answer to "which check does this household have": None (none,
+    and the client_uuid is free) or the check; a wrong guess is caught by the unique constraints.
     """
     answers, notes, checked_at = _validate_check(user, data, timezone.now())
-    with transaction.atomic():
-        current = (
-            HouseholdCheck.objects.select_for_update().filter(campaign=data.campaign, household=data.household).first()
-        )
-        if current is None:
-            if data.client_uuid is not None and HouseholdCheck.objects.filter(client_uuid=data.client_uuid).exists():
-                raise ValidationError({"client_uuid": [_("该记录ID已被其他记录使用")]})
-            check = HouseholdCheck(
-                path=data.household.path,
-                campaign=data.campaign,
-                household=data.household,
-                checked_by=user,
-                checker_name=(user.display_name or user.username)[:50],
-                checked_at=checked_at,
-                answers=answers,
-                notes=notes,
-                client_uuid=data.client_uuid,
-            )
-            try:
-                with transaction.atomic():
-                    check.save()
-            except IntegrityError:
-                # checked concurrently: decide against the copy that won
-                return _against(user, data, answers, notes, checked_at, _locked(data))
-            return check, "created"
+    refusal: Exception | None = None
+    with transaction.atomic(savepoint=False):
+        try:
+            return _record(user, data, known, answers, notes, checked_at)
+        except (CheckConflict, ValidationError) as exc:
+            # raised before anything was written: leave the atomic block cleanly (no savepoint to
+            # roll back to), so a batch's transaction goes on with the next record
+            refusal = exc
+    raise refusal
+
+
+def _record(user, data: CheckInput, known, answers, notes, checked_at) -> tuple[HouseholdCheck, str]:
+    if known is not _UNKNOWN and known is not None and known.answers == answers and known.notes == notes:
+        return known, "existing"  # a replay: nothing to lock
+    current = None if known is None else _locked(data)
+    if current is not None:
         return _against(user, data, answers, notes, checked_at, current)
+    if known is _UNKNOWN and data.client_uuid is not None:
+        if HouseholdCheck.objects.filter(client_uuid=data.client_uuid).exists():
+            raise ValidationError({"client_uuid": [_("该记录ID已被其他记录使用")]})
+    check = HouseholdCheck(
+        path=data.household.path,
+        campaign=data.campaign,
+        household=data.household,
+        checked_by=user,
+        checker_name=(user.display_name or user.username)[:50],
+        checked_at=checked_at,
+        answers=answers,
+        notes=notes,
+        client_uuid=data.client_uuid,
+    )
+    try:
+        with transaction.atomic():
+            check.save()
+    except IntegrityError:
+        # checked concurrently (decide against the copy that won), or the client_uuid is taken
+        won = _locked(data)
+        if won is None:
+            raise ValidationError({"client_uuid": [_("该记录ID已被其他记录使用")]}) from None
+        return _against(user, data, answers, notes, checked_at, won)
+    return check, "created"
 
 
-def _locked(data: CheckInput) -> HouseholdCheck:
-    return HouseholdCheck.objects.select_for_update().get(campaign=data.campaign, household=data.household)
+def _locked(data: CheckInput) -> HouseholdCheck | None:
+    return HouseholdCheck.objects.select_for_update().filter(campaign=data.campaign, household=data.household).first()
 
 
 def _against(user, data: CheckInput, answers, notes, checked_at, current: HouseholdCheck) -> tuple[HouseholdCheck, str]:
@@ -410,18 +431,40 @@ def _against(user, data: CheckInput, answers, notes, checked_at, current: Househ
 
 
 def record_checks(user, items: Sequence[CheckInput]) -> list[CheckOutcome]:
-    """登记一批离线摸排: each record as `record_check`, in its own savepoint; one failing stops no other."""
+    """登记一批离线摸排: each record as `record_check`, in one transaction (one commit for the queue);
+    a record refused or in conflict stops no other. The households' current checks and the client ids
+    already taken are read once for the whole queue, so a new record costs its insert and its audit row.
+    """
+    pairs = {(d.campaign.pk, d.household.pk) for d in items}
+    keys = {d.client_uuid for d in items if d.client_uuid is not None}
+    existing: dict[tuple[int, int], HouseholdCheck] = {}
+    taken: set = set()
+    if items:
+        campaign_ids = {c for c, _h in pairs}
+        for check in HouseholdCheck.objects.filter(
+            campaign_id__in=campaign_ids, household_id__in={h for _c, h in pairs}
+        ):
+            if (check.campaign_id, check.household_id) in pairs:
+                existing[(check.campaign_id, check.household_id)] = check
+        taken = set(HouseholdCheck.objects.filter(client_uuid__in=keys).values_list("client_uuid", flat=True))
     outcomes = []
-    for data in items:
-        try:
-            with transaction.atomic():
-                check, status = record_check(user, data)
-        except CheckConflict as exc:
-            outcomes.append(CheckOutcome(exc.server, "conflict", exc))
-        except (ActionRefused, ValidationError) as exc:
-            outcomes.append(CheckOutcome(None, "rejected", exc))
-        else:
-            outcomes.append(CheckOutcome(check, status))
+    with transaction.atomic():
+        for data in items:
+            pair = (data.campaign.pk, data.household.pk)
+            known = existing.get(pair)
+            if known is None and data.client_uuid in taken:
+                known = _UNKNOWN  # the id belongs to some other record: let record_check say so
+            try:
+                check, status = record_check(user, data, known=known)
+            except CheckConflict as exc:
+                outcomes.append(CheckOutcome(exc.server, "conflict", exc))
+            except (ActionRefused, ValidationError) as exc:
+                outcomes.append(CheckOutcome(None, "rejected", exc))
+            else:
+                outcomes.append(CheckOutcome(check, status))
+                existing[pair] = check
+                if check.client_uuid is not None:
+                    taken.add(check.client_uuid)
     return outcomes
 
 

@@ -10,6 +10,7 @@ import json
 
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
@@ -79,7 +80,7 @@ def result_rows(user, campaign: Campaign):
             address,
             name or "",
             phone or "",
-            "已摸排" if check_id else "未摸排",
+            _("已摸排") if check_id else _("未摸排"),
             checker or "",
             timezone.localtime(checked_at).strftime("%Y-%m-%d %H:%M") if checked_at else "",
             *[display(q, answers.get(q.key)) for q in questions],

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, FilteredRelation, IntegerField, Oute
 from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
@@ -206,7 +207,7 @@ def progress(user, campaign: Campaign) -> Progress:
     rows = []
     for r in by_grid:
         grid = grids.get(r["grid_id"])
-        row = ProgressRow(grid.code if grid else "", grid.name if grid else "未划入网格", r["target"], r["checked"])
+        row = ProgressRow(grid.code if grid else "", grid.name if grid else _("未划入网格"), r["target"], r["checked"])
         row.url_code = row.code
         total.target += row.target
         total.checked += row.checked

@@ -268,3 +268,25 @@ def test_a_batch_reports_each_record_and_one_failure_stops_no_other(world, cw):
     replay = actions.record_checks(world.grid_worker_a, items[:1])
     assert [o.status for o in replay] == ["existing"]
     assert HouseholdCheck.objects.count() == 1
+
+
+def test_a_batch_with_repeats_and_two_copies_of_one_household(world, cw):
+    key = uuid.uuid4()
+    same = actions.CheckInput(cw.campaign, world.household_a, {"returned": False}, client_uuid=key)
+    other_copy = actions.CheckInput(cw.campaign, world.household_a, {"returned": True}, client_uuid=uuid.uuid4())
+    outcomes = actions.record_checks(world.grid_worker_a, [same, same, other_copy])
+    assert [o.status for o in outcomes] == ["created", "existing", "conflict"]
+    assert outcomes[2].check.answers == {"returned": False}
+    assert HouseholdCheck.objects.count() == 1
+
+
+def test_a_batch_replay_costs_a_fixed_number_of_queries(world, cw, django_assert_num_queries):
+    items = [
+        actions.CheckInput(cw.campaign, household, {"returned": False}, client_uuid=uuid.uuid4())
+        for household in cw.grid_a
+    ]
+    actions.record_checks(world.grid_worker_a, items)
+    # the households' checks and the client ids, once for the queue (+ the queue's savepoint in a test)
+    with django_assert_num_queries(4):
+        outcomes = actions.record_checks(world.grid_worker_a, items)
+    assert [o.status for o in outcomes] == ["existing"] * 3
