@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gridgov.matters.tests.helpers import build_engine
+from gridgov.matters.tests.helpers import build_engine, image_bytes
 from gridgov.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,7 +62,9 @@ class Actor:
         assert response.status == 200, path
         return self.page
 
-    def act(self, action: str, fill: dict[str, str] | None = None, check: list[str] = (), select=None) -> None:
+    def act(
+        self, action: str, fill: dict[str, str] | None = None, check: list[str] = (), select=None, files=None
+    ) -> None:
         """Open the action's panel, fill its form and submit; HTMX reloads the page on success."""
         page = self.page
         box = f"#action-{action}"
@@ -74,6 +76,8 @@ class Actor:
             page.check(f"{box} {selector}")
         for name, label in (select or {}).items():
             page.select_option(f"{box} select[name='{action}-{name}']", label=label)
+        for name, path in (files or {}).items():
+            page.set_input_files(f"{box} input[name='{action}-{name}']", str(path))
         with page.expect_navigation():
             page.click(f"{box} button[name=do]")
         page.wait_for_load_state()
@@ -102,7 +106,7 @@ def timeline(page) -> list[str]:
     return page.locator("#timeline td.action").all_inner_texts()
 
 
-def test_dispute_story_through_the_ui(world, live_server, browser):
+def test_dispute_story_through_the_ui(world, live_server, browser, tmp_path):
     engine = build_engine(world)
     base = live_server.url
     SHOTS.mkdir(exist_ok=True)
@@ -135,12 +139,22 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     assert "138****8000" in page.locator("#reporter").inner_text()
     assert "520330198005171232" not in page.content()
 
+    # 1b. Adds a photo of the disputed boundary (checked by content, shown on the matter's page).
+    photo = tmp_path / "界桩.jpg"
+    photo.write_bytes(image_bytes("JPEG", (64, 48)))
+    worker.act("add_attachment", {"caption": "被移动的界桩"}, files={"file": photo})
+    gallery = page.locator("#photos img")
+    assert gallery.count() == 1
+    assert gallery.evaluate("img => img.complete && img.naturalWidth") == 64
+    assert "被移动的界桩" in page.locator("#photos").inner_text()
+
     # 2. Tries mediation on the spot, fails; reports to the village committee.
     worker.act("resolve_on_spot", {"result": "现场劝解，双方各执一词"}, check=["input[value='0']"])
     assert worker.state() == "办理中"
     worker.act("report_up", {"reason": "现场调解不成，需村委会组织调解"})
     assert worker.state() == "待受理"
-    assert page.locator("#actions").count() == 0  # nothing left for the grid worker to do here
+    # nothing left for the grid worker to do here but add photos to what they recorded
+    assert page.locator("#actions details").evaluate_all("els => els.map(e => e.id)") == ["action-add_attachment"]
 
     # 3. The village committee accepts, schedules a session with two of the five elders; it fails; escalates.
     village = Actor(browser, base, engine.village_committee.username)
@@ -216,6 +230,7 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     assert "满意度 5/5" in page.locator("#feedbacks").inner_text()
     assert timeline(page) == [
         "登记",
+        "添加附件",
         "现场处置",
         "上报",
         "受理",
@@ -232,7 +247,7 @@ def test_dispute_story_through_the_ui(world, live_server, browser):
     ]
     actors = page.locator("#timeline td[data-label='操作人']").all_inner_texts()
     assert actors[0] == actors[-1] == engine.grid_worker_a.display_name
-    assert actors[9] == engine.department_liaison.display_name
+    assert actors[10] == engine.department_liaison.display_name
 
     shoot(page, "detail")
     shoot(village.open("/matters/"), "list")
