@@ -29,12 +29,12 @@ MAX_LIMIT = 200
 SYNC_MAX = 500
 
 
-class ErrorOut(Schema):
+class CheckErrorOut(Schema):
     detail: str = Field(description="错误说明")
     errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段（或摸排项标识）的错误")
 
 
-class QuestionOut(Schema):
+class CampaignQuestionOut(Schema):
     key: str = Field(description="标识：答案以此为键")
     order: int = Field(description="顺序")
     text: str = Field(description="问题")
@@ -66,7 +66,7 @@ class CampaignOut(Schema):
         return actions.scope_codes(obj)
 
 
-class ProgressRowOut(Schema):
+class CampaignProgressRowOut(Schema):
     code: str = Field(description="网格代码（或网格员所在网格）")
     label: str = Field(description="名称")
     target: int = Field(description="目标户数")
@@ -76,20 +76,20 @@ class ProgressRowOut(Schema):
     recorded: int = Field(description="本人登记的户数（按网格员）")
 
 
-class ProgressOut(Schema):
-    total: ProgressRowOut
-    grids: list[ProgressRowOut] = Field(description="按网格")
-    workers: list[ProgressRowOut] = Field(description="按网格员")
+class CampaignProgressOut(Schema):
+    total: CampaignProgressRowOut
+    grids: list[CampaignProgressRowOut] = Field(description="按网格")
+    workers: list[CampaignProgressRowOut] = Field(description="按网格员")
 
 
 class CampaignDetailOut(CampaignOut):
     description: str = Field(description="说明")
     scope_places: list[PlaceRef] = Field(description="范围地域")
-    questions: list[QuestionOut] = Field(description="摸排项，按顺序")
+    questions: list[CampaignQuestionOut] = Field(description="摸排项，按顺序")
     target: int = Field(description="账号范围内目标户数")
 
 
-class CheckOut(Schema):
+class HouseholdCheckOut(Schema):
     id: int = Field(description="摸排记录ID")
     campaign_id: int = Field(description="摸排ID")
     household_id: int = Field(description="户ID")
@@ -108,17 +108,17 @@ class HouseholdToCheckOut(Schema):
     number: str = Field(description="户编号")
     address: str = Field(description="住址")
     householder: str = Field(description="户主")
-    check: CheckOut | None = Field(description="已有的摸排记录（未摸排时为 null）")
+    check: HouseholdCheckOut | None = Field(description="已有的摸排记录（未摸排时为 null）")
 
 
-class HouseholdPage(Schema):
+class CampaignHouseholdPage(Schema):
     items: list[HouseholdToCheckOut]
     limit: int = Field(description="每页条数")
     offset: int = Field(description="本页起始位置")
     next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class CheckIn(Schema):
+class HouseholdCheckIn(Schema):
     household_id: int = Field(ge=1, description="户ID（须在摸排范围和账号范围内）")
     answers: dict[str, Any] = Field(
         default_factory=dict,
@@ -132,23 +132,23 @@ class CheckIn(Schema):
     )
 
 
-class ConflictOut(Schema):
+class CheckConflictOut(Schema):
     detail: str = Field(description="冲突说明")
-    server: CheckOut = Field(description="服务器上的当前记录")
-    client: CheckIn = Field(description="本次提交的内容（未保存）")
+    server: HouseholdCheckOut = Field(description="服务器上的当前记录")
+    client: HouseholdCheckIn = Field(description="本次提交的内容（未保存）")
 
 
-class SyncItemIn(CheckIn):
+class CheckSyncItemIn(HouseholdCheckIn):
     campaign_id: int = Field(ge=1, description="摸排ID")
 
 
-class SyncIn(Schema):
-    items: list[SyncItemIn] = Field(
+class CheckSyncIn(Schema):
+    items: list[CheckSyncItemIn] = Field(
         max_length=SYNC_MAX, description=f"离线记录，每条须有 client_uuid；最多 {SYNC_MAX} 条"
     )
 
 
-class SyncResult(Schema):
+class CheckSyncResult(Schema):
     client_uuid: uuid.UUID | None = Field(description="客户端记录ID")
     status: str = Field(
         description=(
@@ -159,11 +159,11 @@ class SyncResult(Schema):
     version: int | None = Field(description="服务器上的记录版本")
     detail: str = Field("", description="未接受或冲突的原因")
     errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
-    server: CheckOut | None = Field(None, description="冲突时服务器上的当前记录")
+    server: HouseholdCheckOut | None = Field(None, description="冲突时服务器上的当前记录")
 
 
-class SyncOut(Schema):
-    results: list[SyncResult] = Field(description="与提交顺序一致的逐条结果")
+class CheckSyncOut(Schema):
+    results: list[CheckSyncResult] = Field(description="与提交顺序一致的逐条结果")
     created: int
     updated: int
     existing: int
@@ -178,7 +178,7 @@ def _error(exc: Exception) -> dict:
     return {"detail": str(exc), "errors": {}}
 
 
-class ListQuery(Schema):
+class CampaignListQuery(Schema):
     status: CampaignStatus | None = Field(None, description="状态")
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
     offset: int = Field(0, ge=0, le=1_000_000, description="跳过的条数")
@@ -193,7 +193,7 @@ class CampaignPage(Schema):
 
 @router.get("/", response=CampaignPage, summary="摸排列表", description="范围与账号所属地域有交集的摸排，新的在前。")
 @scoped
-def list_campaigns(request, params: Query[ListQuery]):
+def list_campaigns(request, params: Query[CampaignListQuery]):
     rows, next_offset = slice_of(
         queries.campaigns_for(request.user, status=params.status or ""), limit=params.limit, offset=params.offset
     )
@@ -212,14 +212,17 @@ def get_campaign(request, pk: int):
 
 
 @router.get(
-    "/{int:pk}/progress", response=ProgressOut, summary="摸排进度", description="目标户数与已摸排户数，按网格和网格员。"
+    "/{int:pk}/progress",
+    response=CampaignProgressOut,
+    summary="摸排进度",
+    description="目标户数与已摸排户数，按网格和网格员。",
 )
 @scoped
 def get_progress(request, pk: int):
     report = queries.progress(request.user, queries.campaign_for(request.user, pk))
 
     def row(r):
-        return {**{k: getattr(r, k) for k in ProgressRowOut.model_fields}}
+        return {**{k: getattr(r, k) for k in CampaignProgressRowOut.model_fields}}
 
     return {
         "total": row(report.total),
@@ -230,7 +233,7 @@ def get_progress(request, pk: int):
 
 @router.get(
     "/{int:pk}/households",
-    response=HouseholdPage,
+    response=CampaignHouseholdPage,
     summary="待摸排户",
     description=(
         "账号范围内的摸排对象户，按地域顺序；unchecked=true 只列出尚未摸排的户。已摸排的户带上当前记录（含版本）。"
@@ -274,7 +277,7 @@ def list_households(
     return {"items": items, "limit": limit, "offset": offset, "next_offset": next_offset}
 
 
-def _input(user, campaign: Campaign, body: CheckIn, households: dict | None = None):
+def _input(user, campaign: Campaign, body: HouseholdCheckIn, households: dict | None = None):
     household = (
         households.get(body.household_id)
         if households is not None
@@ -295,7 +298,13 @@ def _input(user, campaign: Campaign, body: CheckIn, households: dict | None = No
 
 @router.post(
     "/{int:pk}/checks",
-    response={201: CheckOut, 200: CheckOut, 400: ErrorOut, 403: ErrorOut, 409: ConflictOut},
+    response={
+        201: HouseholdCheckOut,
+        200: HouseholdCheckOut,
+        400: CheckErrorOut,
+        403: CheckErrorOut,
+        409: CheckConflictOut,
+    },
     summary="登记摸排",
     description=(
         "首次登记返回 201；内容与服务器一致（重复提交）返回 200 与原记录；修改已有记录须带 base_version，"
@@ -303,7 +312,7 @@ def _input(user, campaign: Campaign, body: CheckIn, households: dict | None = No
     ),
 )
 @scoped
-def create_check(request, pk: int, body: CheckIn):
+def create_check(request, pk: int, body: HouseholdCheckIn):
     campaign = queries.campaign_for(request.user, pk)
     data = _input(request.user, campaign, body)
     if isinstance(data, dict):
@@ -319,7 +328,7 @@ def create_check(request, pk: int, body: CheckIn):
     return (201 if status == "created" else 200), check
 
 
-@router.get("/checks/{int:pk}", response=CheckOut, summary="摸排记录", description="不在账号范围内时 404。")
+@router.get("/checks/{int:pk}", response=HouseholdCheckOut, summary="摸排记录", description="不在账号范围内时 404。")
 @scoped
 def get_check(request, pk: int):
     return queries.check_for(request.user, pk)
@@ -327,7 +336,7 @@ def get_check(request, pk: int):
 
 @router.post(
     "/sync",
-    response=SyncOut,
+    response=CheckSyncOut,
     summary="批量上传离线摸排",
     description=(
         "一次上传离线队列（可跨多个摸排）：逐条处理，结果与提交顺序一致；重复上传不增加任何记录（existing）；"
@@ -335,7 +344,7 @@ def get_check(request, pk: int):
     ),
 )
 @scoped
-def sync_checks(request, body: SyncIn):
+def sync_checks(request, body: CheckSyncIn):
     user = request.user
     campaigns = {
         c.pk: c
