@@ -84,7 +84,6 @@ class Choice(Schema):
 
 
 class BootstrapOut(Schema):
-    generated_at: str = Field(description="生成时间")
     user: dict = Field(description="账号：id、name、place_code、place_name")
     households: list[dict] = Field(description="账号范围内的户：id、number、address、householder")
     households_more: bool = Field(description="户数超过上限，未全部列出")

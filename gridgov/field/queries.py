@@ -148,7 +148,6 @@ def bootstrap(user) -> dict:
     """
     households, more = households_of(user)
     data = {
-        "generated_at": timezone.now().isoformat(),
         "user": {
             "id": user.pk,
             "name": user.display_name or user.username,

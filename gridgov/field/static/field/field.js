@@ -111,6 +111,10 @@
       status.classList.toggle("offline", !navigator.onLine);
       net.textContent = navigator.onLine ? net.dataset.online : net.dataset.offline;
     }
+    var note = document.getElementById("plan-note");
+    if (note && !navigator.onLine && !note.querySelector(".stale")) {
+      note.appendChild(el("span", { className: "stale", text: " " + note.dataset.offline }));
+    }
     return all().then(function (records) {
       var count = document.getElementById("queue-count");
       if (count) {
