@@ -162,6 +162,11 @@ def unchecked_households(user, limit: int = 50, *, today: dt.date | None = None)
     return out
 
 
+def unchecked_counts(user, *, today: dt.date | None = None) -> list[tuple[Campaign, int]]:
+    """(campaign, households the user still has to check) for each campaign running today: one count each."""
+    return [(c, unchecked(user, c).order_by().count()) for c in running_campaigns(user, today)]
+
+
 # ---------------------------------------------------------------- progress
 
 

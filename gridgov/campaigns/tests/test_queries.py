@@ -102,3 +102,9 @@ def test_unchecked_households_skip_campaigns_not_running_today(world):
     later = timezone.localdate() + dt.timedelta(days=30)
     assert campaign.ends_on < later
     assert queries.unchecked_households(world.town_staff, 10, today=later) == []
+
+
+def test_unchecked_counts_per_running_campaign(world, cw, check):
+    check(world.grid_worker_a, cw.campaign, world.household_a)
+    assert [(c.title, n) for c, n in queries.unchecked_counts(world.grid_worker_a)] == [("返乡人员摸排", 2)]
+    assert [(c.title, n) for c, n in queries.unchecked_counts(world.town_staff)] == [("返乡人员摸排", 5)]
