@@ -64,6 +64,91 @@ def _notify(user_ids: list[int], *, kind: str, text: str, matter_id: int | None)
     )
 
 
+# ---------------------------------------------------------------- key-person alerts
+
+
+KEY_ALERT_SOURCE = "keyalert:{}"
+
+
+def key_alert_text(alert, today: dt.date) -> str:
+    """The notice of one alert: kind, color, dates and the alert's number, never a name or a category.
+
+    The person is read on the alert pages, which check the grant and write the audit row.
+    """
+    from gridgov.keypersons.choices import AlertKind
+
+    color = alert.get_color_display()
+    last = alert.key_person.last_follow_up_on
+    if alert.kind == AlertKind.OUT_OF_CONTACT:
+        text = f"重点人员失联预警（{color}，预警#{alert.pk}）：自{alert.reference_on:%Y-%m-%d}起失联"
+    else:
+        late = (today - alert.reference_on).days
+        text = (
+            f"重点人员稳控逾期预警（{color}，预警#{alert.pk}）：应于{alert.reference_on:%Y-%m-%d}稳控，已逾期{late}天"
+        )
+    if last is not None:
+        text += f"，距最近一次稳控已{(today - last).days}天"
+    return text + "。请到“重点人员预警”查看并签收。"
+
+
+def key_alert_recipients(alerts) -> dict[int, list[int]]:
+    """Alert id -> accounts to notify: its responsible person and the town's key-population officers,
+    only active business accounts holding the key-population grant (nobody else learns of the alert)."""
+    from gridgov.accounts.choices import BUSINESS_ROLES
+    from gridgov.accounts.models import User
+
+    holders = User.objects.filter(is_active=True, may_view_key_population=True, role__in=BUSINESS_ROLES)
+    towns = {a.town_id for a in alerts if a.town_id}
+    officers: dict[int, list[int]] = {}
+    for uid, place_id in holders.filter(place_id__in=towns).order_by("id").values_list("id", "place_id"):
+        officers.setdefault(place_id, []).append(uid)
+    responsible = set(
+        holders.filter(pk__in={a.responsible_id for a in alerts if a.responsible_id}).values_list("id", flat=True)
+    )
+    out = {}
+    for alert in alerts:
+        ids = [alert.responsible_id] if alert.responsible_id in responsible else []
+        ids += [uid for uid in officers.get(alert.town_id, []) if uid not in ids]
+        out[alert.pk] = ids
+    return out
+
+
+def notify_key_person_alerts(now: dt.datetime | None = None) -> int:
+    """Notices for the open key-person alerts: one per (alert, recipient), ever. Returns how many are new.
+
+    Idempotent: a notice carries its alert as ``source`` (unique per recipient), so the periodic job
+    can run this every round; an alert whose responsible person changes reaches the new one too.
+    """
+    from gridgov.keypersons.models import KeyPersonAlert
+
+    today = timezone.localdate(now or timezone.now())
+    alerts = list(
+        KeyPersonAlert.objects.filter(closed_at__isnull=True)
+        .select_related("key_person")
+        .only(
+            "id", "kind", "color", "reference_on", "responsible_id", "town_id", "key_person__last_follow_up_on"
+        )  # fmt: skip
+        .order_by("id")
+    )
+    if not alerts:
+        return 0
+    recipients = key_alert_recipients(alerts)
+    sources = [KEY_ALERT_SOURCE.format(a.pk) for a in alerts]
+    sent = set(Notice.objects.filter(source__in=sources).values_list("recipient_id", "source"))
+    rows = []
+    for alert in alerts:
+        source = KEY_ALERT_SOURCE.format(alert.pk)
+        text = None
+        for uid in recipients[alert.pk]:
+            if (uid, source) in sent:
+                continue
+            text = text or _clip(key_alert_text(alert, today))
+            rows.append(Notice(recipient_id=uid, kind=NoticeKind.KEY_PERSON_ALERT, text=text, source=source))
+    with transaction.atomic():
+        Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 # ---------------------------------------------------------------- from the matter engine
 
 

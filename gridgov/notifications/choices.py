@@ -7,6 +7,7 @@ class NoticeKind(models.TextChoices):
     ARRIVAL = "arrival", "新到事项"
     REOPENED = "reopened", "重新办理"
     SUPERVISION = "supervision", "督办"
+    KEY_PERSON_ALERT = "key_person_alert", "重点人员预警"
 
 
 class Channel(models.TextChoices):

@@ -21,7 +21,8 @@ class NoticeQuerySet(models.QuerySet):
 
 
 class Notice(models.Model):
-    """站内通知: a matter arrived at the user's unit, came back, or its holding was supervised."""
+    """站内通知: a matter arrived at the user's unit, came back, or its holding was supervised; a key
+    person's follow-up is overdue or the person is out of contact (to grant holders only, no name)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notices"
@@ -29,10 +30,13 @@ class Notice(models.Model):
     matter = models.ForeignKey(
         "matters.Matter", verbose_name="事项", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField("通知类型", max_length=16, choices=NoticeKind.choices)
+    kind = models.CharField("通知类型", max_length=20, choices=NoticeKind.choices)
     text = models.CharField("内容", max_length=500)
     created_at = models.DateTimeField("通知时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    source = models.CharField(
+        "来源", max_length=64, blank=True, help_text="what the notice is about (e.g. keyalert:12); once per recipient"
+    )
 
     objects = NoticeQuerySet.as_manager()
 
@@ -43,6 +47,11 @@ class Notice(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-id"], name="notice_recipient_idx"),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notice_unread_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "source"], condition=~Q(source=""), name="notice_once_per_source"
+            )
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from gridgov.accounts.choices import Role
 from gridgov.core.access import authenticated, roles
 from gridgov.households.queries import page_number, page_of
 from gridgov.notifications import actions, queries, webhook
+from gridgov.notifications.choices import NoticeKind
 from gridgov.notifications.models import Notice
 
 
@@ -32,13 +33,25 @@ def _matter_url(matter_id: int) -> str | None:
         return None
 
 
+def _source_url(notice: Notice) -> str | None:
+    """A key-person alert notice opens the alert list (which checks the grant and audits the view)."""
+    if notice.kind != NoticeKind.KEY_PERSON_ALERT:
+        return None
+    try:
+        return reverse("keypersons:alerts")
+    except NoReverseMatch:
+        return None
+
+
 @authenticated
 @require_POST
 def notice_read(request, pk: int):
     """Mark one of my notices read and open its matter (or go back to my notices)."""
     notice = get_object_or_404(Notice.objects.for_recipient(request.user), pk=pk)
     actions.mark_read(request.user, notice)
-    target = _matter_url(notice.matter_id) if notice.matter_id and request.POST.get("open") else None
+    target = None
+    if request.POST.get("open"):
+        target = _matter_url(notice.matter_id) if notice.matter_id else _source_url(notice)
     return redirect(target or "notifications:list")
 
 

@@ -201,14 +201,42 @@ class DueHousehold:
 
 @dataclass
 class TodayPlan:
+    """今日计划. Key persons due (grant holders only) load on first use and write the audit row then:
+    every page that shows them is logged, and a reader that never shows them (the API) pays nothing."""
+
     today: dt.date
     horizon: dt.date
     households: list[DueHousehold]
     households_more: bool
     checks: list[VulnerableMember]
     checks_more: bool
-    follow_ups: list = field(default_factory=list)  # key persons, for holders of the grant only
-    follow_ups_more: bool = False
+    user: object = field(default=None, repr=False)
+    limit: int = TODAY_LIMIT
+    audit_as: str = "today_plan"
+    _follow_ups: tuple[list, bool] | None = field(default=None, repr=False)
+
+    def _load_follow_ups(self) -> tuple[list, bool]:
+        if self._follow_ups is None:
+            rows, more = [], False
+            if holds_grant(self.user):
+                from gridgov.keypersons.queries import due_follow_ups
+
+                rows, more = due_follow_ups(self.user, self.horizon, limit=self.limit)
+                if rows:
+                    from gridgov.keypersons.views import audit_view
+
+                    audit_view(self.audit_as, ids=[p.pk for p in rows])
+            self._follow_ups = (rows, more)
+        return self._follow_ups
+
+    @property
+    def follow_ups(self) -> list:
+        """Key persons due for a follow-up, most overdue first (empty without the grant)."""
+        return self._load_follow_ups()[0]
+
+    @property
+    def follow_ups_more(self) -> bool:
+        return self._load_follow_ups()[1]
 
 
 def due_households(user, today: dt.date, horizon: dt.date, *, limit: int = TODAY_LIMIT, offset: int = 0):
@@ -263,18 +291,15 @@ def due_checks(user, horizon: dt.date, *, limit: int = TODAY_LIMIT) -> tuple[lis
     return rows[:limit], len(rows) > limit
 
 
-def today_plan(user, now: dt.datetime | None = None, *, limit: int = TODAY_LIMIT) -> TodayPlan:
+def today_plan(
+    user, now: dt.datetime | None = None, *, limit: int = TODAY_LIMIT, audit_as: str = "today_plan"
+) -> TodayPlan:
     """今日计划: households due for a visit, vulnerable members due for a check, key persons due (grant only)."""
     today = timezone.localdate(now or timezone.now())
     horizon = today + dt.timedelta(days=scope_rule(user).remind_days)
     households, more = due_households(user, today, horizon, limit=limit)
     checks, checks_more = due_checks(user, horizon, limit=limit)
-    plan = TodayPlan(today, horizon, households, more, checks, checks_more)
-    if holds_grant(user):
-        from gridgov.keypersons.queries import due_follow_ups
-
-        plan.follow_ups, plan.follow_ups_more = due_follow_ups(user, horizon, limit=limit)
-    return plan
+    return TodayPlan(today, horizon, households, more, checks, checks_more, user=user, limit=limit, audit_as=audit_as)
 
 
 # ---------------------------------------------------------------- coverage

@@ -18,6 +18,7 @@ PATHS = [
     "gridgov.matters.tasks.flag_overdue_matters",
     "gridgov.matters.tasks.reopen_recurrences",
     "gridgov.notifications.tasks.deliver_outbox",
+    "gridgov.notifications.tasks.key_person_alerts",
 ]
 committed = pytest.mark.django_db(transaction=True)
 
@@ -45,6 +46,7 @@ def test_the_job_flags_overdue_matters_notifies_and_posts_the_card_once(engine, 
         "flag_overdue_matters: SUCCESSFUL escalated=0 red=0 yellow=1",
         "reopen_recurrences: SUCCESSFUL 0",
         "deliver_outbox: SUCCESSFUL deferred=0 failed=0 left=0 sent=0",  # sent after commit
+        "key_person_alerts: SUCCESSFUL notices=0 raised=0",
     ]
     card = Supervision.objects.get()
     assert (card.matter_id, card.color) == (matter.pk, "yellow")
@@ -85,9 +87,9 @@ def test_messages_queued_while_the_receiver_is_down_go_out_once_when_it_is_back(
 def test_a_task_still_waiting_is_not_enqueued_again(db):
     assert run_periodic("--enqueue-only") == [f"{p.rsplit('.', 1)[1]}: READY " for p in PATHS]
     assert run_periodic("--enqueue-only") == []
-    assert DBTaskResult.objects.ready().count() == 3
-    assert run_periodic() == []  # nothing new enqueued; the waiting three run
-    assert (DBTaskResult.objects.ready().count(), DBTaskResult.objects.successful().count()) == (0, 3)
+    assert DBTaskResult.objects.ready().count() == 4
+    assert run_periodic() == []  # nothing new enqueued; the waiting four run
+    assert (DBTaskResult.objects.ready().count(), DBTaskResult.objects.successful().count()) == (0, 4)
 
 
 def test_with_the_immediate_backend_the_tasks_run_at_enqueue(engine, settings):
