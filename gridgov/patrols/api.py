@@ -21,12 +21,12 @@ router = Router(tags=["巡逻日志"])
 MAX_LIMIT = 200
 
 
-class ErrorOut(Schema):
+class PatrolErrorOut(Schema):
     detail: str = Field(description="错误说明")
     errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
 
 
-class RouteGridOut(Schema):
+class PatrolRouteGridOut(Schema):
     code: str = Field(description="网格代码")
     name: str = Field(description="网格名称")
 
@@ -40,7 +40,7 @@ class PatrolOut(Schema):
     shift: Shift = Field(description="时段代码：night 夜间，day 白天")
     shift_label: str = Field(description="时段")
     duration_minutes: int = Field(description="时长（分钟）")
-    route: list[RouteGridOut] = Field(description="巡逻网格")
+    route: list[PatrolRouteGridOut] = Field(description="巡逻网格")
     member_ids: list[int] = Field(description="参加队员（任职记录ID）")
     member_names: list[str] = Field(description="参加队员姓名")
     others: str = Field(description="其他参加人员")
@@ -141,7 +141,7 @@ def get_patrol(request, pk: int):
 
 @router.post(
     "/",
-    response={201: PatrolOut, 200: PatrolOut, 400: ErrorOut, 403: ErrorOut},
+    response={201: PatrolOut, 200: PatrolOut, 400: PatrolErrorOut, 403: PatrolErrorOut},
     summary="登记巡逻",
     description="按 client_uuid 幂等：首次创建返回 201，同一 client_uuid 再次提交返回 200 与原记录，不重复创建。",
 )
