@@ -6,11 +6,9 @@ Nothing here knows the database.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import tempfile
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +20,14 @@ from django.utils import translation
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from gridgov.households.choices import ETHNICITIES, HouseType, Relation, ResidenceType
+from gridgov.registers.rowcheck import (  # cell helpers shared with the row checks; others use them from here
+    FORMULA_LEADS,
+    NO,
+    YES,
+    ascii_code,  # noqa: F401
+    cell_text,
+    number_lost_digits,  # noqa: F401
+)
 
 SHEET_NAME = "户籍"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,7 +62,6 @@ COLUMNS: tuple[Column, ...] = (
 HEADERS = tuple(c.header for c in COLUMNS)
 KEY_OF_HEADER = {c.header: c.key for c in COLUMNS}
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS if c.required)
-YES, NO = "是", "否"
 FILE_LANGUAGE = "zh-hans"  # register files are read and written in Chinese, whatever the page's language
 CHOICES = {"house_type": HouseType, "relation": Relation, "residence_type": ResidenceType}
 SYNONYMS = {
@@ -243,43 +248,6 @@ def _find_header(sheet) -> tuple[int, list[str]]:
 def header_text(value) -> str:
     text = cell_text(value)
     return text.replace("*", "").replace("＊", "").replace(" ", "").replace("（必填）", "").strip()
-
-
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell_text(value) -> str:
-    """A cell as the text a clerk typed: numbers without '.0', our own formula-guard quote removed."""
-    if value.__class__ is str:
-        text = value.strip()
-        if text[:1] == "'" and text[1:2] in FORMULA_LEADS:
-            return text[1:]
-        return text
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def number_lost_digits(value) -> bool:
-    """Excel stored a long code as a number: past 15 digits the last ones are gone."""
-    return isinstance(value, float) and abs(value) >= 2**53
-
-
-def ascii_code(text: str) -> str:
-    """Full-width digits and letters (typed with a Chinese input method) folded to ASCII; spaces removed."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return text.replace(" ", "")
 
 
 # --- writing ------------------------------------------------------------------------------------------------------

@@ -12,42 +12,56 @@ values live only in memory for the length of the import and never reach the data
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import operator
+import gc
+import io
+import itertools
+import logging
 import os
+import pickle
+import queue
+import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from gridgov.core.pii import sealer
 from gridgov.households.choices import HouseType, Relation, ResidenceType
 from gridgov.households.models import ID_CONTEXT, PHONE_CONTEXT, Household, Resident
 from gridgov.places.choices import PlaceKind
 from gridgov.places.divisions import known_region_codes
 from gridgov.places.models import Place
-from gridgov.registers import excel
+from gridgov.registers import excel, rowcheck
 from gridgov.registers.models import RegisterImport
-from gridgov.utils.idnumber import InvalidIdNumber, InvalidPhone, normalize_phone, parse_id_number
 from gridgov.utils.masking import mask_id_number, mask_phone
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 2000
 LOOKUP_CHUNK = 900  # stays under SQLite's oldest bound on query parameters
 MAX_KEPT_WARNINGS = 200
-
-GRID_DIGITS, CLUSTER_DIGITS = 16, 18
-YES_NO = {"是": True, "否": False, "": False, "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False}
-LIMITS = {"number": 32, "address": 200, "name": 50, "works_away_place": 100}
+# A workbook of at least this size (about 15,000 rows) is checked by two processes, if it has enough rows.
+PARALLEL_MIN_BYTES = 1_000_000
+PARALLEL_MIN_ROWS = 10_000
+WORKER_SHARE = 0.5  # of the rows, the first ones, checked by the worker
+WORKER_BATCH = 2000  # rows per message to the worker
+WORKER_TIMEOUT = 600  # seconds
+WORKER_COMMAND = ("-m", "gridgov.registers.rowcheck")  # arguments to the Python interpreter
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class Row:
     """One valid resident row: what the checks need, and its columns ready for the insert (ID number and
-    phone already sealed, blind-indexed and masked; the order is given beside RESIDENT_COLUMNS)."""
+    phone already sealed, blind-indexed and masked; RESIDENT_COLUMNS from "name" to "works_away_place")."""
 
     row_no: int
     relation: str
@@ -69,6 +83,7 @@ class HouseholdDraft:
     row_numbers: list[int] = field(default_factory=list)  # every row that belongs here
     rows: list[Row] = field(default_factory=list)  # the valid ones
     householder_row: int | None = None
+    key: tuple = ()  # (number, grid, cluster, address, house_type) as the first row gave them
     grid_id: int | None = None
     cluster_id: int | None = None
     existing_id: int | None = None
@@ -118,16 +133,41 @@ class Plan:
 # --- validation ---------------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection for a while. An import allocates millions of small tuples that hold no
+    cycles, and the collector would scan them again and again as they pile up (a third of the time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def validate(data: bytes, scope: str, progress: Progress | None = None) -> Plan:
     """Read and check every row. ``scope`` is the importer's place code (their subtree)."""
+    with gc_paused():
+        return _validate(data, scope, progress)
+
+
+def _validate(data: bytes, scope: str, progress: Progress | None) -> Plan:
     plan = Plan()
+    rules = _rules()
+    # A large workbook: a second process checks its upper rows (started now, it is ready once the sheet is read).
+    worker = RowWorker.start(rules) if len(data) >= PARALLEL_MIN_BYTES else None
     try:
-        sheet = excel.open_sheet(data)
-    except excel.SheetRejected as exc:
-        plan.file_error = str(exc)
-        return plan
-    _read_rows(sheet, plan, progress)
-    sheet.close()  # the parsed sheet is the largest thing in memory; the plan holds what is needed
+        try:
+            sheet = excel.open_sheet(data)
+        except excel.SheetRejected as exc:
+            plan.file_error = str(exc)
+            return plan
+        _read_rows(sheet, plan, rules, progress, worker)
+        sheet.close()  # the parsed sheet is the largest thing in memory; the plan holds what is needed
+    finally:
+        if worker is not None:
+            worker.stop()
     if plan.total_rows == 0:
         plan.file_error = "表中没有数据行"
         return plan
@@ -138,184 +178,244 @@ def validate(data: bytes, scope: str, progress: Progress | None = None) -> Plan:
     return plan
 
 
-def _read_rows(sheet: excel.Sheet, plan: Plan, progress: Progress | None) -> None:
-    """Check each row on its own and against the rows above it (duplicates, household agreement).
-
-    This loop runs once per resident, so it is written for speed: locals, no per-cell helpers on the
-    common path, and messages built only for bad rows.
-    """
-    width = len(sheet.headers)
-    positions = [sheet.columns.get(c.key, width) for c in excel.COLUMNS]  # a missing column reads the pad cell
-    pick = operator.itemgetter(*positions)
-    known = known_region_codes()
-    today = dt.date.today()
-    ethnicities = excel.valid_ethnicities()
-    seen_ids: dict[str, int] = {}
-    households = plan.households
-    cell_text = excel.cell_text
-    lost_digits = excel.number_lost_digits
-    strip = str.strip
+def _rules() -> rowcheck.Rules:
     choices = excel.values_by_label()
-    house_types, relations, residence_types = choices["house_type"], choices["relation"], choices["residence_type"]
-    yes_no = YES_NO
-    householder = Relation.HOUSEHOLDER.value
-    max_number, max_address, max_name, max_place = (
-        LIMITS["number"], LIMITS["address"], LIMITS["name"], LIMITS["works_away_place"]
-    )  # fmt: skip
-    s = sealer()
-    seal, blind_index = s.seal, s.blind_index
-    adapt_date = connection.ops.adapt_datefield_value
+    return rowcheck.Rules(
+        master_key=settings.GRIDGOV_MASTER_KEY,
+        known_regions=known_region_codes(),
+        today=dt.date.today(),
+        ethnicities=excel.valid_ethnicities(),
+        house_types=choices["house_type"],
+        relations=choices["relation"],
+        residence_types=choices["residence_type"],
+        house_labels="、".join(excel.choice_labels("house_type")),
+        relation_labels="、".join(excel.choice_labels("relation")),
+        self_built=HouseType.SELF_BUILT.value,
+        registered=ResidenceType.REGISTERED.value,
+        householder=Relation.HOUSEHOLDER.value,
+        id_context=ID_CONTEXT,
+        phone_context=PHONE_CONTEXT,
+    )
+
+
+class RowWorker:
+    """A second process (``python -m gridgov.registers.rowcheck``) that checks the upper part of a large sheet.
+
+    It is started before the workbook is parsed here (so that its start-up costs nothing), gets its rows
+    through a pipe while this process goes on to check the rest, and sends back each batch as soon as it is
+    checked. A thread here writes the pipe, another reads the answers, so neither process waits for the
+    other. Should the worker fail, this process checks those rows itself: the worker only ever saves time.
+    """
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.answers: list[bytes] = []
+        self.sender = threading.Thread(target=self._send, name="register-import-send", daemon=True)
+        self.receiver = threading.Thread(target=self._receive, name="register-import-receive", daemon=True)
+        self.sender.start()
+        self.receiver.start()
+
+    @classmethod
+    def start(cls, rules: rowcheck.Rules) -> RowWorker | None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, *WORKER_COMMAND],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=PROJECT_ROOT,
+                env=env,
+            )
+        except OSError:
+            log.warning("register import: the row worker did not start; checking every row here", exc_info=True)
+            return None
+        worker = cls(process)
+        worker.send(rules)
+        return worker
+
+    def send(self, item) -> None:
+        """Queue an object for the worker (pickled here, written by the sender thread)."""
+        self.outbox.put(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def finish(self) -> None:
+        """No more rows: the worker ends once it has answered the last batch."""
+        self.send(None)
+        self.outbox.put(b"")
+
+    def _send(self) -> None:
+        stdin = self.process.stdin
+        try:
+            while blob := self.outbox.get():
+                stdin.write(blob)
+            stdin.close()
+        except (OSError, ValueError):  # the worker died: its answers will be short, and the rows checked here
+            pass
+
+    def _receive(self) -> None:
+        read = self.process.stdout.read
+        with contextlib.suppress(OSError, ValueError):
+            while block := read(1 << 20):
+                self.answers.append(block)
+
+    def results(self, batches: int, timeout: float) -> list[list[tuple]] | None:
+        """The worker's checked batches, or None if it did not answer all ``batches`` of them."""
+        self.receiver.join(timeout)
+        if self.receiver.is_alive():
+            log.warning("register import: the row worker took longer than %s s; checking its rows here", timeout)
+            return None
+        self.process.wait()
+        stream = io.BytesIO(b"".join(self.answers))
+        self.answers = []
+        out = []
+        try:
+            for _ in range(batches):
+                out.append(pickle.load(stream))
+        except Exception:
+            log.warning(
+                "register import: the row worker failed (exit %s); checking its rows here", self.process.returncode
+            )
+            return None
+        return out
+
+    def stop(self) -> None:
+        self.outbox.put(b"")
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.sender.join()
+        self.receiver.join()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
+
+
+def _read_rows(
+    sheet: excel.Sheet,
+    plan: Plan,
+    rules: rowcheck.Rules,
+    progress: Progress | None,
+    worker: RowWorker | None = None,
+) -> None:
+    """Check each row on its own (rowcheck; the upper part of a large sheet in the worker), then, in row
+    order, against the rows above it (duplicates, household agreement)."""
+    width = len(sheet.headers)
+    positions = tuple(sheet.columns.get(c.key, width) for c in excel.COLUMNS)  # a missing column reads the pad cell
+    layout = rowcheck.Layout(width, positions)
+    check = rowcheck.RowChecker(rules, layout)
     total = sheet.total_rows
+    split = sheet.header_row  # the last row checked by the worker
+    if worker is not None and total >= PARALLEL_MIN_ROWS:
+        split = sheet.header_row + int(total * WORKER_SHARE)
+        worker.send(layout)
+    elif worker is not None:
+        worker.send(None)
+        worker = None
     if progress is not None:
         progress(0, total)
-    count = 0
-    for row_no, cells in sheet.rows():
-        count += 1
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count, total)
-        if len(cells) < width:
-            cells.extend([""] * (width - len(cells)))
-        cells.append("")
-        raw = pick(cells)
-        try:  # the common case: every cell is text and none carries our formula-guard quote
-            texts = list(map(strip, raw))
-            if "\0'" in "\0" + "\0".join(texts):
-                raise TypeError
-        except TypeError:
-            texts = [cell_text(v) for v in raw]
-        (number, grid, cluster, address, house_type, name, id_number, relation, phone, ethnicity, party,
-         residence_type, works_away, works_away_place) = texts  # fmt: skip
-        errors: list[str] = []
 
-        # -- household fields
-        if not grid.isascii():
-            grid = excel.ascii_code(grid)
-        if not cluster.isascii():
-            cluster = excel.ascii_code(cluster)
-        if not number:
-            errors.append("户编号不能为空")
-        elif len(number) > max_number:
-            errors.append(f"户编号过长（最多{max_number}个字）")
-        if not grid:
-            errors.append("网格编码不能为空")
-        elif len(grid) != GRID_DIGITS or not (grid.isascii() and grid.isdigit()) or lost_digits(raw[1]):
-            errors.append(_code_message("网格编码", raw[1], 16))
-        if cluster:
-            if len(cluster) != CLUSTER_DIGITS or not (cluster.isascii() and cluster.isdigit()) or lost_digits(raw[2]):
-                errors.append(_code_message("联户编码", raw[2], 18))
-            elif grid and not cluster.startswith(grid):
-                errors.append(f"联户编码 {cluster} 不属于网格 {grid}")
-        if not address:
-            errors.append("住址不能为空")
-        elif len(address) > max_address:
-            errors.append(f"住址过长（最多{max_address}个字）")
-        house_value = house_types.get(house_type) if house_type else HouseType.SELF_BUILT.value
-        if house_value is None:
-            errors.append(f"房屋类型“{house_type}”无效，可选：{'、'.join(excel.choice_labels('house_type'))}")
-        draft = None
-        if not errors:
-            draft = households.get(number)
-            if draft is None:
-                draft = households[number] = HouseholdDraft(number, grid, cluster, address, house_value, row_no)
-                draft.row_numbers.append(row_no)
-            elif (grid, cluster, address, house_value) != (draft.grid, draft.cluster, draft.address, draft.house_type):
-                errors.append(_household_mismatch(draft, grid, cluster, address, house_value))
-                draft = None
-            else:
-                draft.row_numbers.append(row_no)
+    rows = sheet.rows()
+    batches = 0
+    if worker is not None:
+        batch: list[tuple[int, list]] = []
+        for row in _until(rows, split, rest := []):
+            batch.append(row)
+            if len(batch) == WORKER_BATCH:
+                worker.send(batch)
+                batches += 1
+                batch = []
+        if batch:
+            worker.send(batch)
+            batches += 1
+        worker.finish()
+        rows = itertools.chain(rest, rows)
+        del batch
 
-        # -- resident fields
-        if not name:
-            errors.append("姓名不能为空")
-        elif len(name) > max_name:
-            errors.append(f"姓名过长（最多{max_name}个字）")
-        parsed = None
-        if not id_number:
-            errors.append("身份证号不能为空")
-        elif raw[6].__class__ is float and lost_digits(raw[6]):
-            errors.append("身份证号被 Excel 存成了数字，末几位已丢失；请将该列设为文本格式后重新填写")
-        else:
-            try:
-                parsed = parse_id_number(
-                    id_number if id_number.isascii() else excel.ascii_code(id_number), known, today
-                )
-            except InvalidIdNumber as exc:
-                errors.append(str(exc))
-            else:
-                first = seen_ids.get(parsed.value)
-                if first is not None:
-                    errors.append(f"身份证号与第{first}行重复")
-                    parsed = None
-                else:
-                    seen_ids[parsed.value] = row_no
-                    if parsed.warnings:
-                        for message in parsed.warnings:
-                            plan.warn(row_no, message)
-        relation_value = relations.get(relation)
-        if relation_value is None:
-            if not relation:
-                errors.append("与户主关系不能为空")
-            else:
-                errors.append(f"与户主关系“{relation}”无效，可选：{'、'.join(excel.choice_labels('relation'))}")
-        if phone:
-            try:
-                phone = normalize_phone(phone if phone.isascii() else excel.ascii_code(phone))
-            except InvalidPhone as exc:
-                errors.append(str(exc))
-        if not ethnicity:
-            ethnicity = "汉族"
-        elif ethnicity not in ethnicities:
-            if ethnicity + "族" in ethnicities:
-                ethnicity += "族"
-            else:
-                errors.append(f"民族“{ethnicity}”无效，请填写全称，如 汉族、苗族")
-        party_value = yes_no.get(party)
-        if party_value is None:
-            errors.append(f"是否党员应填“是”或“否”，不是“{party}”")
-        residence_value = residence_types.get(residence_type) if residence_type else ResidenceType.REGISTERED.value
-        if residence_value is None:
-            errors.append(f"人口类型“{residence_type}”无效，可选：户籍人口、流动人口")
-        away_value = yes_no.get(works_away)
-        if away_value is None:
-            errors.append(f"是否外出务工应填“是”或“否”，不是“{works_away}”")
-        if len(works_away_place) > max_place:
-            errors.append(f"务工地过长（最多{max_place}个字）")
-        if draft is not None and relation_value == householder:
-            if draft.householder_row is None:
-                draft.householder_row = row_no
-            else:
-                errors.append(f"同一户有两位户主（第{draft.householder_row}行已是户主）")
+    share = max(total - (split - sheet.header_row), 1)
+    every = PROGRESS_EVERY
 
-        if errors:
-            plan.errors.setdefault(row_no, []).extend(errors)
-            continue
-        id_value = parsed.value
-        draft.rows.append(
-            Row(
-                row_no,
-                relation_value,
-                blind_index(id_value, ID_CONTEXT),
-                (
-                    name,
-                    seal(id_value, ID_CONTEXT),
-                    mask_id_number(id_value),
-                    parsed.sex,
-                    adapt_date(parsed.birth_date),
-                    seal(phone, PHONE_CONTEXT) if phone else None,
-                    blind_index(phone, PHONE_CONTEXT) if phone else "",
-                    mask_phone(phone) if phone else "",
-                    relation_value,
-                    ethnicity,
-                    party_value,
-                    residence_value,
-                    away_value,
-                    works_away_place,
-                ),
-            )
-        )
+    def tick(count: int) -> None:  # rows checked here, and about as many by the worker meanwhile
+        if progress is not None:
+            progress(total - share + count if worker is None else min(total, count * total // share), total)
+
+    mine = check(rows, tick, every)
+    seen_ids: dict[str, int] = {}
+    count = len(mine)
+    if worker is not None:
+        theirs = worker.results(batches, WORKER_TIMEOUT)
+        if theirs is None:  # check the worker's rows here
+            theirs = [check(_until(sheet.rows(), split, []))]
+        for checked in theirs:
+            count += len(checked)
+            _take(plan, checked, seen_ids)
+        del theirs
+    _take(plan, mine, seen_ids)
     plan.total_rows = count
     if progress is not None:
         progress(count, count)
+
+
+def _until(rows, last: int, rest: list):
+    """The rows up to row number ``last``; the first one after it is put in ``rest``."""
+    for row in rows:
+        if row[0] > last:
+            rest.append(row)
+            return
+        yield row
+
+
+def _take(plan: Plan, checked: list[tuple], seen_ids: dict[str, int]) -> None:
+    """The checks of each row against the rows above it, in row order; valid rows join their household."""
+    households = plan.households
+    householder = Relation.HOUSEHOLDER.value
+    for item in checked:
+        if len(item) == 6:
+            row_no, household, relation, index, warning, values = item
+            found, end_household, end_id = None, 0, 0
+        else:
+            row_no, household, relation, index, warning, values, found, end_household, end_id = item
+        mismatch = duplicate = second_householder = None
+        draft = None
+        if household is not None:
+            number = household[0]
+            draft = households.get(number)
+            if draft is None:
+                draft = households[number] = HouseholdDraft(*household, row_no, key=household)
+                draft.row_numbers.append(row_no)
+            elif household != draft.key:
+                mismatch = _household_mismatch(draft, *household[1:])
+                draft = None
+            else:
+                draft.row_numbers.append(row_no)
+        if index is not None:
+            first = seen_ids.get(index)
+            if first is not None:
+                duplicate = f"身份证号与第{first}行重复"
+            else:
+                seen_ids[index] = row_no
+                if warning:
+                    plan.warn(row_no, warning)
+        if draft is not None and relation == householder:
+            if draft.householder_row is None:
+                draft.householder_row = row_no
+            else:
+                second_householder = f"同一户有两位户主（第{draft.householder_row}行已是户主）"
+        if values is not None and mismatch is None and duplicate is None and second_householder is None:
+            draft.rows.append(Row(row_no, relation, index, values))
+            continue
+        found = found or []
+        errors = found[:end_household]  # in the order the cells are read: household, name and ID, the rest
+        if mismatch is not None:
+            errors.append(mismatch)
+        errors.extend(found[end_household:end_id])
+        if duplicate is not None:
+            errors.append(duplicate)
+        errors.extend(found[end_id:])
+        if second_householder is not None:
+            errors.append(second_householder)
+        plan.errors.setdefault(row_no, []).extend(errors)
 
 
 def _household_mismatch(draft: HouseholdDraft, grid: str, cluster: str, address: str, house_type: str) -> str:
@@ -330,12 +430,6 @@ def _household_mismatch(draft: HouseholdDraft, grid: str, cluster: str, address:
         if mine != theirs
     ]
     return f"与同户第{draft.first_row}行的{'、'.join(differ)}不一致"
-
-
-def _code_message(label: str, raw, digits: int) -> str:
-    if excel.number_lost_digits(raw):
-        return f"{label}被 Excel 存成了数字，末几位已丢失；请将该列设为文本格式后重新填写"
-    return f"{label}应为{digits}位数字"
 
 
 def _error_all(plan: Plan, draft: HouseholdDraft, message: str) -> None:
@@ -483,7 +577,7 @@ RESIDENT_COLUMNS = (
     "id_number_masked", "sex", "birth_date", "phone_sealed", "phone_index", "phone_masked", "relation", "ethnicity",
     "is_party_member", "residence_type", "works_away", "works_away_place", "import_batch",
 )  # fmt: skip
-# Row.values holds RESIDENT_COLUMNS from "name" to "works_away_place" without "id_number_index" (Row.index).
+# Row.values holds RESIDENT_COLUMNS from "name" to "works_away_place".
 
 
 def _insert_sql(model, names: tuple[str, ...]) -> str:
@@ -523,6 +617,11 @@ def _check_parents(plan: Plan, batch_id: int) -> None:
 def write(plan: Plan, batch_id: int) -> Written:
     """Insert the plan's new households and residents, inside `write_transaction()`."""
     assert plan.ok and transaction.get_connection().in_atomic_block
+    with gc_paused():
+        return _write(plan, batch_id)
+
+
+def _write(plan: Plan, batch_id: int) -> Written:
     _check_parents(plan, batch_id)
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
@@ -588,9 +687,10 @@ def plan_existing_ids(plan: Plan):
 def _resident_rows(plan: Plan, household_ids: dict[str, int], now, batch_id: int) -> list[tuple]:
     out = []
     append = out.append
+    tail = (batch_id,)
     for draft in plan.households.values():
         head = (now, now, draft.path, draft.place_id, household_ids[draft.number])
         for r in draft.rows:
             if not r.existing:
-                append((*head, r.values[0], r.values[1], r.index, *r.values[2:], batch_id))
+                append(head + r.values + tail)
     return out

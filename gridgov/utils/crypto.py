@@ -8,8 +8,10 @@ decryption and the two keys can never be mixed up.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
@@ -59,6 +61,41 @@ class Sealer:
     def blind_index(self, value: str, context: bytes = b"") -> str:
         """A keyed digest for exact lookup: equal inputs give equal outputs, nothing else leaks."""
         return hmac.digest(self._index_key, context + b"\x00" + value.encode("utf-8"), "sha256").hex()[:32]
+
+    # Bulk forms for imports: the same output as seal/blind_index, a few times faster per value.
+
+    def blind_indexer(self, context: bytes = b"") -> Callable[[str], str]:
+        """``blind_index`` for many values of one context, about twice as fast: HMAC-SHA256 (RFC 2104) with
+        its keyed inner and outer hash states computed once and copied for each value."""
+        block = hashlib.sha256().block_size
+        key = self._index_key.ljust(block, b"\x00")  # 32 bytes: shorter than a block, so used as is
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + context + b"\x00").copy
+        outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
+
+        def index(value: str) -> str:
+            h = inner()
+            h.update(value.encode("utf-8"))
+            o = outer()
+            o.update(h.digest())
+            return o.hexdigest()[:32]
+
+        return index
+
+    def sealing(self, context: bytes = b"", batch: int = 4096) -> Callable[[str], bytes]:
+        """``seal`` for many values of one context; the random nonces are read ``batch`` at a time."""
+        encrypt = self._aead.encrypt
+        nonces = iter(())
+
+        def seal(value: str) -> bytes:
+            nonlocal nonces
+            nonce = next(nonces, None)
+            if nonce is None:
+                pool = os.urandom(NONCE_BYTES * batch)
+                nonces = iter([pool[i : i + NONCE_BYTES] for i in range(0, len(pool), NONCE_BYTES)])
+                nonce = next(nonces)
+            return nonce + encrypt(nonce, value.encode("utf-8"), context)
+
+        return seal
 
 
 @lru_cache(maxsize=4)

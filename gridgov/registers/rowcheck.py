@@ -1,0 +1,318 @@
+"""The checks of one register row on its own, and the worker process that runs them on part of a sheet.
+
+Nothing here knows Django or the database, so that a second process can check part of a large sheet
+while the importing process checks the rest (the machine's second core). `RowChecker` does everything a
+row needs that does not depend on other rows: cell cleaning, format checks, ID-number parsing, sealing,
+blind indexes and masks. What depends on other rows (household agreement, repeated ID numbers, one
+householder per household) stays with `importer._read_rows`, which takes the results in row order.
+
+A checked row is a tuple: (row_no, household, relation, id_index, warning, values) when the row has no
+error of its own (``values`` are its resident columns in the order of importer.RESIDENT_COLUMNS from "name"
+to "works_away_place", the ID number and phone already sealed, blind-indexed and masked),
+else (row_no, household, relation, id_index, warning, None, errors, end_of_household_errors,
+end_of_id_errors). ``household`` is (number, grid, cluster, address, house_type) or None when those cells
+are wrong; ``id_index`` is the blind index of a valid ID number, or None; ``warning`` is "" or the
+ID number's warning.
+
+The worker is ``python -m gridgov.registers.rowcheck`` (see `main`). The rows reach it through a pipe
+and its answers carry only sealed, indexed and masked values: clear ID numbers and phones never touch
+a disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import operator
+import pickle
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from gridgov.utils.crypto import sealer_for
+from gridgov.utils.idnumber import IdNumberReader, InvalidIdNumber, InvalidPhone, normalize_phone
+
+YES, NO = "是", "否"
+YES_NO = {"是": True, "否": False, "": False, "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False}
+LIMITS = {"number": 32, "address": 200, "name": 50, "works_away_place": 100}
+GRID_DIGITS, CLUSTER_DIGITS = 16, 18
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+MOBILE_SECOND = frozenset("3456789")
+
+
+# --- cells (also used by excel.py) -------------------------------------------------------------------------------
+
+
+def cell_text(value) -> str:
+    """A cell as the text a clerk typed: numbers without '.0', our own formula-guard quote removed."""
+    if value.__class__ is str:
+        text = value.strip()
+        if text[:1] == "'" and text[1:2] in FORMULA_LEADS:
+            return text[1:]
+        return text
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def number_lost_digits(value) -> bool:
+    """Excel stored a long code as a number: past 15 digits the last ones are gone."""
+    return isinstance(value, float) and abs(value) >= 2**53
+
+
+def ascii_code(text: str) -> str:
+    """Full-width digits and letters (typed with a Chinese input method) folded to ASCII; spaces removed."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.replace(" ", "")
+
+
+# --- checking ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a row is checked against (plain data, so that it can be sent to the worker)."""
+
+    master_key: str
+    known_regions: frozenset[str]
+    today: dt.date
+    ethnicities: frozenset[str]
+    house_types: dict[str, str]  # label, value or synonym -> stored value
+    relations: dict[str, str]
+    residence_types: dict[str, str]
+    house_labels: str  # the valid labels, for messages
+    relation_labels: str
+    self_built: str  # the defaults of blank cells, and the householder's relation
+    registered: str
+    householder: str
+    id_context: bytes
+    phone_context: bytes
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the columns are in a row (importer order, see excel.COLUMNS)."""
+
+    width: int  # header width: shorter rows are padded, and a missing column reads the pad cell at ``width``
+    positions: tuple[int, ...]
+
+
+class RowChecker:
+    """Checks rows one by one against `Rules`, for one `Layout`; keeps its caches from call to call."""
+
+    def __init__(self, rules: Rules, layout: Layout) -> None:
+        self.rules, self.layout = rules, layout
+        self.read_id = IdNumberReader(rules.known_regions, rules.today)
+        s = sealer_for(rules.master_key)
+        self.id_index, self.phone_index = s.blind_indexer(rules.id_context), s.blind_indexer(rules.phone_context)
+        self.seal_id, self.seal_phone = s.sealing(rules.id_context), s.sealing(rules.phone_context)
+
+    def __call__(
+        self, rows: Iterable[tuple[int, list]], tick: Callable[[int], None] | None = None, every: int = 2000
+    ) -> list[tuple]:
+        return _check(self, rows, tick, every)
+
+
+def _check(checker: RowChecker, rows: Iterable[tuple[int, list]], tick, every: int) -> list[tuple]:
+    """Check each row on its own (see the module docstring for what comes back).
+
+    This loop runs once per resident, so it is written for speed: locals, no per-cell helpers on the
+    common path, and messages built only for bad rows. ``tick(count)`` is called every ``every`` rows.
+    """
+    rules, layout = checker.rules, checker.layout
+    width = layout.width
+    pad = [""] * (width + 1)
+    pick = operator.itemgetter(*layout.positions)
+    read_id = checker.read_id
+    id_index, phone_index, seal_id, seal_phone = (
+        checker.id_index,
+        checker.phone_index,
+        checker.seal_id,
+        checker.seal_phone,
+    )
+    ethnicities = rules.ethnicities
+    house_types, relations, residence_types = rules.house_types, rules.relations, rules.residence_types
+    self_built, registered = rules.self_built, rules.registered
+    yes_no = YES_NO
+    mobile = MOBILE_SECOND
+    strip = str.strip
+    max_number, max_address, max_name, max_place = (
+        LIMITS["number"], LIMITS["address"], LIMITS["name"], LIMITS["works_away_place"]
+    )  # fmt: skip
+    out: list[tuple] = []
+    append = out.append
+    count = 0
+    for row_no, cells in rows:
+        count += 1
+        if tick is not None and count % every == 0:
+            tick(count)
+        n = len(cells)
+        if n <= width:
+            cells.extend(pad[n:])
+        raw = pick(cells)
+        try:  # the common case: every cell is text and none carries our formula-guard quote
+            texts = list(map(strip, raw))
+            if "\0'" in "\0" + "\0".join(texts):
+                raise TypeError
+        except TypeError:
+            texts = [cell_text(v) for v in raw]
+        (number, grid, cluster, address, house_type, name, id_number, relation, phone, ethnicity, party,
+         residence_type, works_away, works_away_place) = texts  # fmt: skip
+        errors: list[str] = []
+
+        # -- household fields
+        if not grid.isascii():
+            grid = ascii_code(grid)
+        if not cluster.isascii():
+            cluster = ascii_code(cluster)
+        if not number:
+            errors.append("户编号不能为空")
+        elif len(number) > max_number:
+            errors.append(f"户编号过长（最多{max_number}个字）")
+        if not grid:
+            errors.append("网格编码不能为空")
+        elif len(grid) != GRID_DIGITS or not (grid.isascii() and grid.isdigit()) or number_lost_digits(raw[1]):
+            errors.append(code_message("网格编码", raw[1], 16))
+        if cluster:
+            if (
+                len(cluster) != CLUSTER_DIGITS
+                or not (cluster.isascii() and cluster.isdigit())
+                or number_lost_digits(raw[2])
+            ):
+                errors.append(code_message("联户编码", raw[2], 18))
+            elif grid and not cluster.startswith(grid):
+                errors.append(f"联户编码 {cluster} 不属于网格 {grid}")
+        if not address:
+            errors.append("住址不能为空")
+        elif len(address) > max_address:
+            errors.append(f"住址过长（最多{max_address}个字）")
+        house_value = house_types.get(house_type) if house_type else self_built
+        if house_value is None:
+            errors.append(f"房屋类型“{house_type}”无效，可选：{rules.house_labels}")
+        household = None if errors else (number, grid, cluster, address, house_value)
+        end_household = len(errors)
+
+        # -- resident fields
+        if not name:
+            errors.append("姓名不能为空")
+        elif len(name) > max_name:
+            errors.append(f"姓名过长（最多{max_name}个字）")
+        parsed = None
+        if not id_number:
+            errors.append("身份证号不能为空")
+        elif raw[6].__class__ is float and number_lost_digits(raw[6]):
+            errors.append("身份证号被 Excel 存成了数字，末几位已丢失；请将该列设为文本格式后重新填写")
+        else:
+            try:
+                parsed = read_id(id_number if id_number.isascii() else ascii_code(id_number))
+            except InvalidIdNumber as exc:
+                errors.append(str(exc))
+        end_id = len(errors)
+        relation_value = relations.get(relation)
+        if relation_value is None:
+            if not relation:
+                errors.append("与户主关系不能为空")
+            else:
+                errors.append(f"与户主关系“{relation}”无效，可选：{rules.relation_labels}")
+        if phone:
+            if not (  # a plain mobile number is already what normalize_phone would return
+                len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1" and phone[1] in mobile
+            ):
+                try:
+                    phone = normalize_phone(phone if phone.isascii() else ascii_code(phone))
+                except InvalidPhone as exc:
+                    errors.append(str(exc))
+        if not ethnicity:
+            ethnicity = "汉族"
+        elif ethnicity not in ethnicities:
+            if ethnicity + "族" in ethnicities:
+                ethnicity += "族"
+            else:
+                errors.append(f"民族“{ethnicity}”无效，请填写全称，如 汉族、苗族")
+        party_value = yes_no.get(party)
+        if party_value is None:
+            errors.append(f"是否党员应填“是”或“否”，不是“{party}”")
+        residence_value = residence_types.get(residence_type) if residence_type else registered
+        if residence_value is None:
+            errors.append(f"人口类型“{residence_type}”无效，可选：户籍人口、流动人口")
+        away_value = yes_no.get(works_away)
+        if away_value is None:
+            errors.append(f"是否外出务工应填“是”或“否”，不是“{works_away}”")
+        if len(works_away_place) > max_place:
+            errors.append(f"务工地过长（最多{max_place}个字）")
+
+        if errors:
+            index = id_index(parsed[0]) if parsed is not None else None
+            warning = parsed[3] if parsed is not None else ""
+            append((row_no, household, relation_value, index, warning, None, errors, end_household, end_id))
+            continue
+        id_value, birth, sex, warning = parsed
+        index = id_index(id_value)
+        append(
+            (
+                row_no,
+                household,
+                relation_value,
+                index,
+                warning,
+                (
+                    name,
+                    seal_id(id_value),
+                    index,
+                    id_value[:6] + "********" + id_value[14:],  # masking.mask_id_number of an 18-digit number
+                    sex,
+                    birth,
+                    seal_phone(phone) if phone else None,
+                    phone_index(phone) if phone else "",
+                    phone[:3] + "****" + phone[7:] if phone else "",  # masking.mask_phone of a mobile number
+                    relation_value,
+                    ethnicity,
+                    party_value,
+                    residence_value,
+                    away_value,
+                    works_away_place,
+                ),
+            )
+        )
+    return out
+
+
+def code_message(label: str, raw, digits: int) -> str:
+    if number_lost_digits(raw):
+        return f"{label}被 Excel 存成了数字，末几位已丢失；请将该列设为文本格式后重新填写"
+    return f"{label}应为{digits}位数字"
+
+
+# --- the worker process ------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    """Worker: on stdin the rules, the layout, then lists of (row number, cells) and None; on stdout the
+    checked rows of each list, one pickle per list, as soon as they are checked."""
+    gc.disable()  # a short-lived process of acyclic tuples (see importer.gc_paused)
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    rules = pickle.load(stdin)
+    layout = pickle.load(stdin)
+    if layout is None:
+        return 0
+    check = RowChecker(rules, layout)
+    while (rows := pickle.load(stdin)) is not None:
+        pickle.dump(check(rows), stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
