@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.households.forms import apply_errors  # noqa: F401  (re-exported for the views)
 from gridgov.places.models import Place
-from gridgov.publicity.actions import MAX_PHOTOS, EventInput
+from gridgov.publicity.actions import EventInput
 from gridgov.publicity.choices import EVENT_PLACE_KINDS, Channel, Topic
 from gridgov.publicity.common import places_for_form
 
@@ -50,9 +50,7 @@ class EventForm(forms.Form):
     summary = forms.CharField(
         label=_("活动情况"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    photos = MultipleImageField(
-        label=_("照片"), required=False, help_text=_("JPEG、PNG 或 WebP，最多 %(n)s 张") % {"n": MAX_PHOTOS}
-    )
+    photos = MultipleImageField(label=_("照片"), required=False, help_text=_("JPEG、PNG 或 WebP，每场最多 9 张"))
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, user, *args, **kwargs):
