@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from gridgov.core.models import scope_prefix
@@ -92,6 +92,18 @@ def patrols_for(user, filters: PatrolFilters) -> QuerySet[Patrol]:
     if filters.findings:
         qs = qs.exclude(findings="")
     return qs.select_related("team").order_by("-date", "-id")
+
+
+def totals(queryset: QuerySet[Patrol]) -> dict[str, int]:
+    """Patrols of a filtered list counted: all, at night, with findings, people taking part (one query)."""
+    counts = queryset.order_by().aggregate(
+        patrols=Count("id"),
+        nights=Count("id", filter=Q(shift=Shift.NIGHT)),
+        findings=Count("id", filter=~Q(findings="")),
+        people=Sum("headcount"),
+    )
+    counts["people"] = counts["people"] or 0
+    return counts
 
 
 def patrol_for(user, pk: int) -> Patrol:

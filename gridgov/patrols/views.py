@@ -21,12 +21,13 @@ from gridgov.patrols.forms import PatrolForm, apply_errors
 @scoped
 def patrol_list(request):
     filters = queries.PatrolFilters.from_query(request.GET)
-    rows = queries.patrols_for(request.user, filters).only(*queries.LIST_FIELDS)
-    page = page_of(rows, page_number(request.GET.get("page")))
+    patrols = queries.patrols_for(request.user, filters)
+    page = page_of(patrols.only(*queries.LIST_FIELDS), page_number(request.GET.get("page")))
     page.query = filters.as_query()
     queries.route_names(page.rows)
     context = {
         "page": page,
+        "totals": queries.totals(patrols),
         "filters": filters,
         "places": filter_places(request.user, filters.place),
         "teams": list(queries.teams_for(request.user).select_related(None).only("id", "name", "path")),

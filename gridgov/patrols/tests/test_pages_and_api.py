@@ -7,8 +7,8 @@ import uuid
 from gridgov.patrols.models import Patrol, PatrolMatter
 from gridgov.patrols.tests.conftest import days_ago
 
-# session, user with place, one page of patrols with their teams, their routes, filter places, teams
-QUERIES_PATROL_LIST = 6
+# session, user with place, one page of patrols with their teams, the totals, their routes, filter places, teams
+QUERIES_PATROL_LIST = 7
 # session, user with place, the patrol with team and recorder, route, members, matters recorded from it
 QUERIES_PATROL_DETAIL = 6
 
@@ -35,7 +35,9 @@ def test_town_filters_by_team_shift_and_period(world, team, team_b, patrol, logi
     since = days_ago(10).isoformat()
     assert patrol_links(client.get(f"/patrols/?team={team.pk}&shift=night&since={since}")) == [str(night.pk)]
     assert patrol_links(client.get(f"/patrols/?place={world.village_b.code}")) == [str(other.pk)]
-    assert len(patrol_links(client.get("/patrols/"))) == 4
+    everything = client.get("/patrols/")
+    assert len(patrol_links(everything)) == 4
+    assert everything.context["totals"] == {"patrols": 4, "nights": 3, "findings": 0, "people": 8}
 
 
 def test_patrol_list_at_a_fixed_query_count(world, team, patrol, login, django_assert_num_queries):
