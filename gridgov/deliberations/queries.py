@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404
 
 from gridgov.deliberations.choices import Subject
@@ -19,6 +20,12 @@ def filters_from(query) -> Filters:
 def deliberations_for(user, filters: Filters):
     rows = Deliberation.objects.for_user(user).select_related("group")
     return filters.apply(rows, "held_on").order_by("-held_on", "-id")
+
+
+def totals(queryset) -> dict[str, int]:
+    """次数 and 参与人次 of a filtered list (one aggregate query)."""
+    row = queryset.order_by().aggregate(meetings=Count("id"), people=Sum("participant_count"))
+    return {"meetings": row["meetings"], "people": row["people"] or 0}
 
 
 def deliberation_for(user, pk: int) -> Deliberation:

@@ -22,12 +22,13 @@ from gridgov.places.models import Place
 @scoped
 def deliberation_list(request):
     filters = queries.filters_from(request.GET)
-    rows = queries.deliberations_for(request.user, filters).only(*queries.LIST_FIELDS)
-    page = page_of(rows, page_number(request.GET.get("page")))
+    rows = queries.deliberations_for(request.user, filters)
+    page = page_of(rows.only(*queries.LIST_FIELDS), page_number(request.GET.get("page")))
     page.query = filters.as_query()
     context = {
         "page": page,
         "filters": filters,
+        "totals": queries.totals(rows),
         "places": filter_places(request.user, filters.place),
         "subjects": Subject.choices,
     }

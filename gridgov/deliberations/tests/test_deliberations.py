@@ -18,8 +18,8 @@ from gridgov.matters.actions import MatterInput
 from gridgov.matters.models import Category, Matter, MatterEvent
 from gridgov.places.models import Place
 
-# session, user with place, one page of meetings with their groups, filter places
-QUERIES_LIST = 4
+# session, user with place, totals, one page of meetings with their groups, filter places
+QUERIES_LIST = 5
 # session, user with place, the meeting with group and recorder, its visible matters
 QUERIES_DETAIL = 4
 
@@ -170,7 +170,9 @@ def test_list_shows_only_meetings_in_scope(world, meeting, login, group_b):
     meeting(world.town_staff, group_b, topic="永盛村一组产业路")
     response = login(world.village_committee).get("/deliberations/")
     assert links(response) == [str(mine.pk)]
-    assert "永盛村一组产业路" not in response.content.decode()
+    page = response.content.decode()
+    assert "永盛村一组产业路" not in page
+    assert re.findall(r"<b>(\d+)</b><span>", page) == ["1", "23"]
 
 
 def test_grid_worker_sees_no_group_meetings(world, meeting, login):
