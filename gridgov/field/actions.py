@@ -96,6 +96,44 @@ def visit_copy(visit: Visit) -> dict:
     }
 
 
+class Batch:
+    """What the new records of one queue refer to, read in one query per kind of thing (all scoped)."""
+
+    def __init__(self, user, fresh: dict[str, list[tuple[int, RecordBase]]]):
+        records = [record for items in fresh.values() for _, record in items]
+
+        def ids(kind: str, name: str) -> set[int]:
+            return {getattr(r, name) for _, r in fresh.get(kind, []) if getattr(r, name, None)}
+
+        household_ids = {r.household_id for r in records if getattr(r, "household_id", None)}
+        self.households = (
+            {
+                h.pk: h
+                for h in Household.objects.for_user(user).select_related("grid", "cluster").filter(pk__in=household_ids)
+            }
+            if household_ids
+            else {}
+        )
+        category_ids = ids(RecordKind.MATTER, "category_id")
+        self.categories = {c.pk: c for c in Category.objects.filter(pk__in=category_ids)} if category_ids else {}
+        person_ids = ids(RecordKind.FOLLOW_UP, "key_person_id")
+        self.key_persons = (
+            {p.pk: p for p in KeyPerson.objects.for_user(user).select_related("category").filter(pk__in=person_ids)}
+            if person_ids
+            else {}
+        )
+        campaign_ids = ids(RecordKind.CAMPAIGN_CHECK, "campaign_id")
+        campaigns = list(Campaign.objects.for_user(user).filter(pk__in=campaign_ids)) if campaign_ids else []
+        campaign_queries.with_scope(campaigns)
+        self.campaigns = {c.pk: c for c in campaigns}
+        self.targets: dict[int, set[int]] = {}
+        for campaign in campaigns:
+            wanted = {r.household_id for _, r in fresh[RecordKind.CAMPAIGN_CHECK] if r.campaign_id == campaign.pk}
+            targets = campaign_queries.targets(user, campaign).filter(pk__in=wanted).values_list("pk", flat=True)
+            self.targets[campaign.pk] = set(targets)
+            campaign_actions.questions_of(campaign)
+
+
 def sync(user, raw_records: list) -> list[dict]:
     """Apply an uploaded queue; one result per record, in the order sent."""
     results: list[dict | None] = [None] * len(raw_records)
@@ -129,22 +167,19 @@ def sync(user, raw_records: list) -> list[dict]:
         else:
             results[n] = _result(raw, status=SyncStatus.EXISTING.value, id=receipt.object_id)
 
-    if fresh.get(RecordKind.VISIT):
-        for n, answer in _sync_visits(user, fresh[RecordKind.VISIT]):
-            results[n] = _result(raw_records[n], **answer)
-    handlers: dict[str, Callable[..., dict]] = {
-        RecordKind.FOLLOW_UP: _sync_follow_up,
-        RecordKind.MATTER: _sync_matter,
-        RecordKind.VISIT_EDIT: _sync_visit_edit,
-        RecordKind.CAMPAIGN_CHECK: _sync_campaign_check,
-    }
-    for kind, handler in handlers.items():
-        for n, record in fresh.get(kind, []):
-            try:
-                answer = handler(user, record)
-            except (ActionRefused, ValidationError) as exc:
-                answer = _refusal(exc)
-            results[n] = _result(raw_records[n], **answer)
+    if fresh:
+        batch = Batch(user, fresh)
+        with transaction.atomic():  # one commit for the queue; each record keeps its own savepoint
+            if fresh.get(RecordKind.VISIT):
+                for n, answer in _sync_visits(user, fresh[RecordKind.VISIT], batch):
+                    results[n] = _result(raw_records[n], **answer)
+            for kind, handler in HANDLERS.items():
+                for n, record in fresh.get(kind, []):
+                    try:
+                        answer = handler(user, record, batch)
+                    except (ActionRefused, ValidationError) as exc:
+                        answer = _refusal(exc)
+                    results[n] = _result(raw_records[n], **answer)
 
     for n, first in repeats:  # the same record twice in one queue: answered from its first copy
         answer = dict(results[first])
@@ -158,10 +193,10 @@ def _receipt(user, record: RecordBase, object_id: int, path: str) -> SyncReceipt
     return SyncReceipt(client_uuid=record.client_uuid, kind=record.kind, object_id=object_id, path=path, user=user)
 
 
-def _sync_visits(user, items: list[tuple[int, VisitRecord]]):
+def _sync_visits(user, items: list[tuple[int, VisitRecord]], batch: Batch):
     """All new visits of the queue through the visits ledger's batch action (idempotent by the visit's own id)."""
     records = [record for _, record in items]
-    households = {h.pk: h for h in Household.objects.for_user(user).filter(pk__in={r.household_id for r in records})}
+    households = batch.households
     member_ids = {r.vulnerable_member_id for r in records if r.vulnerable_member_id}
     members = {m.pk: m for m in VulnerableMember.objects.for_user(user).filter(pk__in=member_ids)} if member_ids else {}
     inputs: list[tuple[int, VisitRecord, visit_actions.VisitInput]] = []
@@ -200,8 +235,8 @@ def _sync_visits(user, items: list[tuple[int, VisitRecord]]):
     SyncReceipt.objects.bulk_create(receipts, ignore_conflicts=True)
 
 
-def _sync_follow_up(user, record: FollowUpRecord) -> dict:
-    person = KeyPerson.objects.for_user(user).select_related("category").filter(pk=record.key_person_id).first()
+def _sync_follow_up(user, record: FollowUpRecord, batch: Batch) -> dict:
+    person = batch.key_persons.get(record.key_person_id)
     if person is None:  # no grant, out of scope, or no such person: one answer for all three
         return {"detail": NO_KEY_PERSON, "errors": {"key_person_id": [NO_KEY_PERSON]}}
     data = keyperson_actions.FollowUpInput(
@@ -230,14 +265,13 @@ def _existing(user, record: RecordBase) -> dict | None:
     return {"status": SyncStatus.EXISTING.value, "id": receipt.object_id}
 
 
-def _sync_matter(user, record: MatterRecord) -> dict:
-    category = Category.objects.filter(pk=record.category_id).first()
+def _sync_matter(user, record: MatterRecord, batch: Batch) -> dict:
+    category = batch.categories.get(record.category_id)
     if category is None:
         return {"detail": "分类不存在", "errors": {"category_id": ["分类不存在"]}}
     household = None
     if record.household_id is not None:
-        household = Household.objects.for_user(user).select_related("grid", "cluster").filter(pk=record.household_id)
-        household = household.first()
+        household = batch.households.get(record.household_id)
         if household is None:
             return {"detail": "户不存在或不在您的管辖范围内", "errors": {"household_id": ["户不存在"]}}
     data = matter_actions.MatterInput(
@@ -266,7 +300,7 @@ def _same(visit: Visit, changes: dict) -> bool:
     return all(getattr(visit, k) == (v.strip() if isinstance(v, str) else v) for k, v in changes.items())
 
 
-def _sync_visit_edit(user, record: VisitEditRecord) -> dict:
+def _sync_visit_edit(user, record: VisitEditRecord, batch: Batch) -> dict:
     visit = Visit.objects.for_user(user).filter(pk=record.visit_id).first()
     if visit is None:
         return {"detail": "走访记录不存在", "errors": {"visit_id": ["走访记录不存在"]}}
@@ -308,12 +342,12 @@ def check_copy(check) -> dict:
     }
 
 
-def _sync_campaign_check(user, record: CampaignCheckRecord) -> dict:
-    campaign = Campaign.objects.for_user(user).filter(pk=record.campaign_id).first()
+def _sync_campaign_check(user, record: CampaignCheckRecord, batch: Batch) -> dict:
+    campaign = batch.campaigns.get(record.campaign_id)
     if campaign is None:
         return {"detail": "摸排任务不存在", "errors": {"campaign_id": ["摸排任务不存在"]}}
-    campaign_queries.with_scope([campaign])
-    household = campaign_queries.targets(user, campaign).filter(pk=record.household_id).first()
+    in_target = record.household_id in batch.targets.get(campaign.pk, set())
+    household = batch.households.get(record.household_id) if in_target else None
     if household is None:
         return {"detail": "该户不在摸排范围或您的管辖范围内", "errors": {"household_id": ["户不存在"]}}
     data = campaign_actions.CheckInput(
@@ -339,3 +373,11 @@ def _sync_campaign_check(user, record: CampaignCheckRecord) -> dict:
         }
     SyncReceipt.objects.bulk_create([_receipt(user, record, check.pk, check.path)], ignore_conflicts=True)
     return {"status": status, "id": check.pk}
+
+
+HANDLERS: dict[str, Callable[..., dict]] = {
+    RecordKind.FOLLOW_UP: _sync_follow_up,
+    RecordKind.MATTER: _sync_matter,
+    RecordKind.VISIT_EDIT: _sync_visit_edit,
+    RecordKind.CAMPAIGN_CHECK: _sync_campaign_check,
+}

@@ -76,6 +76,7 @@ def record_visit(page, base: str, household_id: int, findings: str) -> None:
     assert page.is_visible("form[data-kind=visit] .picked")
     page.fill("textarea[name=findings]", findings)
     page.fill("input[name=people_met]", "户主")
+    page.screenshot(path=str(SHOTS / "field-visit-phone.png"), full_page=True)
     page.click("form[data-kind=visit] button[type=submit]")
     page.wait_for_selector(".formmsg.ok")
     assert "有网络时自动上传" in page.inner_text(".formmsg")
@@ -109,6 +110,8 @@ def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, se
     page.select_option("select[name=matter_kind]", "hazard")
     page.fill("input[name=title]", "桂园村一组14号屋后堡坎开裂")
     page.fill("textarea[name=description]", "雨后裂缝变宽，有垮塌风险")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    page.screenshot(path=str(SHOTS / "field-matter-phone.png"), full_page=True)
     page.click("form[data-kind=matter] button[type=submit]")
     page.wait_for_selector(".formmsg.ok")
 
