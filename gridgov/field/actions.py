@@ -134,6 +134,10 @@ class Batch:
             campaign_actions.questions_of(campaign)
 
 
+def receipts_for(client_uuids: list[uuid.UUID]) -> dict[uuid.UUID, SyncReceipt]:
+    return {r.client_uuid: r for r in SyncReceipt.objects.filter(client_uuid__in=client_uuids)}
+
+
 def sync(user, raw_records: list) -> list[dict]:
     """Apply an uploaded queue; one result per record, in the order sent."""
     results: list[dict | None] = [None] * len(raw_records)
@@ -150,7 +154,7 @@ def sync(user, raw_records: list) -> list[dict]:
             first_of[record.client_uuid] = n
             todo.append((n, record))
 
-    receipts = {r.client_uuid: r for r in SyncReceipt.objects.filter(client_uuid__in=list(first_of))}
+    receipts = receipts_for(list(first_of))
     prefix = scope_prefix(user)
     fresh: dict[str, list[tuple[int, RecordBase]]] = {}
     for n, record in todo:

@@ -201,3 +201,21 @@ def test_sync_of_many_visits_uses_a_fixed_number_of_queries_per_visit(world, log
 
     assert body["created"] == 40
     assert visit_actions.Visit.objects.count() == 40
+
+
+def test_an_upload_racing_another_of_the_same_queue_answers_existing_with_the_winners_ids(
+    world, login, hazard_category, monkeypatch
+):
+    """Two uploads of one queue at once: the loser finds no receipt when it looks, then hits the unique client id."""
+    from gridgov.field import actions
+
+    client = login(world.grid_worker_a)
+    queue = [visit_record(world.household_a), matter_record(hazard_category)]
+    won = sync(client, queue)
+    monkeypatch.setattr(actions, "receipts_for", lambda client_uuids: {})
+
+    lost = sync(client, queue)
+
+    assert [r["status"] for r in lost["results"]] == ["existing", "existing"]
+    assert [r["id"] for r in lost["results"]] == [r["id"] for r in won["results"]]
+    assert (Visit.objects.count(), Matter.objects.count(), SyncReceipt.objects.count()) == (1, 1, 2)
