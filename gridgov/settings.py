@@ -166,6 +166,11 @@ GRIDGOV_IMPORT_MAX_ROWS = env_int("GRIDGOV_IMPORT_MAX_ROWS", 200_000)
 # Web imports run in a background thread so the page can show progress; off = inside the request.
 GRIDGOV_IMPORT_BACKGROUND = env_bool("GRIDGOV_IMPORT_BACKGROUND", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Photos and documents attached to records. Never served as public files: each app serves them
+# through a scoped view, so MEDIA_URL is left unset.
+MEDIA_ROOT = Path(env_str("GRIDGOV_MEDIA_ROOT", str(VAR_DIR / "media")))
+GRIDGOV_ATTACHMENT_MAX_BYTES = env_int("GRIDGOV_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Coverage bounds ("方便群众、便于管理、规模适度"): configurable per deployment.
