@@ -1,8 +1,9 @@
-"""Register import benchmark: residents imported per second from xlsx, and the import's peak memory.
+"""Register import benchmark: residents imported per second from xlsx, and the import's CPU and peak memory.
 
 `run(rows)` builds a throw-away SQLite database in a temp directory, writes a register workbook of
 ``rows`` residents, and imports it in a fresh process through `manage.py import_register` (the same code
-path as the command and the web upload). It returns the rate and the import process's peak RSS.
+path as the command and the web upload). A large sheet is checked by two processes (the importer and its
+row worker), so CPU time and peak memory are given for both: the rate alone hides how busy the machine is.
 
     python -m bench.import_bench [--rows 100000] [--runs 3]
 """
@@ -36,8 +37,8 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
 
 
@@ -167,19 +168,27 @@ def _import() -> dict:
     connection.ensure_connection()
     before = _rss_mb()
     cpu_before = _cpu_seconds()
+    worker_cpu_before = _cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(os.devnull, "w") as devnull:
         call_command("import_register", path, user=USERNAME, no_progress=True, verbosity=0, stdout=devnull)
     seconds = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_before
+    worker_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - worker_cpu_before  # the row worker, once it has ended
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "residents": Resident.objects.count(),
         "households": Household.objects.count(),
         "seconds": round(seconds, 3),
-        "cpu_seconds": round(cpu, 3),
+        "cpu_seconds": round(cpu + worker_cpu, 3),
+        "main_cpu_seconds": round(cpu, 3),
+        "worker_cpu_seconds": round(worker_cpu, 3),
         "rss_before_mb": round(before, 1),
-        "peak_rss_mb": round(peak, 1),
+        "main_peak_rss_mb": round(peak, 1),
+        "worker_peak_rss_mb": round(worker_peak, 1),
+        # Both peaks added up: more than the two processes ever held at once, so a safe upper bound.
+        "peak_rss_mb": round(peak + worker_peak, 1),
         "file_mb": round(os.path.getsize(path) / 1024 / 1024, 1),
     }
 
@@ -222,18 +231,31 @@ def main(argv: list[str] | None = None) -> None:
         result = run(args.rows)
         results.append(result)
         print(
-            f"  run {i + 1}: {result['rows_per_s']:,} residents/s ({result['seconds']} s wall, "
-            f"{result['cpu_seconds']} s CPU for {args.rows:,} rows, {result['file_mb']} MB xlsx), "
-            f"peak RSS {result['peak_rss_mb']} MB",
+            f"  run {i + 1}: {result['rows_per_s']:,} residents/s ({result['seconds']} s wall; CPU "
+            f"{result['main_cpu_seconds']} s importer + {result['worker_cpu_seconds']} s row worker; "
+            f"peak RSS {result['main_peak_rss_mb']} + {result['worker_peak_rss_mb']} MB; "
+            f"{args.rows:,} rows, {result['file_mb']} MB xlsx)",
             flush=True,
         )
     n = len(results)
-    rate = statistics.median(r["rows_per_s"] for r in results)
-    cpu_rate = statistics.median(r["rows_per_cpu_s"] for r in results)
-    peak = statistics.median(r["peak_rss_mb"] for r in results)
-    line(f"register import from xlsx, {args.rows:,} rows (median of {n})", f"{rate:,.0f} rows/s", "target >= 20,000")
-    line("  per CPU-second (other load on the machine left out)", f"{cpu_rate:,.0f} rows/s")
-    line(f"register import peak memory (median of {n})", f"{peak:.0f} MB RSS", "target < 500 MB")
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in results)
+
+    loadavg = os.getloadavg()[0]
+    rate = f"{median('rows_per_s'):,.0f} rows/s"
+    line(f"register import from xlsx, {args.rows:,} rows (median of {n})", rate, "target >= 20,000")
+    line(
+        "  CPU seconds, importer + row worker (median)",
+        f"{median('main_cpu_seconds'):.2f} + {median('worker_cpu_seconds'):.2f} s",
+        f"{median('rows_per_cpu_s'):,.0f} rows per CPU-second",
+    )
+    line(
+        f"register import peak memory, importer + row worker (median of {n})",
+        f"{median('peak_rss_mb'):.0f} MB RSS",
+        f"target < 500 MB ({median('main_peak_rss_mb'):.0f} + {median('worker_peak_rss_mb'):.0f})",
+    )
+    line("  machine load (1-minute average) at the end; 2 cores", f"{loadavg:.2f}", "other work slows the rate")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import io
 import itertools
+import json
 import logging
 import os
 import pickle
@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from gridgov.households.choices import HouseType, Relation, ResidenceType
@@ -50,7 +51,7 @@ MAX_KEPT_WARNINGS = 200
 # A workbook of at least this size (about 15,000 rows) is checked by two processes, if it has enough rows.
 PARALLEL_MIN_BYTES = 1_000_000
 PARALLEL_MIN_ROWS = 10_000
-WORKER_SHARE = 0.5  # of the rows, the first ones, checked by the worker
+WORKER_SHARE = 0.55  # of the rows, the first ones, checked by the worker (it need not read the sheet)
 WORKER_BATCH = 2000  # rows per message to the worker
 WORKER_TIMEOUT = 600  # seconds
 WORKER_COMMAND = ("-m", "gridgov.registers.rowcheck")  # arguments to the Python interpreter
@@ -210,7 +211,7 @@ class RowWorker:
     def __init__(self, process: subprocess.Popen) -> None:
         self.process = process
         self.outbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.answers: list[bytes] = []
+        self.answers: list[list[tuple]] = []
         self.sender = threading.Thread(target=self._send, name="register-import-send", daemon=True)
         self.receiver = threading.Thread(target=self._receive, name="register-import-receive", daemon=True)
         self.sender.start()
@@ -255,10 +256,11 @@ class RowWorker:
             pass
 
     def _receive(self) -> None:
-        read = self.process.stdout.read
-        with contextlib.suppress(OSError, ValueError):
-            while block := read(1 << 20):
-                self.answers.append(block)
+        """Unpickle each answer as it arrives (the pipe never fills, and the rows are ready when needed)."""
+        stdout = self.process.stdout
+        with contextlib.suppress(Exception):  # end of the stream, or a worker that died mid-answer
+            while True:
+                self.answers.append(pickle.load(stdout))
 
     def results(self, batches: int, timeout: float) -> list[list[tuple]] | None:
         """The worker's checked batches, or None if it did not answer all ``batches`` of them."""
@@ -267,18 +269,13 @@ class RowWorker:
             log.warning("register import: the row worker took longer than %s s; checking its rows here", timeout)
             return None
         self.process.wait()
-        stream = io.BytesIO(b"".join(self.answers))
-        self.answers = []
-        out = []
-        try:
-            for _ in range(batches):
-                out.append(pickle.load(stream))
-        except Exception:
+        answers, self.answers = self.answers, []
+        if len(answers) != batches:
             log.warning(
                 "register import: the row worker failed (exit %s); checking its rows here", self.process.returncode
             )
             return None
-        return out
+        return answers
 
     def stop(self) -> None:
         self.outbox.put(b"")
@@ -347,10 +344,11 @@ def _read_rows(
         theirs = worker.results(batches, WORKER_TIMEOUT)
         if theirs is None:  # check the worker's rows here
             theirs = [check(_until(sheet.rows(), split, []))]
-        for checked in theirs:
+        theirs.reverse()
+        while theirs:
+            checked = theirs.pop()
             count += len(checked)
             _take(plan, checked, seen_ids)
-        del theirs
     _take(plan, mine, seen_ids)
     plan.total_rows = count
     if progress is not None:
@@ -442,6 +440,14 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
         yield items[start : start + size]
 
 
+def _one_of(values: list[str]) -> RawSQL:
+    """A subquery of the given strings, for ``field__in``: one query and one parameter however many there are
+    (a list of parameters is capped at 999 on SQLite, and the ORM is slow to build long ones)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+
+
 def _within(code: str, scope: str) -> bool:
     return code.startswith(scope)
 
@@ -470,28 +476,29 @@ def _check_places(plan: Plan, scope: str) -> None:
 
 def _check_existing_households(plan: Plan, scope: str) -> None:
     """A 户编号 already registered: the same household (same grid and cluster, in scope) gets only new members."""
-    numbers = list(plan.households)
-    for chunk in _chunks(numbers):
-        found = Household.objects.filter(number__in=chunk).values_list(
+    if not plan.households:
+        return
+    found = {
+        row[0]: row[1:]
+        for row in Household.objects.filter(number__in=_one_of(list(plan.households))).values_list(
             "number", "pk", "path", "grid__code", "cluster__code", "address", "house_type", "householder_id"
         )
-        for number, pk, path, grid_code, cluster_code, address, house_type, householder_id in found:
-            draft = plan.households[number]
-            if draft.grid_id is None:  # its codes are already reported as wrong
-                continue
-            if not _within(path, scope):
-                _error_all(plan, draft, f"户编号 {number} 已被其他地域的户使用，请换一个户编号")
-                continue
-            if (grid_code or "") != draft.grid or (cluster_code or "") != draft.cluster:
-                where = cluster_code or grid_code or "（未分网格）"
-                _error_all(
-                    plan, draft, f"户编号 {number} 已登记在 {where}，与本表的网格/联户编码不一致（导入不迁移户）"
-                )
-                continue
-            draft.existing_id = pk
-            draft.existing_householder_id = householder_id
-            if address != draft.address or house_type != draft.house_type:
-                plan.warn(draft.first_row, f"户编号 {number} 已登记，住址或房屋类型与系统不同，以系统为准未作修改")
+    }
+    for number, draft in plan.households.items():  # in row order, for the order of the warnings
+        if number not in found or draft.grid_id is None:  # new, or its codes are already reported as wrong
+            continue
+        pk, path, grid_code, cluster_code, address, house_type, householder_id = found[number]
+        if not _within(path, scope):
+            _error_all(plan, draft, f"户编号 {number} 已被其他地域的户使用，请换一个户编号")
+            continue
+        if (grid_code or "") != draft.grid or (cluster_code or "") != draft.cluster:
+            where = cluster_code or grid_code or "（未分网格）"
+            _error_all(plan, draft, f"户编号 {number} 已登记在 {where}，与本表的网格/联户编码不一致（导入不迁移户）")
+            continue
+        draft.existing_id = pk
+        draft.existing_householder_id = householder_id
+        if address != draft.address or house_type != draft.house_type:
+            plan.warn(draft.first_row, f"户编号 {number} 已登记，住址或房屋类型与系统不同，以系统为准未作修改")
 
 
 def _check_existing_residents(plan: Plan) -> None:
