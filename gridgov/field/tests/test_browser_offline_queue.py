@@ -116,7 +116,7 @@ def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, se
     page.wait_for_selector(".formmsg.ok")
 
     page.goto(f"{base}/field/")  # the cached today page marks the households already recorded
-    assert page.locator("article[data-household] .badge.queued").count() == 2
+    page.wait_for_function("document.querySelectorAll('article[data-household] .badge.queued').length === 2")
     page.goto(f"{base}/field/queue/")
     page.wait_for_selector("#queue-list article")
     assert page.inner_text("#queue-count") == "3"
