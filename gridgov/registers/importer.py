@@ -576,8 +576,8 @@ def error_workbook(data: bytes, plan: Plan) -> bytes:
 # --- writing ------------------------------------------------------------------------------------------------------
 
 HOUSEHOLD_COLUMNS = (
-    "created_at", "updated_at", "path", "number", "grid", "cluster", "address", "house_type", "member_count",
-    "import_batch",
+    "created_at", "updated_at", "path", "number", "grid", "cluster", "address", "house_type", "householder",
+    "member_count", "import_batch",
 )  # fmt: skip
 RESIDENT_COLUMNS = (
     "created_at", "updated_at", "path", "place", "household", "name", "id_number_sealed", "id_number_index",
@@ -636,22 +636,36 @@ def _write(plan: Plan, batch_id: int) -> Written:
     household, resident = qn(Household._meta.db_table), qn(Resident._meta.db_table)
     hid, rid, batch, relation = qn("household_id"), qn("id"), qn("import_batch_id"), qn("relation")
     new = plan.new_households
+    householder = Relation.HOUSEHOLDER.value
     with connection.cursor() as cursor:
-        _insert(
-            cursor,
-            Household,
-            HOUSEHOLD_COLUMNS,
-            [(now, now, d.path, d.number, d.grid_id, d.cluster_id, d.address, d.house_type, 0, batch_id) for d in new],
-        )
-        household_ids = dict(plan_existing_ids(plan))
-        if new:
-            cursor.execute(f"SELECT {qn('number')}, {rid} FROM {household} WHERE {batch} = %s", [batch_id])
-            household_ids.update(cursor.fetchall())
-        residents = _resident_rows(plan, household_ids, now, batch_id)
-        _insert(cursor, Resident, RESIDENT_COLUMNS, residents)
-        created = len(residents)
+        # Ids are taken before the insert, so that each new household is written with its householder and
+        # member count, instead of two UPDATEs over the batch afterwards.
+        created = sum(1 for d in plan.households.values() for r in d.rows if not r.existing)
+        resident_ids = iter(_take_ids(cursor, Resident, created))
+        household_ids = dict(zip((d.number for d in new), _take_ids(cursor, Household, len(new)), strict=True))
+        household_rows, residents = [], []
+        append = residents.append
+        tail = (batch_id,)
+        for draft in plan.households.values():
+            head = (now, now, draft.path, draft.place_id, household_ids.get(draft.number, draft.existing_id))
+            first_householder = None
+            for r in draft.rows:
+                if not r.existing:
+                    pk = next(resident_ids)
+                    append((pk,) + head + r.values + tail)
+                    if first_householder is None and r.relation == householder:
+                        first_householder = pk
+            if draft.existing_id is None:
+                household_rows.append(
+                    (household_ids[draft.number], now, now, draft.path, draft.number, draft.grid_id, draft.cluster_id,
+                     draft.address, draft.house_type, first_householder, len(draft.rows), batch_id)
+                )  # fmt: skip
+        grown = created - sum(len(d.rows) for d in new)  # new members of households already registered
+        _insert(cursor, Household, ("id", *HOUSEHOLD_COLUMNS), household_rows)
+        del household_rows
+        _insert(cursor, Resident, ("id", *RESIDENT_COLUMNS), residents)
         del residents
-        if created:
+        if grown:
             # Set-based, and by joins rather than correlated subqueries: both planners do these well even
             # before the new rows are in the statistics.
             cursor.execute(
@@ -659,7 +673,7 @@ def _write(plan: Plan, batch_id: int) -> Written:
                 f" FROM (SELECT {hid}, MIN({rid}) AS first_id FROM {resident}"
                 f" WHERE {batch} = %s AND {relation} = %s GROUP BY {hid}) AS h"
                 f" WHERE {household}.{rid} = h.{hid} AND {household}.{qn('householder_id')} IS NULL",
-                [now, batch_id, Relation.HOUSEHOLDER.value],
+                [now, batch_id, householder],
             )
             cursor.execute(
                 f"UPDATE {household} SET {qn('member_count')} = c.members, {qn('updated_at')} = %s"
@@ -669,6 +683,25 @@ def _write(plan: Plan, batch_id: int) -> Written:
                 [now, batch_id],
             )
     return Written(households=len(new), residents=created)
+
+
+def _take_ids(cursor, model, count: int):
+    """``count`` primary keys for new rows of ``model``, taken as the database would hand them out."""
+    if not count:
+        return range(0)
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [pk for (pk,) in cursor.fetchall()]
+    # SQLite, under this transaction's write lock: AUTOINCREMENT gives ids above both the largest ever
+    # handed out (sqlite_sequence) and the largest present; inserting explicit ids moves the sequence on.
+    cursor.execute(
+        f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+        f" COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0))",
+        [table],
+    )
+    start = cursor.fetchone()[0] + 1
+    return range(start, start + count)
 
 
 def _insert(cursor, model, names: tuple[str, ...], rows: list[tuple]) -> None:
@@ -683,21 +716,3 @@ def _insert(cursor, model, names: tuple[str, ...], rows: list[tuple]) -> None:
                 copy.write_row(row)
         return
     cursor.executemany(_insert_sql(model, names), rows)
-
-
-def plan_existing_ids(plan: Plan):
-    for draft in plan.households.values():
-        if draft.existing_id is not None:
-            yield draft.number, draft.existing_id
-
-
-def _resident_rows(plan: Plan, household_ids: dict[str, int], now, batch_id: int) -> list[tuple]:
-    out = []
-    append = out.append
-    tail = (batch_id,)
-    for draft in plan.households.values():
-        head = (now, now, draft.path, draft.place_id, household_ids[draft.number])
-        for r in draft.rows:
-            if not r.existing:
-                append(head + r.values + tail)
-    return out

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from gridgov.core.pii import sealer
-from gridgov.households.models import ID_CONTEXT, PHONE_CONTEXT, Resident, id_number_index, phone_index
+from gridgov.households.models import ID_CONTEXT, PHONE_CONTEXT, Household, Resident, id_number_index, phone_index
 from gridgov.registers import actions, importer
 from gridgov.registers.choices import ImportStatus
-from gridgov.registers.tests.workbooks import id_number, register_rows, workbook
+from gridgov.registers.tests.workbooks import GRID_A, id_number, register_rows, workbook
 from gridgov.utils.idnumber import make_id_number
 
 ROWS = 60  # Excel rows 2-61 in households of 4; the worker checks rows 2-31, in batches of 7
@@ -120,3 +120,22 @@ def test_a_worker_that_fails_only_costs_time(world, two_processes, monkeypatch, 
     assert plan.errors == {6: [BAD_PHONE]}
     assert sum(len(d.rows) for d in plan.households.values()) == ROWS - 1
     assert "the row worker failed" in caplog.text
+
+
+def test_ids_taken_for_an_import_are_not_handed_out_again(world):
+    data = workbook(register_rows(8))
+    result = actions.run_import(actions.create_import(world.town_staff, filename="r.xlsx", data=data), data)
+    assert result.status == ImportStatus.IMPORTED, result.message
+    imported = Resident.objects.filter(import_batch=result)
+    households = Household.objects.filter(import_batch=result)
+
+    household = Household.objects.create(path=GRID_A, number="Z-1", grid=world.grid_a, address="寨坝镇")
+    resident = Resident(path=GRID_A, place=world.grid_a, household=household, name="新人", sex="F")
+    resident.set_id_number(id_number(500))
+    resident.birth_date = dt.date(1951, 5, 15)
+    resident.save()
+
+    assert household.pk > max(h.pk for h in households)
+    assert resident.pk > max(r.pk for r in imported)
+    assert sorted(h.member_count for h in households) == [4, 4]
+    assert all(h.householder.household_id == h.pk and h.householder.relation == "householder" for h in households)
