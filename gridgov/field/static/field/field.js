@@ -17,7 +17,8 @@
   var SENT_KEEP = 500;
   var KIND_LABELS = { visit: "走访", follow_up: "稳控", matter: "事项", visit_edit: "修改走访", campaign_check: "摸排" };
   var FIELD_LABELS = { mode: "方式", people_met: "见到的人", findings: "走访情况", companions: "其他同行人员" };
-  var LOCAL_FIELDS = ["state", "queued_at", "label", "server", "rebase", "detail", "errors", "id", "synced_at"];
+  var LOCAL_FIELDS = ["state", "queued_at", "label", "server", "rebase", "detail", "errors", "id", "synced_at", "owner"];
+  var OWNER = CFG.user || "";
 
   // ------------------------------------------------------------ IndexedDB
 
@@ -150,6 +151,7 @@
       client_uuid: data.client_uuid || newId(),
       kind: kind,
       label: label || "",
+      owner: OWNER,
       state: "pending",
       queued_at: new Date().toISOString(),
     });
@@ -198,7 +200,8 @@
 
   function doSync() {
     return all().then(function (records) {
-      var pending = records.filter(function (r) { return r.state === "pending"; });
+      // A shared phone: records wait for the account that made them (they are uploaded in its name only).
+      var pending = records.filter(function (r) { return r.state === "pending" && (r.owner || OWNER) === OWNER; });
       if (!pending.length) return refresh().then(function () { return { results: [] }; });
       say("正在上传 " + pending.length + " 条…");
       return post(pending).then(function (response) {
@@ -302,6 +305,7 @@
     records.sort(function (a, b) { return a.queued_at < b.queued_at ? -1 : 1; });
     records.forEach(function (r) {
       var state = { pending: "待上传", conflict: "冲突", rejected: "未接受" }[r.state] || r.state;
+      if (r.owner && r.owner !== OWNER) state = "其他账号的记录：该账号登录后上传";
       var item = el("article", { className: "item queue-" + r.state, "data-uuid": r.client_uuid }, [
         el("div", { className: "line1" }, [
           el("b", { text: KIND_LABELS[r.kind] || r.kind }), " ", r.label || "",
