@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from gridgov.matters import actions
+from gridgov.matters import actions, queries
 from gridgov.matters.models import Category, DeadlineRule, Matter, MatterEvent, Supervision
 from gridgov.matters.queries import flag_overdue
 from gridgov.matters.tests.helpers import category, record
@@ -131,6 +131,8 @@ def test_holder_edits_title_color_and_category_with_before_and_after(engine):
     )
     assert fresh.deadline_at == arrived + dt.timedelta(hours=rule.hours)
     assert "宅基" in fresh.search_text
+    found = Matter.objects.filter(queries.search_predicate("宅基地")).values_list("id", flat=True)
+    assert list(found) == [matter.pk]  # the search index follows the edit
     event = MatterEvent.objects.filter(matter=matter).latest("id")
     assert (event.action, event.note, event.data["changed"]) == (
         "edit_matter",
