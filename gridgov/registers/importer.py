@@ -1,13 +1,17 @@
 """Reading a register workbook into households and residents: validate every row, then write all or nothing.
 
 `validate()` reads the sheet once, checks every row (format, household consistency, places in the
-importer's scope, what is already registered) and returns a `Plan`. If the plan has errors nothing is
-written and `error_workbook()` lists the bad rows. Otherwise `write()` inserts the new households and
-residents in one transaction, with `executemany` on SQLite and COPY on PostgreSQL (the ORM's bulk_create
-is about half as fast), then sets householders and member counts with two set-based UPDATEs.
+importer's scope, what is already registered) and returns a `Plan`. The checks of a row on its own are in
+`rowcheck`; for a large sheet a second process (`RowWorker`) runs them on the first part of the rows while
+this one runs them on the rest, and the checks against other rows are then made here in row order. If the
+plan has errors nothing is written and `error_workbook()` lists the bad rows. Otherwise `write()` takes the
+new rows' ids and inserts the new households (with householder and member count) and residents in one
+transaction, with `executemany` on SQLite and COPY on PostgreSQL (the ORM's bulk_create is about half as
+fast).
 
 Rows are sealed (ID number, phone), blind-indexed and masked while they are validated, so the clear
-values live only in memory for the length of the import and never reach the database or the logs.
+values live only in memory (and the pipe to the worker) for the length of the import and never reach the
+database, a disk or the logs.
 """
 
 from __future__ import annotations
