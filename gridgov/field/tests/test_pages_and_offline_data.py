@@ -120,3 +120,10 @@ def test_bootstrap_with_the_grant_lists_key_persons_and_is_audited(world, login,
     assert [p["id"] for p in data["follow_up"]["key_persons"]] == [key_person_a.pk]
     assert data["follow_up"]["key_persons"][0]["name"] == "王建国"
     assert AuditLog.objects.filter(action="reveal", detail__view="field_bootstrap").count() == 1
+
+
+def test_the_sync_and_offline_data_operations_are_in_the_openapi_document(world, login):
+    paths = login(world.grid_worker_a).get("/api/v1/openapi.json").json()["paths"]
+
+    assert set(paths["/api/v1/field/sync"]) == {"post"}
+    assert set(paths["/api/v1/field/bootstrap"]) == {"get"}
