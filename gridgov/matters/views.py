@@ -241,6 +241,7 @@ def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict
         "agreements": agreements,
         "feedbacks": feedbacks,
         "supervisions": supervisions,
+        "cards_by_hand": [s for s in supervisions if s.issued_by_id and s.holding_since == matter.arrived_at],
         "photos": [a for a in attachments if a.is_photo],
         "documents": [a for a in attachments if not a.is_photo],
         "action_forms": [

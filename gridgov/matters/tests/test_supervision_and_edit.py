@@ -56,7 +56,7 @@ def test_town_center_supervises_a_village_matter_and_the_village_is_notified(eng
     fresh = Matter.objects.get(pk=matter.pk)
     assert (fresh.card, fresh.overdue, fresh.state) == ("", False, "in_progress")  # the deadline job's marks
     page = login(engine.village_committee).get(reverse("matters:detail", args=[matter.pk])).content.decode()
-    assert "群众三次来访，限三日内办结" in page and "红牌督办" in page
+    assert "群众三次来访，限三日内办结" in page and "红牌督办（人工）" in page
 
 
 def test_the_same_card_is_not_issued_twice_in_one_holding(engine):
