@@ -260,3 +260,20 @@ def test_api_refuses_someone_who_may_read_but_not_act(engine, login):
     assert response.status_code == 403
     assert "您不能添加附件" in response.json()["detail"]
     assert (Attachment.objects.count(), stored_files()) == (0, [])
+
+
+def test_files_left_by_a_rolled_back_upload_are_pruned(engine):
+    from django.db import transaction
+
+    from gridgov.matters.management.commands.prune_attachment_files import prune
+
+    matter = record(engine.grid_worker_a)
+    kept = actions.add_attachment(engine.grid_worker_a, matter, upload())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.add_attachment(engine.grid_worker_a, matter, upload("b.jpg"))
+        raise RuntimeError("the caller's transaction fails after the upload")
+    assert len(stored_files()) == 2 and Attachment.objects.count() == 1
+    assert prune(min_age_seconds=3600) == []  # too fresh: may be an upload in flight
+    [orphan] = prune(min_age_seconds=0)
+    assert orphan != kept.file.name
+    assert [str(p.relative_to(media_root())) for p in stored_files()] == [kept.file.name]
