@@ -230,7 +230,7 @@ class RowWorker:
                 [sys.executable, *WORKER_COMMAND],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # a traceback could quote a cell: clear values stay out of the logs
                 cwd=PROJECT_ROOT,
                 env=env,
             )
@@ -334,14 +334,13 @@ def _read_rows(
         rows = itertools.chain(rest, rows)
         del batch
 
-    share = max(total - (split - sheet.header_row), 1)
-    every = PROGRESS_EVERY
+    share = max(total - (split - sheet.header_row), 1)  # rows checked here
 
-    def tick(count: int) -> None:  # rows checked here, and about as many by the worker meanwhile
+    def tick(count: int) -> None:  # the worker checks its share at about the same pace
         if progress is not None:
-            progress(total - share + count if worker is None else min(total, count * total // share), total)
+            progress(min(total, count * total // share), total)
 
-    mine = check(rows, tick, every)
+    mine = check(rows, tick, PROGRESS_EVERY)
     seen_ids: dict[str, int] = {}
     count = len(mine)
     if worker is not None:
