@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -72,6 +73,19 @@ def can_handle_delivery(user, delivery: ChatDelivery) -> None:
 # ---------------------------------------------------------------- group robots
 
 
+def webhook_origins() -> tuple[str, ...]:
+    """Where robot webhooks may point (scheme://host[:port]): WeCom's robot service unless settings say more.
+
+    The server POSTs to these URLs and shows their answers, so a user-pasted URL must never reach
+    another host (an internal service, a cloud metadata address)."""
+    return tuple(getattr(settings, "GRIDGOV_CHAT_WEBHOOK_ORIGINS", ("https://qyapi.weixin.qq.com",)))
+
+
+def webhook_allowed(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() in {o.lower() for o in webhook_origins()}
+
+
 def normalize_webhook(raw: str) -> str:
     """The robot's webhook URL from what a user pasted: the full URL, or only its key."""
     raw = raw.strip()
@@ -79,7 +93,7 @@ def normalize_webhook(raw: str) -> str:
         return f"{WECOM_HOST}?key={raw}"
     parts = urllib.parse.urlsplit(raw)
     key = dict(urllib.parse.parse_qsl(parts.query)).get("key", "")
-    if parts.scheme not in ("http", "https") or not parts.netloc or not key or len(raw) > 500:
+    if parts.scheme not in ("http", "https") or not webhook_allowed(raw) or not key or len(raw) > 500:
         raise ValidationError(
             {
                 "webhook": gettext(
@@ -254,6 +268,8 @@ def deliver(pk: int, now: dt.datetime | None = None) -> bool | None:
         url = delivery.group.webhook_url()
         if not url:
             raise webhook.DeliveryError(gettext("该群已取消群机器人，请手工转发"))
+        if not webhook_allowed(url):  # stored before the origin rule, or the rule narrowed since
+            raise webhook.DeliveryError(gettext("群机器人地址不是企业微信的地址，请重新设置或手工转发"))
         webhook.post(url, delivery.notice.payload)
     except webhook.DeliveryError as exc:
         attempts = delivery.attempts + 1

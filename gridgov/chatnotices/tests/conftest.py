@@ -6,10 +6,11 @@ from gridgov.personnel import actions as personnel_actions
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
     """A local stand-in for the WeCom group robots (every group's webhook points at it, with its own key)."""
     rx = Receiver()
     rx.start()
+    settings.GRIDGOV_CHAT_WEBHOOK_ORIGINS = ("https://qyapi.weixin.qq.com", f"http://127.0.0.1:{rx.port}")
     yield rx
     rx.stop()
 

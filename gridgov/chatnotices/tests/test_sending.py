@@ -234,3 +234,31 @@ def test_the_periodic_task_and_the_command_deliver_what_is_due(world, groups, re
     call_command("deliver_chat_notices", stdout=out)
     assert out.getvalue().strip() == "sent=0 failed=0 left=0"
     assert len(receiver.bodies) == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data?key=abcdefgh",
+        "http://127.0.0.1:5432/cgi-bin/webhook/send?key=abcdefgh",
+        "https://qyapi.weixin.qq.com.evil.example/cgi-bin/webhook/send?key=abcdefgh",
+        "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcdefgh",
+    ],
+)
+def test_a_webhook_outside_wecom_is_refused_so_the_server_never_posts_there(world, url):
+    group = personnel_actions.register_chat_group(world.town_staff, grid=world.grid_a, name="测试群", member_count=9)
+    with pytest.raises(ValidationError) as refused:
+        actions.set_group_webhook(world.grid_worker_a, group, url)
+    assert list(refused.value.message_dict) == ["webhook"]
+    group.refresh_from_db()
+    assert (group.webhook_masked, group.webhook_url()) == ("", "")
+
+
+def test_a_stored_webhook_outside_the_allowed_origins_is_not_posted_to(world, groups, receiver, settings, on_commit):
+    with on_commit(execute=False):
+        sent = notice(world.town_staff, places=[world.grid_b])
+    settings.GRIDGOV_CHAT_WEBHOOK_ORIGINS = ("https://qyapi.weixin.qq.com",)
+    assert actions.deliver_due().failed == 1
+    delivery = ChatDelivery.objects.get(notice=sent)
+    assert (delivery.status, delivery.last_error) == ("pending", "群机器人地址不是企业微信的地址，请重新设置或手工转发")
+    assert receiver.bodies == []
