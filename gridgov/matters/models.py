@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import IsNull
 
 from gridgov.core.models import BaseModel, ScopedQuerySet
 from gridgov.core.pii import sealer
@@ -240,6 +241,13 @@ class MatterQuerySet(ScopedQuerySet):
         return self.filter(is_open=True)
 
 
+# A work queue's order (`gridgov.matters.queries.work_queue`): overdue first, then the nearest deadline, matters
+# without one last, then the oldest. Written with ``deadline_at IS NULL`` rather than NULLS LAST so that the queue
+# indexes below serve it on SQLite too, whose indexes sort NULLs first: a town's queue of a thousand matters is then
+# read 50 rows at a time instead of sorted whole on every page.
+QUEUE_ORDER = (F("overdue").desc(), IsNull(F("deadline_at"), True).asc(), F("deadline_at").asc(), F("id").asc())
+
+
 class Matter(BaseModel):
     """事项: one dispute, appeal, environment problem, hardship or hazard, from intake to closing."""
 
@@ -324,15 +332,9 @@ class Matter(BaseModel):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["path", "id"], name="matter_path_idx"),
+            models.Index(F("holder_path"), *QUEUE_ORDER, condition=Q(is_open=True), name="matter_unit_queue_idx"),
             models.Index(
-                fields=["holder_path", "-overdue", "deadline_at", "id"],
-                condition=Q(is_open=True),
-                name="matter_queue_idx",
-            ),
-            models.Index(
-                fields=["holder_department", "-overdue", "deadline_at", "id"],
-                condition=Q(is_open=True),
-                name="matter_dept_queue_idx",
+                F("holder_department"), *QUEUE_ORDER, condition=Q(is_open=True), name="matter_department_queue_idx"
             ),
             models.Index(fields=["deadline_at"], condition=Q(is_open=True), name="matter_deadline_idx"),
             models.Index(fields=["red_card_at"], condition=Q(is_open=True), name="matter_red_card_idx"),
