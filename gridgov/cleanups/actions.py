@@ -156,7 +156,10 @@ def record_problem(user, round_: CleanupRound, data: ProblemInput) -> tuple[Clea
             client_uuid=data.client_uuid,
         )
 
-    return create_once(CleanupProblem, user, data.client_uuid, make)
+    problem, created = create_once(CleanupProblem, user, data.client_uuid, make)
+    if not created and problem.round_id != round_.pk:  # a client id replayed on another round: not this one's
+        raise ValidationError({"client_uuid": _("该客户端记录ID已用于另一次整治的问题")})
+    return problem, created
 
 
 # ---------------------------------------------------------------- rounds

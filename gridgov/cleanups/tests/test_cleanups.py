@@ -311,3 +311,27 @@ def test_api_lists_detail_and_problem_are_scoped(world, area_a, area_b, cleanup,
     made = post_json(client, f"/api/v1/cleanups/{mine.pk}/problems", body)
     assert made.status_code == 201
     assert made.json()["matter_id"] == Matter.objects.get().pk
+
+
+def test_api_problem_client_id_of_another_round_is_refused_not_a_crash(world, area_a, cleanup, login):
+    first, second = cleanup(world.village_committee, area_a, 3), cleanup(world.village_committee, area_a, 1)
+    client = login(world.village_committee)
+    body = {"place_code": world.grid_a.code, "category_code": "environment.rubbish", "description": "x",
+            "recurrence": "recurring", "client_uuid": str(uuid.uuid4())}  # fmt: skip
+    assert post_json(client, f"/api/v1/cleanups/{first.pk}/problems", body).status_code == 201
+    again = post_json(client, f"/api/v1/cleanups/{second.pk}/problems", body)
+    assert (again.status_code, again.json()["errors"]) == (
+        400,
+        {"client_uuid": ["该客户端记录ID已用于另一次整治的问题"]},
+    )
+    assert list(CleanupProblem.objects.values_list("round_id", flat=True)) == [first.pk]
+    assert Matter.objects.count() == 1
+
+
+def test_round_reusing_a_problem_client_id_records_nothing(world, area_a, cleanup):
+    used = uuid.uuid4()
+    first = cleanup(world.village_committee, area_a, 3, problems=[problem(world.grid_a, client_uuid=used)])
+    with pytest.raises(ValidationError):
+        cleanup(world.village_committee, area_a, 1, problems=[problem(world.grid_a, client_uuid=used)])
+    assert list(CleanupRound.objects.values_list("pk", flat=True)) == [first.pk]
+    assert (CleanupProblem.objects.count(), Matter.objects.count()) == (1, 1)
