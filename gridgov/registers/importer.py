@@ -223,6 +223,8 @@ class RowWorker:
 
     @classmethod
     def start(cls, rules: rowcheck.Rules) -> RowWorker | None:
+        if not os.path.basename(sys.executable or "").startswith("python"):
+            return None  # embedded in a server binary (uWSGI): no interpreter to start, so one process does it all
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
         try:
