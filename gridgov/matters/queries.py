@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from gridgov.core.models import scope_prefix
 from gridgov.matters import actions
 from gridgov.matters.choices import CardColor, Level, MatterKind, MatterState, Recurrence
 from gridgov.matters.fts import FTS_TABLE, PG_COLUMN
-from gridgov.matters.models import Matter
+from gridgov.matters.models import QUEUE_ORDER, Matter
 from gridgov.matters.search import fts5_query, query_terms, tsquery
 
 # Roles whose view of matters is exactly their place's subtree (see MatterQuerySet.for_user).
@@ -44,7 +44,7 @@ def work_queue(user) -> QuerySet[Matter]:
         else:
             return Matter.objects.none()
         qs = open_matters.filter(unit, holder_department__isnull=True)
-    return qs.order_by("-overdue", F("deadline_at").asc(nulls_last=True), "id")
+    return qs.order_by(*QUEUE_ORDER)
 
 
 SEARCH_LIMIT = 100

@@ -162,4 +162,4 @@ def test_work_queue_is_one_query_served_by_the_queue_index(engine, django_assert
         if connection.vendor == "postgresql":
             cursor.execute("RESET enable_seqscan")
             cursor.execute("RESET enable_sort")
-    assert "matter_queue_idx" in plan
+    assert "matter_unit_queue_idx" in plan
