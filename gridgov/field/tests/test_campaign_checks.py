@@ -121,3 +121,16 @@ def test_today_page_query_count_with_a_running_campaign(world, login, campaign, 
     client.get("/field/")
     with django_assert_num_queries(8):
         client.get("/field/")
+
+
+def test_bootstrap_reads_every_running_checklist_in_one_query(world, login, campaign, django_assert_num_queries):
+    for n in range(2):
+        make_campaign(world.town_staff, [world.town], title=f"第{n + 2}次摸排")
+    client = login(world.grid_worker_a)
+    client.get("/api/v1/field/bootstrap")
+    # session, user, households, categories, recent visits, campaigns, their scopes, their checklists,
+    # then one query per running campaign for its unchecked households
+    with django_assert_num_queries(8 + 3):
+        data = client.get("/api/v1/field/bootstrap").json()
+    assert [len(c["questions"]) for c in data["campaigns"]] == [6, 6, 6]
+    assert [c["questions"][0]["key"] for c in data["campaigns"]] == ["returned"] * 3
