@@ -20,6 +20,7 @@ from gridgov.campaigns.choices import CampaignStatus, QuestionKind
 from gridgov.campaigns.models import Campaign, HouseholdCheck
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.households.queries import slice_of
 from gridgov.places.api import PlaceRef
 
@@ -27,11 +28,6 @@ router = Router(tags=["摸排"])
 
 MAX_LIMIT = 200
 SYNC_MAX = 500
-
-
-class CheckErrorOut(Schema):
-    detail: str = Field(description="错误说明")
-    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段（或摸排项标识）的错误")
 
 
 class CampaignQuestionOut(Schema):
@@ -301,8 +297,8 @@ def _input(user, campaign: Campaign, body: HouseholdCheckIn, households: dict | 
     response={
         201: HouseholdCheckOut,
         200: HouseholdCheckOut,
-        400: CheckErrorOut,
-        403: CheckErrorOut,
+        400: ErrorOut,
+        403: ErrorOut,
         409: CheckConflictOut,
     },
     summary="登记摸排",

@@ -17,17 +17,13 @@ from gridgov.chatnotices import actions, queries
 from gridgov.chatnotices.choices import DeliveryMethod, DeliveryStatus, NoticeFormat
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.households.queries import slice_of
 from gridgov.places.models import Place
 
 router = Router(tags=["微信群通知"])
 
 MAX_LIMIT = 200
-
-
-class ChatNoticeErrorOut(Schema):
-    detail: str = Field(description="错误说明")
-    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
 
 
 class ChatNoticeOut(Schema):
@@ -145,7 +141,7 @@ def list_deliveries(request, pk: int, params: Query[ChatDeliveryQuery]):
 
 @router.post(
     "/",
-    response={201: ChatNoticeOut, 200: ChatNoticeOut, 400: ChatNoticeErrorOut, 403: ChatNoticeErrorOut},
+    response={201: ChatNoticeOut, 200: ChatNoticeOut, 400: ErrorOut, 403: ErrorOut},
     summary="发布群通知",
     description="发送到所选范围内的全部微信群：接入群机器人的群自动发送（失败自动重试），其余待手工转发。"
     "按 client_uuid 幂等。",
@@ -170,7 +166,7 @@ def send_notice(request, body: ChatNoticeIn):
 
 @router.post(
     "/deliveries/{int:pk}/sent-by-hand",
-    response={200: ChatDeliveryOut, 403: ChatNoticeErrorOut},
+    response={200: ChatDeliveryOut, 403: ErrorOut},
     summary="标记已手工转发",
     description="群主已把通知文本发到群里。已送达的群返回 403。",
 )

@@ -14,12 +14,13 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.deliberations import actions, queries
 from gridgov.deliberations.choices import Subject
 from gridgov.households.models import Household
 from gridgov.households.queries import slice_of
 from gridgov.matters.choices import MatterKind, RiskColor, SourceChannel
-from gridgov.publicity.common import ErrorOut, Filters, error_body, place_in_scope
+from gridgov.publicity.common import Filters, error_body, place_in_scope
 
 router = Router(tags=["议事协商"])
 
@@ -97,7 +98,7 @@ class DeliberationIn(Schema):
     )
 
 
-class FollowUpIn(Schema):
+class DeliberationMatterIn(Schema):
     kind: MatterKind = Field(description="事项类型")
     category_code: str = Field(max_length=64, description="事项分类代码（该类型下可选用的分类）")
     title: str = Field(min_length=1, max_length=200, description="标题")
@@ -176,7 +177,7 @@ def create_deliberation(request, body: DeliberationIn):
     description="由事项引擎登记一件位于本组内的事项，并关联到该议事协商。",
 )
 @scoped
-def create_follow_up(request, pk: int, body: FollowUpIn):
+def create_follow_up(request, pk: int, body: DeliberationMatterIn):
     from gridgov.matters.actions import MatterInput
     from gridgov.matters.models import Category
 

@@ -18,7 +18,7 @@ from gridgov.keypersons.views import audit_view
 router = Router(tags=["移动端"])
 
 
-class SyncIn(Schema):
+class FieldSyncIn(Schema):
     records: list[dict] = Field(
         max_length=actions.SYNC_MAX,
         description=(
@@ -28,7 +28,7 @@ class SyncIn(Schema):
     )
 
 
-class SyncResult(Schema):
+class FieldSyncResult(Schema):
     client_uuid: str | None = Field(description="客户端记录ID（原样返回所提交的值）")
     kind: str = Field(description="记录类型")
     status: str = Field(
@@ -50,8 +50,8 @@ class SyncResult(Schema):
     )
 
 
-class SyncOut(Schema):
-    results: list[SyncResult] = Field(description="与提交顺序一致的逐条结果")
+class FieldSyncOut(Schema):
+    results: list[FieldSyncResult] = Field(description="与提交顺序一致的逐条结果")
     created: int
     updated: int
     existing: int
@@ -62,7 +62,7 @@ class SyncOut(Schema):
 @router.post(
     "/sync",
     url_name="field_sync",
-    response=SyncOut,
+    response=FieldSyncOut,
     summary="同步离线队列",
     description=(
         "一次上传手机上的离线队列（走访、稳控、事项、修改走访、摸排混合）。逐条按 client_uuid 幂等："
@@ -71,9 +71,9 @@ class SyncOut(Schema):
     ),
 )
 @scoped
-def sync(request, body: SyncIn):
+def sync(request, body: FieldSyncIn):
     results = actions.sync(request.user, body.records)
-    statuses = [name for name in SyncOut.model_fields if name != "results"]
+    statuses = [name for name in FieldSyncOut.model_fields if name != "results"]
     counts = {status: sum(r["status"] == status for r in results) for status in statuses}
     return {"results": results, **counts}
 

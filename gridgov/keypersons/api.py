@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema
 
 from gridgov.core.actions import ActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.households.queries import slice_of
 from gridgov.keypersons import actions, queries
 from gridgov.keypersons.access import key_population
@@ -24,7 +25,7 @@ from gridgov.keypersons.choices import (
     Whereabouts,
 )
 from gridgov.keypersons.views import audit_view
-from gridgov.visits.api import ErrorOut, _error
+from gridgov.visits.api import _error
 
 router = Router(tags=["重点人群"])
 

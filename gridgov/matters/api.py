@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused as CoreActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.households.models import Household, Resident
 from gridgov.matters import actions, queries
 from gridgov.matters.choices import (
@@ -60,11 +61,6 @@ STATE_REFUSAL_PREFIX = "事项当前为"  # the wording of actions._require_stat
 
 
 # ---------------------------------------------------------------- schemas
-
-
-class ErrorOut(Schema):
-    detail: str = Field(description="错误说明")
-    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
 
 
 class UnitOut(Schema):

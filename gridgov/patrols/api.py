@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.households.queries import slice_of
 from gridgov.patrols import actions, queries
 from gridgov.patrols.choices import Shift
@@ -19,11 +20,6 @@ from gridgov.places.models import Place
 router = Router(tags=["巡逻日志"])
 
 MAX_LIMIT = 200
-
-
-class PatrolErrorOut(Schema):
-    detail: str = Field(description="错误说明")
-    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
 
 
 class PatrolRouteGridOut(Schema):
@@ -141,7 +137,7 @@ def get_patrol(request, pk: int):
 
 @router.post(
     "/",
-    response={201: PatrolOut, 200: PatrolOut, 400: PatrolErrorOut, 403: PatrolErrorOut},
+    response={201: PatrolOut, 200: PatrolOut, 400: ErrorOut, 403: ErrorOut},
     summary="登记巡逻",
     description="按 client_uuid 幂等：首次创建返回 201，同一 client_uuid 再次提交返回 200 与原记录，不重复创建。",
 )

@@ -107,12 +107,12 @@ class ChatGroupOut(Schema):
     grid: PlaceRef = Field(description="网格")
 
 
-class Paging(Schema):
+class PersonnelPaging(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
     offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
 
 
-class AppointmentQuery(Paging):
+class AppointmentQuery(PersonnelPaging):
     place: str | None = Field(None, pattern=r"^\d{2,24}$", description="只列出该地域（代码）及其下级的任职")
     role: AppointmentRole | None = Field(None, description="职务")
     status: AppointmentStatus | None = Field(None, description="状态")
@@ -139,12 +139,12 @@ class ChatGroupPage(Schema):
     next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-def _page(queryset, params: Paging) -> dict:
+def _page(queryset, params: PersonnelPaging) -> dict:
     rows, next_offset = queries.slice_of(queryset, limit=params.limit, offset=params.offset)
     return {"items": rows, "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
 
 
-class PlaceQuery(Paging):
+class PersonnelPlaceQuery(PersonnelPaging):
     place: str | None = Field(None, pattern=r"^\d{2,24}$", description="只列出该地域（代码）及其下级的记录")
 
 
@@ -180,7 +180,7 @@ def get_appointment(request, pk: int):
     description="账号范围内登记的党小组，以及覆盖账号范围内网格的党小组。",
 )
 @scoped
-def list_party_groups(request, params: Query[PlaceQuery]):
+def list_party_groups(request, params: Query[PersonnelPlaceQuery]):
     return _page(queries.party_groups_for(request.user, params.place or ""), params)
 
 
@@ -191,7 +191,7 @@ def list_party_groups(request, params: Query[PlaceQuery]):
     description="账号范围内登记的巡逻队，以及巡逻账号范围内网格的巡逻队；含在任队员姓名。",
 )
 @scoped
-def list_patrol_teams(request, params: Query[PlaceQuery]):
+def list_patrol_teams(request, params: Query[PersonnelPlaceQuery]):
     return _page(queries.patrol_teams_for(request.user, params.place or ""), params)
 
 
@@ -202,5 +202,5 @@ def list_patrol_teams(request, params: Query[PlaceQuery]):
     description="账号范围内各网格登记的微信群。",
 )
 @scoped
-def list_chat_groups(request, params: Query[PlaceQuery]):
+def list_chat_groups(request, params: Query[PersonnelPlaceQuery]):
     return _page(queries.chat_groups_for(request.user, params.place or ""), params)

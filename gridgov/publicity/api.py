@@ -12,10 +12,11 @@ from ninja.files import UploadedFile
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.households.queries import slice_of
 from gridgov.publicity import actions, queries
 from gridgov.publicity.choices import EVENT_PLACE_KINDS, Channel, Topic
-from gridgov.publicity.common import ErrorOut, Filters, error_body, place_in_scope
+from gridgov.publicity.common import Filters, error_body, place_in_scope
 from gridgov.publicity.models import PublicityPhoto
 
 router = Router(tags=["宣讲活动"])
@@ -35,7 +36,7 @@ class PhotoOut(Schema):
         return reverse("publicity:photo", kwargs={"pk": obj.event_id, "photo": obj.pk})
 
 
-class EventOut(Schema):
+class PublicityEventOut(Schema):
     id: int = Field(description="宣讲活动ID")
     path: str = Field(description="地点代码")
     place_name: str = Field(description="地点")
@@ -63,7 +64,7 @@ class EventOut(Schema):
         return str(obj.get_channel_display())
 
 
-class EventDetailOut(EventOut):
+class PublicityEventDetailOut(PublicityEventOut):
     photos: list[PhotoOut] = Field(description="照片")
 
     @staticmethod
@@ -72,7 +73,7 @@ class EventDetailOut(EventOut):
 
 
 class EventPage(Schema):
-    items: list[EventOut] = Field(description="本页的宣讲活动，新的在前")
+    items: list[PublicityEventOut] = Field(description="本页的宣讲活动，新的在前")
     limit: int = Field(description="每页条数")
     offset: int = Field(description="本页起始位置")
     next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
@@ -120,7 +121,9 @@ def list_events(request, params: Query[EventQuery]):
     return {"items": rows, "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
 
 
-@router.get("/{int:pk}", response=EventDetailOut, summary="宣讲活动详情", description="不在账号范围内时返回 404。")
+@router.get(
+    "/{int:pk}", response=PublicityEventDetailOut, summary="宣讲活动详情", description="不在账号范围内时返回 404。"
+)
 @scoped
 def get_event(request, pk: int):
     return _detail(queries.event_for(request.user, pk))
@@ -128,7 +131,7 @@ def get_event(request, pk: int):
 
 @router.post(
     "/",
-    response={201: EventDetailOut, 200: EventDetailOut, 400: ErrorOut, 403: ErrorOut},
+    response={201: PublicityEventDetailOut, 200: PublicityEventDetailOut, 400: ErrorOut, 403: ErrorOut},
     summary="登记宣讲活动",
     description="按 client_uuid 幂等：首次创建返回 201，同一 client_uuid 再次提交返回 200 与原记录。",
 )

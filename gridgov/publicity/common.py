@@ -16,7 +16,6 @@ from django.db import IntegrityError, models, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.actions import ActionRefused
@@ -148,11 +147,6 @@ class Filters:
 
 
 # ---------------------------------------------------------------- API
-
-
-class ErrorOut(Schema):
-    detail: str = Field(description="错误说明")
-    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
 
 
 def error_body(exc: Exception) -> dict:

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from gridgov.accounts.models import User
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.schemas import ErrorOut
 from gridgov.households.models import Household
 from gridgov.households.queries import slice_of
 from gridgov.visits import actions, queries
@@ -27,11 +28,6 @@ router = Router(tags=["走访台账"])
 
 MAX_LIMIT = 200
 SYNC_MAX = 500
-
-
-class ErrorOut(Schema):
-    detail: str = Field(description="错误说明")
-    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
 
 
 class VisitOut(Schema):
