@@ -2,8 +2,8 @@
 
 `validate()` reads the sheet once, checks every row (format, household consistency, places in the
 importer's scope, what is already registered) and returns a `Plan`. The checks of a row on its own are in
-`rowcheck`; for a large sheet a second process (`RowWorker`) runs them on the first part of the rows while
-this one runs them on the rest, and the checks against other rows are then made here in row order. If the
+`rowcheck`; for a large sheet a second process (`RowWorker`) shares them, batch by batch as it keeps up,
+and the checks against other rows are then made here in row order. If the
 plan has errors nothing is written and `error_workbook()` lists the bad rows. Otherwise `write()` takes the
 new rows' ids and inserts the new households (with householder and member count) and residents in one
 transaction, with `executemany` on SQLite and COPY on PostgreSQL (the ORM's bulk_create is about half as
@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import itertools
 import json
 import logging
 import os
@@ -55,8 +54,8 @@ MAX_KEPT_WARNINGS = 200
 # A workbook of at least this size (about 15,000 rows) is checked by two processes, if it has enough rows.
 PARALLEL_MIN_BYTES = 1_000_000
 PARALLEL_MIN_ROWS = 10_000
-WORKER_SHARE = 0.55  # of the rows, the first ones, checked by the worker (it need not read the sheet)
-WORKER_BATCH = 2000  # rows per message to the worker
+WORKER_BATCH = 1000  # rows per message to the worker
+WORKER_AHEAD = 3  # batches sent to the worker and not yet answered, at most
 WORKER_TIMEOUT = 600  # seconds
 WORKER_COMMAND = ("-m", "gridgov.registers.rowcheck")  # arguments to the Python interpreter
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -160,7 +159,7 @@ def validate(data: bytes, scope: str, progress: Progress | None = None) -> Plan:
 def _validate(data: bytes, scope: str, progress: Progress | None) -> Plan:
     plan = Plan()
     rules = _rules()
-    # A large workbook: a second process checks its upper rows (started now, it is ready once the sheet is read).
+    # A large workbook: a second process shares the row checks (started now, it is ready once the sheet is read).
     worker = RowWorker.start(rules) if len(data) >= PARALLEL_MIN_BYTES else None
     try:
         try:
@@ -204,10 +203,10 @@ def _rules() -> rowcheck.Rules:
 
 
 class RowWorker:
-    """A second process (``python -m gridgov.registers.rowcheck``) that checks the upper part of a large sheet.
+    """A second process (``python -m gridgov.registers.rowcheck``) that checks batches of a large sheet's rows.
 
-    It is started before the workbook is parsed here (so that its start-up costs nothing), gets its rows
-    through a pipe while this process goes on to check the rest, and sends back each batch as soon as it is
+    It is started before the workbook is parsed here (so that its start-up costs nothing), gets batches
+    through a pipe while this process checks the others, and sends back each batch as soon as it is
     checked. A thread here writes the pipe, another reads the answers, so neither process waits for the
     other. Should the worker fail, this process checks those rows itself: the worker only ever saves time.
     """
@@ -302,71 +301,69 @@ def _read_rows(
     progress: Progress | None,
     worker: RowWorker | None = None,
 ) -> None:
-    """Check each row on its own (rowcheck; the upper part of a large sheet in the worker), then, in row
+    """Check each row on its own (rowcheck), in batches shared with the worker as it keeps up, then, in row
     order, against the rows above it (duplicates, household agreement)."""
     width = len(sheet.headers)
     positions = tuple(sheet.columns.get(c.key, width) for c in excel.COLUMNS)  # a missing column reads the pad cell
     layout = rowcheck.Layout(width, positions)
     check = rowcheck.RowChecker(rules, layout)
     total = sheet.total_rows
-    split = sheet.header_row  # the last row checked by the worker
     if worker is not None and total >= PARALLEL_MIN_ROWS:
-        split = sheet.header_row + int(total * WORKER_SHARE)
         worker.send(layout)
     elif worker is not None:
         worker.send(None)
         worker = None
     if progress is not None:
         progress(0, total)
-
-    rows = sheet.rows()
-    batches = 0
-    if worker is not None:
-        batch: list[tuple[int, list]] = []
-        for row in _until(rows, split, rest := []):
-            batch.append(row)
-            if len(batch) == WORKER_BATCH:
-                worker.send(batch)
-                batches += 1
-                batch = []
-        if batch:
+    # Each batch goes to the worker while it has fewer than WORKER_AHEAD unanswered, else is checked here:
+    # the two processes share the rows at whatever pace each gets from the machine.
+    checked: list[list[tuple] | None] = []  # per batch, in row order; None: the worker's
+    sent = 0
+    done = 0
+    every = max(PROGRESS_EVERY // WORKER_BATCH, 1)
+    for batch in _batches(sheet.rows(), WORKER_BATCH):
+        if worker is not None and sent - len(worker.answers) < WORKER_AHEAD:
             worker.send(batch)
-            batches += 1
-        worker.finish()
-        rows = itertools.chain(rest, rows)
-        del batch
-
-    share = max(total - (split - sheet.header_row), 1)  # rows checked here
-
-    def tick(count: int) -> None:  # the worker checks its share at about the same pace
-        if progress is not None:
-            progress(min(total, count * total // share), total)
-
-    mine = check(rows, tick, PROGRESS_EVERY)
-    seen_ids: dict[str, int] = {}
-    count = len(mine)
+            sent += 1
+            checked.append(None)
+        else:
+            checked.append(check(batch))
+        done += len(batch)
+        if progress is not None and len(checked) % every == 0:
+            progress(min(done, total), total)
+    theirs: list[list[tuple]] = []
     if worker is not None:
-        theirs = worker.results(batches, WORKER_TIMEOUT)
-        if theirs is None:  # check the worker's rows here
-            theirs = [check(_until(sheet.rows(), split, []))]
-        theirs.reverse()
-        while theirs:
-            checked = theirs.pop()
-            count += len(checked)
-            _take(plan, checked, seen_ids)
-    _take(plan, mine, seen_ids)
+        worker.finish()
+        answers = worker.results(sent, WORKER_TIMEOUT)
+        if answers is None:  # check the worker's batches here
+            answers = [
+                check(batch)
+                for batch, mine in zip(_batches(sheet.rows(), WORKER_BATCH), checked, strict=False)
+                if mine is None
+            ]
+        theirs = answers
+    theirs.reverse()
+    seen_ids: dict[str, int] = {}
+    count = 0
+    for i, rows in enumerate(checked):
+        checked[i] = None  # taken: its tuples can go
+        rows = theirs.pop() if rows is None else rows
+        count += len(rows)
+        _take(plan, rows, seen_ids)
     plan.total_rows = count
     if progress is not None:
         progress(count, count)
 
 
-def _until(rows, last: int, rest: list):
-    """The rows up to row number ``last``; the first one after it is put in ``rest``."""
+def _batches(rows, size: int):
+    batch = []
     for row in rows:
-        if row[0] > last:
-            rest.append(row)
-            return
-        yield row
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _take(plan: Plan, checked: list[tuple], seen_ids: dict[str, int]) -> None:
