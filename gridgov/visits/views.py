@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,10 +28,74 @@ def _pk(raw) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
+_PK = 2147483647  # a stand-in key: each row's link is this reversed URL with the row's key put in its place
+_COLOR_CLASS = {"red": "badge bad", "yellow": "badge warn"}
+_STATUS_CLASS = {VisitStatus.NEVER: "bad", VisitStatus.OVERDUE: "bad", VisitStatus.DUE: "warn"}
+
+
+def _linker(name: str):
+    """``pk -> URL`` for a ``<int:pk>`` route, reversed once per page instead of once per row."""
+    head, _stand_in, tail = reverse(name, kwargs={"pk": _PK}).partition(str(_PK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _ymd(day) -> str:
+    return day.isoformat() if day else ""
+
+
+def _today_rows(plan) -> dict:
+    """The plan's rows as plain strings: the page's loops then only print values (no tags or filters per row)."""
+    today = plan.today
+    create = reverse("visits:create")
+    follow_ups = []
+    if plan.follow_ups:
+        detail, follow_up = _linker("keypersons:detail"), _linker("keypersons:follow_up")
+        for p in plan.follow_ups:
+            due = p.next_follow_up_due
+            follow_ups.append({
+                "url": detail(p.pk), "name": p.resident.name, "category": p.category.name,
+                "color_class": _COLOR_CLASS.get(p.color, "badge"), "color": p.get_color_display(),
+                "due": _ymd(due), "late": due is not None and due < today, "follow_up_url": follow_up(p.pk),
+            })  # fmt: skip
+    member = _linker("visits:vulnerable_detail")
+    checks = [
+        {
+            "url": member(m.pk),
+            "name": m.resident.name,
+            "category": m.get_category_display(),
+            "address": m.household.address,
+            "due": _ymd(m.next_check_on),
+            "late": m.next_check_on is not None and m.next_check_on < today,
+            "visit_url": f"{create}?household={m.household_id}&member={m.pk}",
+        }
+        for m in plan.checks
+    ]
+    labels = {  # the badges of visits/_status.html
+        VisitStatus.CURRENT: _("周期内已走访"),
+        VisitStatus.DUE: _("即将到期"),
+        VisitStatus.NEVER: _("从未走访"),
+        VisitStatus.OVERDUE: _("逾期"),
+    }
+    household = _linker("households:detail")
+    localtime = timezone.localtime
+    households = []
+    for row in plan.households:
+        h = row.household
+        holder = h.householder.name if h.householder_id else ""
+        households.append({
+            "url": household(h.pk), "number": h.number, "holder": holder or "—", "address": h.address,
+            "status_class": _STATUS_CLASS.get(row.status, "ok"), "status": labels[row.status],
+            "due": f"{row.due_on.month:02d}-{row.due_on.day:02d}" if row.due_on else "",
+            "last": localtime(row.last_visited_at).date().isoformat() if row.last_visited_at else "—",
+            "visit_url": f"{create}?household={h.pk}",
+        })  # fmt: skip
+    return {"follow_ups": follow_ups, "checks": checks, "households": households}
+
+
 @scoped
 def today(request):
     plan = queries.today_plan(request.user)
-    return render(request, "visits/today.html", {"plan": plan, "statuses": VisitStatus})
+    return render(request, "visits/today.html", {"plan": plan, "rows": _today_rows(plan)})
 
 
 @scoped

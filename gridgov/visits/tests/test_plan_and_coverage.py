@@ -1,11 +1,14 @@
 """Today's plan (overdue first) and coverage figures per grid and per worker, exact, from the visit rules."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from gridgov.visits import actions, queries
 from gridgov.visits.choices import VisitStatus
+from gridgov.visits.models import VulnerableMember
 
 
 @pytest.fixture
@@ -125,3 +128,48 @@ def test_coverage_page_at_a_fixed_query_count(world, village, login, django_asse
 
 def test_coverage_of_a_place_outside_scope_is_404(world, village, login):
     assert login(world.grid_worker_a).get(f"/visits/coverage/?place={world.grid_b.code}").status_code == 404
+
+
+def _row_of(body: str, href: str) -> str:
+    """The ``<tr>`` holding the link ``href``, whitespace between cells removed."""
+    match = re.search(rf'<tr>\s*<td class="head"><a href="{re.escape(href)}">.*?</tr>', body, re.S)
+    assert match, href
+    return re.sub(r">\n\s*<", "><", match.group(0))
+
+
+def test_today_page_rows_show_status_dates_and_links(world, village, login):
+    a2 = village["a2"]
+    member = actions.register_vulnerable(world.grid_worker_a, world.resident_a, category="living_alone")
+    VulnerableMember.objects.filter(pk=member.pk).update(next_check_on=timezone.localdate() - dt.timedelta(days=3))
+    body = login(world.grid_worker_a).get("/visits/today/").content.decode()
+    today = timezone.localdate()
+
+    def md(days: int) -> str:
+        return f"{today + dt.timedelta(days=days):%m-%d}"
+
+    def ymd(days: int) -> str:
+        return f"{today - dt.timedelta(days=days):%Y-%m-%d}"
+
+    assert _row_of(body, f"/households/{a2[2].pk}/") == (
+        f'<tr><td class="head"><a href="/households/{a2[2].pk}/">H-A2-002</a></td>'
+        '<td class="bare" data-label="户主">—</td><td class="block bare" data-label="住址">桂园村第1网格102号</td>'
+        '<td data-label="状态"><span class="badge bad">从未走访</span></td><td data-label="最近走访">—</td>'
+        f'<td class="bare"><a class="button secondary" href="/visits/new/?household={a2[2].pk}">记录走访</a></td></tr>'
+    )
+    assert (
+        f'<span class="badge bad">逾期</span> <span class="muted">{md(-10)}</span></td>'
+        f'<td data-label="最近走访">{ymd(100)}</td>' in _row_of(body, f"/households/{a2[1].pk}/")
+    )
+    assert (
+        f'<span class="badge warn">即将到期</span> <span class="muted">{md(5)}</span></td>'
+        f'<td data-label="最近走访">{ymd(85)}</td>' in _row_of(body, f"/households/{a2[0].pk}/")
+    )
+    assert _row_of(body, f"/visits/vulnerable/{member.pk}/") == (
+        f'<tr><td class="head"><a href="/visits/vulnerable/{member.pk}/">{world.resident_a.name}</a></td>'
+        '<td data-label="类别">独居老人</td>'
+        f'<td class="block bare" data-label="住址">{world.household_a.address}</td>'
+        f'<td data-label="应探访">{ymd(3)} <span class="badge bad">逾期</span></td>'
+        f'<td class="bare"><a class="button secondary" href="/visits/new/?household={world.household_a.pk}'
+        f'&amp;member={member.pk}">记录探访</a></td></tr>'
+    )
+    assert "关爱对象待探访（1）" in body and "待走访户（" in body
