@@ -12,5 +12,6 @@ class AuditAction(models.TextChoices):
     LOCKOUT = "lockout", _("账号锁定")
     GRANT = "grant", _("授权")
     REVEAL = "reveal", _("查看敏感信息")
+    VIEW = "view", _("查看")  # a page or API answer that shows key-population records
     IMPORT = "import", _("导入")
     EXPORT = "export", _("导出")

@@ -36,8 +36,8 @@ from gridgov.visits.queries import residents_in_scope
 
 
 def audit_view(view: str, obj=None, **detail) -> None:
-    """One audit row per page (or API answer) that shows key-population records."""
-    record(AuditAction.REVEAL, obj, detail={"view": view, **detail})
+    """One audit row (action 查看) per page or API answer that shows key-population records."""
+    record(AuditAction.VIEW, obj, detail={"view": view, **detail})
 
 
 def _errors(exc: Exception) -> str:

@@ -27,7 +27,7 @@ def person(world, drug_users, enlist, leader_a, follow_up):
 
 
 def views_logged(**filters) -> list[tuple]:
-    rows = AuditLog.objects.filter(action="reveal", **filters).order_by("id")
+    rows = AuditLog.objects.filter(action="view", **filters).order_by("id")
     return [(r.actor_name, r.object_type, r.object_id, r.object_repr, r.detail["view"]) for r in rows]
 
 
@@ -50,7 +50,7 @@ def test_list_pages_and_api_lists_log_the_ids_they_show(world, person, leader_a,
     client.get("/keypersons/")
     client.get("/api/v1/keypersons/")
     client.get("/keypersons/alerts/")
-    rows = AuditLog.objects.filter(action="reveal").order_by("id")
+    rows = AuditLog.objects.filter(action="view").order_by("id")
     assert [(r.detail["view"], r.detail["ids"]) for r in rows] == [
         ("key_person_list", [person.pk]),
         ("api_key_person_list", [person.pk]),
@@ -97,7 +97,7 @@ def test_grant_holder_of_another_grid_gets_404(world, person, login):
     assert client.get(f"/keypersons/{person.pk}/").status_code == 404
     assert client.get(f"/api/v1/keypersons/{person.pk}").status_code == 404
     assert "王建国" not in client.get("/keypersons/?status=all").content.decode()
-    assert AuditLog.objects.filter(action="reveal", object_id=str(person.pk)).count() == 0
+    assert AuditLog.objects.filter(action="view", object_id=str(person.pk)).count() == 0
 
 
 def test_filters_by_category_color_and_status(world, person, drug_users, enlist, officer, login):

@@ -1,10 +1,15 @@
 """Every page that shows key-population records writes an audit row, the visits 'today' plan included."""
 
+import datetime as dt
+import re
+
+from django.utils import timezone
+
 from gridgov.audit.models import AuditLog
 
 
-def reveals(after: int):
-    rows = AuditLog.objects.filter(action="reveal", pk__gt=after).order_by("id")
+def view_rows(after: int):
+    rows = AuditLog.objects.filter(action="view", pk__gt=after).order_by("id")
     return [(r.actor_name, r.detail["view"], r.detail.get("ids")) for r in rows]
 
 
@@ -19,7 +24,7 @@ def test_today_plan_showing_due_key_persons_is_audited(world, drug_users, enlist
     page = client.get("/visits/today/")
     assert page.status_code == 200
     assert "重点人员待稳控" in page.content.decode()
-    assert reveals(mark) == [("leader_a", "today_plan", [person.pk])]
+    assert view_rows(mark) == [("leader_a", "today_plan", [person.pk])]
 
 
 def test_today_api_shows_no_key_persons_and_writes_no_audit_row(world, drug_users, enlist, leader_a, login):
@@ -29,7 +34,7 @@ def test_today_api_shows_no_key_persons_and_writes_no_audit_row(world, drug_user
     response = client.get("/api/v1/visits/today")
     assert response.status_code == 200
     assert "follow_ups" not in response.json()
-    assert reveals(mark) == []
+    assert view_rows(mark) == []
 
 
 def test_grid_worker_without_the_grant_sees_no_key_person_and_no_audit(world, drug_users, enlist, leader_a, login):
@@ -38,4 +43,28 @@ def test_grid_worker_without_the_grant_sees_no_key_person_and_no_audit(world, dr
     page = login(world.grid_worker_a).get("/visits/today/")
     assert page.status_code == 200
     assert "重点人员待稳控" not in page.content.decode()
-    assert reveals(mark) == []
+    assert view_rows(mark) == []
+
+
+# session, user with place, rules, households due, vulnerable checks, key persons due, the audit row
+QUERIES_TODAY_WITH_KEY_PERSONS = 7
+
+
+def test_today_page_row_of_a_due_key_person_at_a_fixed_query_count(
+    world, drug_users, enlist, leader_a, login, django_assert_num_queries
+):
+    person = enlist(world.resident_a, drug_users, "red", responsible=leader_a, days_ago_=9)  # red: every 7 days
+    client = login(leader_a)
+    mark = last_row()
+    with django_assert_num_queries(QUERIES_TODAY_WITH_KEY_PERSONS):
+        body = client.get("/visits/today/").content.decode()
+    due = timezone.localdate() - dt.timedelta(days=2)
+    row = re.search(rf'<tr>\s*<td class="head"><a href="/keypersons/{person.pk}/">.*?</tr>', body, re.S).group(0)
+    assert re.sub(r">\n\s*<", "><", row) == (
+        f'<tr><td class="head"><a href="/keypersons/{person.pk}/">{world.resident_a.name}</a></td>'
+        '<td data-label="类别">吸毒人员</td><td data-label="风险等级"><span class="badge bad">红色</span></td>'
+        f'<td data-label="稳控期限">{due:%Y-%m-%d} <span class="badge bad">逾期</span></td>'
+        f'<td class="bare"><a class="button secondary" href="/keypersons/{person.pk}/follow-up/">记录稳控</a></td></tr>'
+    )
+    assert "重点人员待稳控（1）" in body
+    assert view_rows(mark) == [("leader_a", "today_plan", [person.pk])]
