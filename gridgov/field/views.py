@@ -23,7 +23,6 @@ from gridgov.core.access import authenticated, scoped
 from gridgov.keypersons.access import key_population
 from gridgov.keypersons.choices import FollowUpMode, PersonState, RiskColor, Whereabouts
 from gridgov.keypersons.models import holds_grant
-from gridgov.keypersons.views import audit_view
 from gridgov.matters.choices import MatterKind
 from gridgov.visits import queries as visit_queries
 from gridgov.visits.choices import VisitMode
@@ -54,9 +53,8 @@ def _pages(user) -> list[str]:
 
 @scoped
 def today(request):
-    plan = visit_queries.today_plan(request.user)
-    if plan.follow_ups:
-        audit_view("field_today", ids=[p.pk for p in plan.follow_ups])
+    # The plan writes the one audit row itself when its key persons are first read (grant holders with some due).
+    plan = visit_queries.today_plan(request.user, audit_as="field_today")
     unchecked = campaign_queries.unchecked_households(request.user, CAMPAIGN_LIMIT + 1)
     context = {
         "plan": plan,

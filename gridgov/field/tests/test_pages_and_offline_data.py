@@ -38,7 +38,8 @@ def test_today_shows_key_persons_due_only_with_the_grant_and_audits_the_view(wor
 
     assert "重点人员待稳控" in html
     assert f"/field/follow-up/?key_person={key_person_a.pk}" in html
-    assert AuditLog.objects.filter(action="reveal", detail__view="field_today").count() == 1
+    rows = AuditLog.objects.filter(action="view", actor_name=world.grid_worker_a.username)
+    assert [(r.detail["view"], r.detail["ids"]) for r in rows] == [("field_today", [key_person_a.pk])]
 
 
 def test_today_page_query_count_is_fixed(world, login, django_assert_num_queries):
@@ -119,7 +120,7 @@ def test_bootstrap_with_the_grant_lists_key_persons_and_is_audited(world, login,
 
     assert [p["id"] for p in data["follow_up"]["key_persons"]] == [key_person_a.pk]
     assert data["follow_up"]["key_persons"][0]["name"] == "王建国"
-    assert AuditLog.objects.filter(action="reveal", detail__view="field_bootstrap").count() == 1
+    assert AuditLog.objects.filter(action="view", detail__view="field_bootstrap").count() == 1
 
 
 def test_the_sync_and_offline_data_operations_are_in_the_openapi_document(world, login):
