@@ -7,11 +7,13 @@ and are audited by `BaseModel`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +27,9 @@ from gridgov.publicity.models import PublicityEvent, PublicityPhoto
 MAX_PHOTOS = 9
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = 40_000_000
+# What a re-saved photo keeps of the original's metadata: colours and PNG transparency, nothing that says
+# where, when or with which device it was taken.
+KEPT_INFO = ("icc_profile", "transparency")
 
 
 def photo_max_bytes() -> int:
@@ -66,7 +71,7 @@ def record_event(user, data: EventInput) -> tuple[PublicityEvent, bool]:
     _validate(data)
     title = text(data.title, "title", _("主题"))
     speaker = text(data.speaker, "speaker", _("宣讲人"))
-    checked = [check_image(f) for f in data.photos]
+    cleaned = [clean_image(f, check_image(f)) for f in data.photos]
 
     def make() -> PublicityEvent:
         event = PublicityEvent.objects.create(
@@ -82,8 +87,8 @@ def record_event(user, data: EventInput) -> tuple[PublicityEvent, bool]:
             client_uuid=data.client_uuid,
             recorded_by=user,
         )
-        for upload, info in zip(data.photos, checked, strict=True):
-            _save_photo(user, event, upload, info)
+        for photo in cleaned:
+            _save_photo(user, event, photo)
         return event
 
     return create_once(PublicityEvent, user, data.client_uuid, make)
@@ -113,18 +118,47 @@ def check_image(upload: UploadedFile) -> tuple[str, int, int]:
     return IMAGE_TYPES[kind], width, height
 
 
-def _save_photo(user, event: PublicityEvent, upload: UploadedFile, info: tuple[str, int, int]) -> PublicityPhoto:
-    content_type, width, height = info
+@dataclass
+class CleanImage:
+    content: ContentFile
+    content_type: str
+    width: int
+    height: int
+
+
+def clean_image(upload: UploadedFile, info: tuple[str, int, int]) -> CleanImage:
+    """The checked upload re-saved in its own format without EXIF, XMP or comments (GPS position, device,
+    time), its EXIF orientation applied to the pixels first so it still shows the right way up."""
+    from PIL import Image, ImageOps
+
+    content_type, _width, _height = info
+    kind = next(k for k, v in IMAGE_TYPES.items() if v == content_type)
+    upload.seek(0)
+    try:
+        with Image.open(upload) as original:
+            image = ImageOps.exif_transpose(original)
+            image.info = {k: v for k, v in original.info.items() if k in KEPT_INFO}
+            options = {"quality": 90} if kind in ("JPEG", "WEBP") else {}
+            out = io.BytesIO()
+            image.save(out, format=kind, exif=b"", **options)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError({"photos": _("只能上传 JPEG、PNG 或 WebP 图片")}) from None
+    finally:
+        upload.seek(0)
+    return CleanImage(ContentFile(out.getvalue()), content_type, image.width, image.height)
+
+
+def _save_photo(user, event: PublicityEvent, clean: CleanImage) -> PublicityPhoto:
     photo = PublicityPhoto(
         path=event.path,
         event=event,
-        content_type=content_type,
-        size=upload.size,
-        width=width,
-        height=height,
+        content_type=clean.content_type,
+        size=clean.content.size,
+        width=clean.width,
+        height=clean.height,
         uploaded_by=user,
     )
-    photo.file.save("photo", upload, save=False)
+    photo.file.save("photo", clean.content, save=False)
     try:
         photo.save()
     except Exception:
@@ -142,12 +176,12 @@ def add_photos(user, event: PublicityEvent, uploads: list[UploadedFile]) -> list
     can_change_event(user, event)
     if not uploads:
         raise ValidationError({"photos": _("请选择照片")})
-    checked = [check_image(f) for f in uploads]
+    cleaned = [clean_image(f, check_image(f)) for f in uploads]
     with transaction.atomic():
         locked = PublicityEvent.objects.select_for_update().get(pk=event.pk)
         if locked.photos.count() + len(uploads) > MAX_PHOTOS:
             raise ValidationError({"photos": _("每场活动最多 %(n)s 张照片") % {"n": MAX_PHOTOS}})
-        return [_save_photo(user, locked, f, info) for f, info in zip(uploads, checked, strict=True)]
+        return [_save_photo(user, locked, photo) for photo in cleaned]
 
 
 def remove_photo(user, photo: PublicityPhoto) -> None:

@@ -1,6 +1,7 @@
 """Publicity events (小宣讲): recorded in one's own area only, photos checked by content and served scoped,
 lists and the API scoped with fixed query counts, creation idempotent by client id."""
 
+import io
 import re
 import uuid
 
@@ -98,6 +99,38 @@ def test_photos_are_checked_by_content_not_by_name(world, event):
     with pytest.raises(ValidationError):
         actions.add_photos(world.grid_worker_a, made, [upload("a.gif", png_bytes(fmt="GIF"), "image/gif")])
     assert made.photos.count() == 2
+
+
+def jpeg_with_gps_exif(size=(4, 3), orientation=6) -> bytes:
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Model] = "Phone X"
+    exif[ExifTags.Base.Orientation] = orientation
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update(
+        {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (27.0, 42.0, 5.0)}
+    )
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="JPEG", exif=exif, comment=b"taken at home")
+    return out.getvalue()
+
+
+def test_photos_are_stored_without_exif_and_turned_upright(world, event):
+    original = jpeg_with_gps_exif()
+    assert b"PhoneMaker" in original
+    made = event(world.grid_worker_a, world.grid_a, photos=[upload("a.jpg", original, "image/jpeg")])
+    photo = made.photos.get()
+    with photo.file.open("rb") as stored:
+        data = stored.read()
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        seen = (image.format, image.size, dict(image.getexif()), image.info.get("comment"))
+    assert seen == ("JPEG", (3, 4), {}, None)
+    assert b"PhoneMaker" not in data and b"Exif" not in data
+    # orientation 6 = turned a quarter: the stored pixels are upright, so width and height swap
+    assert (photo.content_type, photo.width, photo.height, photo.size) == ("image/jpeg", 3, 4, len(data))
 
 
 def test_photo_larger_than_the_limit_is_refused(world, event, settings):
