@@ -171,16 +171,23 @@ def can_change_event(user, event: PublicityEvent) -> None:
     can_record_at(user, event.place, EVENT_PLACE_KINDS, _("宣讲活动"))
 
 
+def _check_photo_count(event: PublicityEvent, adding: int) -> None:
+    if event.photos.count() + adding > MAX_PHOTOS:
+        raise ValidationError({"photos": _("每场活动最多 %(n)s 张照片") % {"n": MAX_PHOTOS}})
+
+
 def add_photos(user, event: PublicityEvent, uploads: list[UploadedFile]) -> list[PublicityPhoto]:
     """上传活动照片 (at most MAX_PHOTOS per event)."""
     can_change_event(user, event)
     if not uploads:
         raise ValidationError({"photos": _("请选择照片")})
+    # Counted before any upload is decoded (cheap refusal of a batch that cannot fit), and again under the
+    # event's lock, where it is authoritative.
+    _check_photo_count(event, len(uploads))
     cleaned = [clean_image(f, check_image(f)) for f in uploads]
     with transaction.atomic():
         locked = PublicityEvent.objects.select_for_update().get(pk=event.pk)
-        if locked.photos.count() + len(uploads) > MAX_PHOTOS:
-            raise ValidationError({"photos": _("每场活动最多 %(n)s 张照片") % {"n": MAX_PHOTOS}})
+        _check_photo_count(locked, len(uploads))
         return [_save_photo(user, locked, photo) for photo in cleaned]
 
 

@@ -144,9 +144,20 @@ def test_photo_larger_than_the_limit_is_refused(world, event, settings):
 
 def test_at_most_nine_photos_per_event(world, event):
     made = event(world.grid_worker_a, world.grid_a, photos=[upload() for _ in range(8)])
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         actions.add_photos(world.grid_worker_a, made, [upload(), upload()])
+    assert exc.value.message_dict == {"photos": ["每场活动最多 9 张照片"]}
     assert made.photos.count() == 8
+
+
+def test_photo_count_is_checked_before_any_upload_is_decoded(world, event, monkeypatch):
+    made = event(world.grid_worker_a, world.grid_a, photos=[upload() for _ in range(8)])
+    decoded = []
+    monkeypatch.setattr(actions, "check_image", lambda f: decoded.append(f) or ("image/png", 4, 3))
+    with pytest.raises(ValidationError) as exc:
+        actions.add_photos(world.grid_worker_a, made, [upload(), upload()])
+    assert exc.value.message_dict == {"photos": ["每场活动最多 9 张照片"]}
+    assert (decoded, made.photos.count()) == ([], 8)
 
 
 def test_photo_is_served_only_inside_scope(world, event, login, client):
