@@ -42,16 +42,3 @@ def matters_of(user, deliberation: Deliberation) -> list:
         .only("id", "kind", "title", "state", "created_at")
         .order_by("id")
     )
-
-
-def matter_ids_of(deliberations: list[Deliberation]) -> dict[int, list[int]]:
-    from gridgov.deliberations.models import DeliberationMatter
-
-    out: dict[int, list[int]] = {d.pk: [] for d in deliberations}
-    for did, mid in (
-        DeliberationMatter.objects.filter(deliberation__in=[d.pk for d in deliberations])
-        .order_by("deliberation_id", "matter_id")
-        .values_list("deliberation_id", "matter_id")
-    ):
-        out[did].append(mid)
-    return out
