@@ -46,7 +46,7 @@ def _ymd(day) -> str:
 def _today_rows(plan) -> dict:
     """The plan's rows as plain strings: the page's loops then only print values (no tags or filters per row)."""
     today = plan.today
-    create = reverse("visits:create")
+    create = reverse("visits:create") if plan.checks or plan.households else ""
     follow_ups = []
     if plan.follow_ups:
         detail, follow_up = _linker("keypersons:detail"), _linker("keypersons:follow_up")
@@ -57,7 +57,7 @@ def _today_rows(plan) -> dict:
                 "color_class": _COLOR_CLASS.get(p.color, "badge"), "color": p.get_color_display(),
                 "due": _ymd(due), "late": due is not None and due < today, "follow_up_url": follow_up(p.pk),
             })  # fmt: skip
-    member = _linker("visits:vulnerable_detail")
+    member = _linker("visits:vulnerable_detail") if plan.checks else None
     checks = [
         {
             "url": member(m.pk),
@@ -76,7 +76,7 @@ def _today_rows(plan) -> dict:
         VisitStatus.NEVER: _("从未走访"),
         VisitStatus.OVERDUE: _("逾期"),
     }
-    household = _linker("households:detail")
+    household = _linker("households:detail") if plan.households else None
     localtime = timezone.localtime
     households = []
     for row in plan.households:
