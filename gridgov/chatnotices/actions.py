@@ -4,8 +4,9 @@
 group can be forgotten. Groups with a WeCom group robot get the notice through the robot's webhook
 (the real message format of `gridgov.notifications.webhook`) after commit; a robot that does not
 answer ``errcode 0`` is retried by `deliver_due` (the periodic job) with exponential backoff until it
-does, or until someone forwards the notice by hand. Groups without a robot get a copy-ready text and
-wait until a user marks them forwarded by hand.
+does, until someone forwards the notice by hand, or for ``ROBOT_MAX_ATTEMPTS`` attempts (about a day),
+after which the delivery waits to be forwarded by hand like one to a group without a robot. Groups
+without a robot get a copy-ready text and wait until a user marks them forwarded by hand.
 
 Delivery is at least once: a row is claimed by one sender at a time (a conditional UPDATE with a
 lease), marked sent only on the robot's errcode 0, and never deleted.
@@ -50,6 +51,9 @@ TITLE_MAX = 100
 AFTER_COMMIT_BUDGET = 5.0
 # The periodic job stops after this long and leaves the rest to its next round.
 ROUND_BUDGET = 50.0
+# Robot attempts before a delivery is handed to people: with the notifications backoff (30 s doubling to
+# at most 1 h) the 30th attempt comes about 23 hours after the first.
+ROBOT_MAX_ATTEMPTS = 30
 WECOM_HOST = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
@@ -247,6 +251,10 @@ def send_notice(user, data: NoticeInput) -> tuple[ChatNotice, bool]:
 # ---------------------------------------------------------------- robot delivery
 
 
+def robot_max_attempts() -> int:
+    return getattr(settings, "GRIDGOV_CHAT_ROBOT_MAX_ATTEMPTS", ROBOT_MAX_ATTEMPTS)
+
+
 def due_deliveries(now: dt.datetime):
     """Robot deliveries to try now: pending and due, or held by a sender whose lease ran out."""
     return ChatDelivery.objects.filter(
@@ -273,15 +281,22 @@ def deliver(pk: int, now: dt.datetime | None = None) -> bool | None:
         webhook.post(url, delivery.notice.payload)
     except webhook.DeliveryError as exc:
         attempts = delivery.attempts + 1
+        # After the last attempt the robot is given up: the delivery waits, like a group without a robot,
+        # for a person to forward it (it shows in their to-do with the last error), instead of being
+        # retried forever unseen.
+        give_up = attempts >= robot_max_attempts()
         # Only a row still held by this sender is changed: one forwarded by hand meanwhile stays so.
         ChatDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.PENDING,
+            status=DeliveryStatus.AWAITING_HAND if give_up else DeliveryStatus.PENDING,
             attempts=F("attempts") + 1,
-            next_attempt_at=now + backoff(attempts),
+            next_attempt_at=None if give_up else now + backoff(attempts),
             lease_until=None,
             last_error=str(exc)[:1000],
         )
-        logger.warning("chat notice delivery %s: attempt %s failed: %s", pk, attempts, exc)
+        if give_up:
+            logger.error("chat notice delivery %s: attempt %s failed, left to forward by hand: %s", pk, attempts, exc)
+        else:
+            logger.warning("chat notice delivery %s: attempt %s failed: %s", pk, attempts, exc)
         return False
     ChatDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT, attempts=F("attempts") + 1, sent_at=timezone.now(), lease_until=None, last_error=""

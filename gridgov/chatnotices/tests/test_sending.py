@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from gridgov.chatnotices import actions
+from gridgov.chatnotices import actions, queries
 from gridgov.chatnotices.models import ChatDelivery, ChatNotice
 from gridgov.chatnotices.tests.conftest import notice, robot_url
 from gridgov.core.actions import ActionRefused
@@ -127,6 +127,38 @@ def test_backoff_doubles_after_each_failure(world, groups, receiver, on_commit):
     delivery.refresh_from_db()
     assert delivery.attempts == 2
     assert delivery.next_attempt_at - first_wait == dt.timedelta(minutes=1)
+
+
+def test_a_robot_failing_every_attempt_is_left_to_forward_by_hand(world, groups, receiver, on_commit, settings):
+    settings.GRIDGOV_CHAT_ROBOT_MAX_ATTEMPTS = 3
+    receiver.stop()
+    with on_commit(execute=True):
+        sent = notice(world.town_staff, places=[world.grid_b])
+    delivery = ChatDelivery.objects.get(notice=sent)
+    assert actions.deliver_due(delivery.next_attempt_at).failed == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 2)
+    assert actions.deliver_due(delivery.next_attempt_at).failed == 1
+    delivery.refresh_from_db()
+    assert (delivery.method, delivery.status, delivery.attempts, delivery.next_attempt_at) == (
+        "robot",
+        "awaiting_hand",
+        3,
+        None,
+    )
+    assert delivery.last_error.startswith("连接失败")
+    assert actions.deliver_due(timezone.now() + dt.timedelta(days=2)).failed == 0  # not retried any more
+    assert list(queries.awaiting_hand_for(world.grid_worker_b)) == [delivery]
+    actions.mark_sent_by_hand(world.grid_worker_b, delivery)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.sent_by) == ("sent_by_hand", world.grid_worker_b)
+
+
+def test_robot_attempts_default_to_about_a_day():
+    from gridgov.notifications.actions import backoff
+
+    retrying = sum((backoff(n) for n in range(1, actions.ROBOT_MAX_ATTEMPTS)), dt.timedelta())
+    assert dt.timedelta(hours=20) < retrying < dt.timedelta(hours=26)
 
 
 def test_a_stale_claim_is_taken_over(world, groups, receiver, on_commit):
