@@ -20,7 +20,7 @@ from gridgov.campaigns.choices import CampaignStatus, QuestionKind
 from gridgov.campaigns.models import Campaign, HouseholdCheck
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, error_body
 from gridgov.households.queries import slice_of
 from gridgov.places.api import PlaceRef
 
@@ -167,13 +167,6 @@ class CheckSyncOut(Schema):
     rejected: int
 
 
-def _error(exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
-        return {"detail": "；".join(str(m) for m in exc.messages), "errors": errors}
-    return {"detail": str(exc), "errors": {}}
-
-
 class CampaignListQuery(Schema):
     status: CampaignStatus | None = Field(None, description="状态")
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
@@ -318,9 +311,9 @@ def create_check(request, pk: int, body: HouseholdCheckIn):
     except actions.CheckConflict as exc:
         return 409, {"detail": str(exc), "server": exc.server, "client": body}
     except ActionRefused as exc:
-        return 403, _error(exc)
+        return 403, error_body(exc)
     except ValidationError as exc:
-        return 400, _error(exc)
+        return 400, error_body(exc)
     return (201 if status == "created" else 200), check
 
 
@@ -371,7 +364,7 @@ def sync_checks(request, body: CheckSyncIn):
             continue
         outcome = next(outcomes)
         if outcome.status == "rejected":
-            results.append({**result, **_error(outcome.error)})
+            results.append({**result, **error_body(outcome.error)})
         elif outcome.status == "conflict":
             check = outcome.check
             results.append(

@@ -17,7 +17,7 @@ from gridgov.chatnotices import actions, queries
 from gridgov.chatnotices.choices import DeliveryMethod, DeliveryStatus, NoticeFormat
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, error_body
 from gridgov.households.queries import slice_of
 from gridgov.places.models import Place
 
@@ -105,13 +105,6 @@ class ChatNoticeIn(Schema):
     client_uuid: uuid.UUID | None = Field(None, description="客户端生成的记录ID；重复提交返回 200 与原通知，不重复发送")
 
 
-def _error(exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
-        return {"detail": "；".join(exc.messages), "errors": errors}
-    return {"detail": str(exc), "errors": {}}
-
-
 @router.get("/", response=ChatNoticePage, summary="群通知列表", description="账号范围内发布的群通知，新的在前。")
 @scoped
 def list_notices(request, params: Query[ChatNoticePaging]):
@@ -158,9 +151,9 @@ def send_notice(request, body: ChatNoticeIn):
     try:
         notice, created = actions.send_notice(request.user, data)
     except ActionRefused as exc:
-        return 403, _error(exc)
+        return 403, error_body(exc)
     except ValidationError as exc:
-        return 400, _error(exc)
+        return 400, error_body(exc)
     return (201 if created else 200), queries.notice_for(request.user, notice.pk)
 
 
@@ -176,5 +169,5 @@ def sent_by_hand(request, pk: int):
     try:
         actions.mark_sent_by_hand(request.user, delivery)
     except ActionRefused as exc:
-        return 403, _error(exc)
+        return 403, error_body(exc)
     return 200, queries.delivery_for(request.user, pk)

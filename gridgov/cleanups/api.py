@@ -17,11 +17,11 @@ from gridgov.cleanups import actions, queries
 from gridgov.cleanups.models import ResponsibilityArea
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, error_body
 from gridgov.households.queries import slice_of
 from gridgov.matters.choices import Recurrence, RiskColor
 from gridgov.matters.models import Category
-from gridgov.publicity.common import Filters, error_body, place_in_scope
+from gridgov.publicity.common import Filters, place_in_scope
 
 router = Router(tags=["环境整治"])
 

@@ -10,12 +10,12 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, error_body
 from gridgov.deeds import actions, queries
 from gridgov.deeds.choices import DEED_PLACE_KINDS, DeedCategory
 from gridgov.households.models import Household, Resident
 from gridgov.households.queries import slice_of
-from gridgov.publicity.common import Filters, error_body, place_in_scope
+from gridgov.publicity.common import Filters, place_in_scope
 
 router = Router(tags=["办实事"])
 

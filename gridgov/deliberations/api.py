@@ -14,13 +14,13 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, error_body
 from gridgov.deliberations import actions, queries
 from gridgov.deliberations.choices import Subject
 from gridgov.households.models import Household
 from gridgov.households.queries import slice_of
 from gridgov.matters.choices import MatterKind, RiskColor, SourceChannel
-from gridgov.publicity.common import Filters, error_body, place_in_scope
+from gridgov.publicity.common import Filters, place_in_scope
 
 router = Router(tags=["议事协商"])
 

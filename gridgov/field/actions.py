@@ -21,6 +21,7 @@ from gridgov.campaigns import queries as campaign_queries
 from gridgov.campaigns.models import Campaign
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
+from gridgov.core.schemas import error_body
 from gridgov.field.choices import RecordKind, SyncStatus
 from gridgov.field.models import SyncReceipt
 from gridgov.field.schemas import (
@@ -58,13 +59,6 @@ def _result(raw, **kw) -> dict:
     }
     out.update(kw)
     return out
-
-
-def _refusal(exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
-        return {"detail": "；".join(exc.messages), "errors": errors}
-    return {"detail": str(exc), "errors": {}}
 
 
 def _parse(raw) -> RecordBase | dict:
@@ -182,7 +176,7 @@ def sync(user, raw_records: list) -> list[dict]:
                     try:
                         answer = handler(user, record, batch)
                     except (ActionRefused, ValidationError) as exc:
-                        answer = _refusal(exc)
+                        answer = error_body(exc)
                     results[n] = _result(raw_records[n], **answer)
 
     for n, first in repeats:  # the same record twice in one queue: answered from its first copy
@@ -230,7 +224,7 @@ def _sync_visits(user, items: list[tuple[int, VisitRecord]], batch: Batch):
     receipts = []
     for (n, record, _data), outcome in zip(inputs, outcomes, strict=True):
         if outcome.error is not None:
-            yield n, _refusal(outcome.error)
+            yield n, error_body(outcome.error)
             continue
         visit = outcome.visit
         receipts.append(_receipt(user, record, visit.pk, visit.path))

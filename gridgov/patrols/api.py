@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, error_body
 from gridgov.households.queries import slice_of
 from gridgov.patrols import actions, queries
 from gridgov.patrols.choices import Shift
@@ -99,13 +99,6 @@ class PatrolIn(Schema):
     )
 
 
-def _error(exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
-        return {"detail": "；".join(exc.messages), "errors": errors}
-    return {"detail": str(exc), "errors": {}}
-
-
 def _filled(patrols: list) -> list:
     queries.route_names(patrols)
     queries.member_names(patrols)
@@ -166,7 +159,7 @@ def create_patrol(request, body: PatrolIn):
     try:
         patrol, created = actions.record_patrol(request.user, data)
     except ActionRefused as exc:
-        return 403, _error(exc)
+        return 403, error_body(exc)
     except ValidationError as exc:
-        return 400, _error(exc)
+        return 400, error_body(exc)
     return (201 if created else 200), _filled([queries.patrol_for(request.user, patrol.pk)])[0]

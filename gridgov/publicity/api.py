@@ -12,11 +12,11 @@ from ninja.files import UploadedFile
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, error_body
 from gridgov.households.queries import slice_of
 from gridgov.publicity import actions, queries
 from gridgov.publicity.choices import EVENT_PLACE_KINDS, Channel, Topic
-from gridgov.publicity.common import Filters, error_body, place_in_scope
+from gridgov.publicity.common import Filters, place_in_scope
 from gridgov.publicity.models import PublicityPhoto
 
 router = Router(tags=["宣讲活动"])

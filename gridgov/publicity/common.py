@@ -1,7 +1,7 @@
 """What the four activity ledgers share (publicity events, deliberation meetings, practical deeds, clean-ups).
 
 Guards, list filters by place and period, place choices for record forms, idempotent creation by a
-client-generated id, and the API's error shape. Knows no model of its own.
+client-generated id. Knows no model of its own.
 """
 
 from __future__ import annotations
@@ -147,13 +147,6 @@ class Filters:
 
 
 # ---------------------------------------------------------------- API
-
-
-def error_body(exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
-        return {"detail": "；".join(str(m) for m in exc.messages), "errors": errors}
-    return {"detail": str(exc), "errors": {}}
 
 
 def place_in_scope(user, code: str, kinds: tuple[str, ...]) -> Place | None:
