@@ -163,8 +163,8 @@ def notify_matter_event(event: MatterEvent) -> list[Notice]:
     if not (moved or reopened):
         return []
     matter = event.matter
-    holder = queries.holder_filter(matter.holder_path, matter.holder_department_id)
-    recipients = [uid for uid in queries.users_matching(holder) if uid != event.actor_id]
+    holders = queries.holder_accounts(matter.holder_path, matter.holder_department_id)
+    recipients = [uid for uid in holders if uid != event.actor_id]
     kind = NoticeKind.ARRIVAL if moved else NoticeKind.REOPENED
     text = f"{event.get_action_display()}：{matter.reference} {matter.title}（{matter.get_color_display()}）"
     if event.note and event.action != MatterAction.RECORD:
@@ -181,12 +181,13 @@ def notify_supervision(supervision: Supervision) -> list[Notice]:
     matter = supervision.matter
     same_unit = matter.holder_place_id == supervision.holder_place_id
     code = matter.holder_path if same_unit else supervision.holder_place.code
-    if supervision.holder_department_id is not None:
-        above = queries.unit_staff_filter(code)
+    department_id = supervision.holder_department_id
+    if department_id is not None:
+        units = [code]  # the department's liaisons and the unit it works for
     else:
-        above_code = queries.unit_above(code)
-        above = queries.unit_staff_filter(above_code) if above_code else None
-    recipients = queries.users_matching(queries.holder_filter(code, supervision.holder_department_id), above)
+        above = queries.unit_above(code)
+        units = [code, above] if above else [code]
+    recipients = queries.accounts_for(units, department_id)
     text = f"{supervision.get_color_display()}：{matter.reference} {matter.title}——{supervision.reason}"
     notices = _notify(recipients, kind=NoticeKind.SUPERVISION, text=text, matter_id=matter.pk)
     if webhook.webhook_url():
