@@ -6,6 +6,8 @@ from gridgov.api import api
 from gridgov.core import access
 
 urlpatterns = [
+    # Machine intake first: every filing resolves its URL, and nothing else lives under open311/.
+    path("open311/", include("gridgov.open311.urls")),
     path("", account_views.home, name="home"),
     path("i18n/setlang/", access.public(set_language), name="set_language"),
     path("", include("gridgov.accounts.urls")),
@@ -18,7 +20,6 @@ urlpatterns = [
     path("matters/", include("gridgov.matters.urls")),
     path("visits/", include("gridgov.visits.urls")),
     path("notifications/", include("gridgov.notifications.urls")),
-    path("open311/", include("gridgov.open311.urls")),
     path("keypersons/", include("gridgov.keypersons.urls")),
     path("patrols/", include("gridgov.patrols.urls")),
     path("chatnotices/", include("gridgov.chatnotices.urls")),
