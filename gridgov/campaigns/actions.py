@@ -27,7 +27,7 @@ from gridgov.campaigns.answers import clean_answers
 from gridgov.campaigns.choices import CHOICE_KINDS, MAX_OPTIONS, MAX_QUESTIONS, CampaignStatus, QuestionKind
 from gridgov.campaigns.models import Campaign, CampaignPlace, CampaignQuestion, HouseholdCheck
 from gridgov.core.actions import ActionRefused
-from gridgov.core.models import scope_prefix
+from gridgov.core.models import in_scope, scope_prefix
 from gridgov.households.models import Household
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place
@@ -54,11 +54,6 @@ class CheckConflict(Exception):
 # ---------------------------------------------------------------- guards
 
 
-def _in_scope(user, path: str) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and path.startswith(prefix)
-
-
 def can_manage(user) -> bool:
     """Governance-center staff of a town or above set up campaigns."""
     return (
@@ -69,20 +64,20 @@ def can_manage(user) -> bool:
 
 
 def may_edit(user, campaign: Campaign) -> bool:
-    return can_manage(user) and _in_scope(user, campaign.path)
+    return can_manage(user) and in_scope(user, campaign.path)
 
 
 def can_edit(user, campaign: Campaign) -> None:
     if not can_manage(user):
         raise ActionRefused(_("只有县、乡镇综治中心可以发起和修改摸排"))
-    if not _in_scope(user, campaign.path):
+    if not in_scope(user, campaign.path):
         raise ActionRefused(_("该摸排不是您的管辖范围内发起的"))
 
 
 def can_check(user, campaign: Campaign, household: Household) -> None:
     if scope_prefix(user) is None or user.role not in BUSINESS_ROLES:
         raise ActionRefused(_("您的账号不能登记摸排"))
-    if not _in_scope(user, household.path):
+    if not in_scope(user, household.path):
         raise ActionRefused(_("该户不在您的管辖范围内"))
     if campaign.status != CampaignStatus.RUNNING:
         raise ActionRefused(_("该摸排不在进行中（%(status)s），不能登记") % {"status": campaign.get_status_display()})
@@ -145,7 +140,7 @@ def _validate_campaign(user, data: CampaignInput) -> list[Place]:
         errors["places"] = [_("请选择摸排范围（至少一个地域）")]
     elif len(places) > MAX_PLACES:
         errors["places"] = [_("摸排范围最多 %(n)s 个地域") % {"n": MAX_PLACES}]
-    outside = [p.name for p in places if not _in_scope(user, p.code)]
+    outside = [p.name for p in places if not in_scope(user, p.code)]
     if outside:
         errors["places"] = [_("不在您的管辖范围内：%(names)s") % {"names": "、".join(outside)}]
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:

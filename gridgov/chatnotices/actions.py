@@ -35,7 +35,7 @@ from gridgov.accounts.choices import Role
 from gridgov.chatnotices.choices import DONE_STATUSES, DeliveryMethod, DeliveryStatus, NoticeFormat
 from gridgov.chatnotices.models import ChatDelivery, ChatNotice
 from gridgov.core.actions import ActionRefused
-from gridgov.core.models import scope_prefix
+from gridgov.core.models import in_scope, scope_prefix
 from gridgov.notifications import webhook
 from gridgov.notifications.actions import backoff
 from gridgov.personnel.models import ChatGroup
@@ -58,11 +58,6 @@ WECOM_HOST = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
-def _in_scope(user, path: str) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and path.startswith(prefix)
-
-
 def can_send(user) -> None:
     if scope_prefix(user) is None or user.role not in SENDING_ROLES:
         raise ActionRefused(gettext("您的账号不能发布群通知"))
@@ -70,7 +65,7 @@ def can_send(user) -> None:
 
 def can_handle_delivery(user, delivery: ChatDelivery) -> None:
     can_send(user)
-    if not _in_scope(user, delivery.path):
+    if not in_scope(user, delivery.path):
         raise ActionRefused(gettext("该微信群不在您的管辖范围内"))
 
 
@@ -111,7 +106,7 @@ def normalize_webhook(raw: str) -> str:
 def set_group_webhook(user, group: ChatGroup, raw: str) -> ChatGroup:
     """设置群机器人: store the webhook sealed (empty removes it). The audit log records the redacted form."""
     can_send(user)
-    if not _in_scope(user, group.path):
+    if not in_scope(user, group.path):
         raise ActionRefused(gettext("该微信群不在您的管辖范围内"))
     url = normalize_webhook(raw) if raw.strip() else ""
     with transaction.atomic():
@@ -196,12 +191,12 @@ def send_notice(user, data: NoticeInput) -> tuple[ChatNotice, bool]:
     if data.client_uuid is not None:
         existing = ChatNotice.objects.filter(client_uuid=data.client_uuid).first()
         if existing is not None:
-            if not _in_scope(user, existing.path):
+            if not in_scope(user, existing.path):
                 raise ActionRefused(gettext("该记录ID已被其他记录使用"))
             return existing, False
     can_send(user)
     for place in data.places:
-        if not _in_scope(user, place.code):
+        if not in_scope(user, place.code):
             raise ActionRefused(gettext("%(name)s 不在您的管辖范围内") % {"name": place.name})
     title, body = data.title.strip(), data.body.strip()
     sender = _sender_name(user)

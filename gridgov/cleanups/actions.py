@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.choices import Role
 from gridgov.cleanups.models import CleanupProblem, CleanupRound, ResponsibilityArea
 from gridgov.core.actions import ActionRefused
+from gridgov.core.models import in_scope
 from gridgov.matters.choices import MatterKind, Recurrence, RiskColor, SourceChannel
 from gridgov.matters.models import Category
 from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
-from gridgov.publicity.common import can_record_at, check_date, create_once, in_scope, text
+from gridgov.publicity.common import can_record_at, check_date, create_once, text
 
 AREA_PLACE_KINDS = (PlaceKind.TOWN, PlaceKind.VILLAGE)
 COVER_KINDS = (PlaceKind.VILLAGE, PlaceKind.GROUP)

@@ -21,6 +21,13 @@ def scope_prefix(user) -> str | None:
     return user.place.code
 
 
+def in_scope(user, path: str) -> bool:
+    """Whether a place path lies in ``user``'s scope: the `for_user` rule (`scope_prefix`, then `within`) for one
+    path in hand. Digit paths, so "starts with the prefix" is exactly the `within` range."""
+    prefix = scope_prefix(user)
+    return prefix is not None and path.startswith(prefix)
+
+
 class ScopedQuerySet(models.QuerySet):
     def for_user(self, user) -> ScopedQuerySet:
         """Rows under the user's place (a single indexed prefix match), or none."""

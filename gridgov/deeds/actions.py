@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gridgov.core.actions import ActionRefused
+from gridgov.core.models import in_scope
 from gridgov.deeds.choices import DEED_PLACE_KINDS, DeedCategory
 from gridgov.deeds.models import Deed
 from gridgov.households.models import Household, Resident
 from gridgov.places.models import Place
-from gridgov.publicity.common import can_record_at, check_date, create_once, in_scope, text
+from gridgov.publicity.common import can_record_at, check_date, create_once, text
 
 
 @dataclass

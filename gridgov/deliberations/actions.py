@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.core.actions import ActionRefused
+from gridgov.core.models import in_scope
 from gridgov.deliberations.choices import Subject
 from gridgov.deliberations.models import Deliberation, DeliberationMatter
 from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
-from gridgov.publicity.common import can_record_at, check_date, create_once, in_scope, text
+from gridgov.publicity.common import can_record_at, check_date, create_once, text
 
 GROUP_ONLY = (PlaceKind.GROUP,)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from gridgov.accounts.choices import Role
 from gridgov.core.actions import ActionRefused
-from gridgov.core.models import scope_prefix
+from gridgov.core.models import in_scope, scope_prefix
 from gridgov.patrols.choices import Shift
 from gridgov.patrols.models import Patrol, PatrolMatter
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
@@ -32,11 +32,6 @@ RECORDING_ROLES = frozenset({Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE, Role.GRI
 MAX_BACKDATE = dt.timedelta(days=366)
 MAX_DURATION = 24 * 60
 PLACE_LENGTHS = sorted(set(CODE_LENGTH.values()))
-
-
-def _in_scope(user, path: str) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and path.startswith(prefix)
 
 
 def team_overlaps(user, team: PatrolTeam) -> bool:
@@ -98,7 +93,7 @@ def _validate(user, data: PatrolInput) -> tuple[list[Place], list[Appointment], 
             errors["route"] = gettext("%(name)s 不是网格") % {"name": grid.name}
         elif not grid.code.startswith(data.team.path):
             errors["route"] = gettext("%(name)s 不在该巡逻队的巡逻范围内") % {"name": grid.name}
-        elif not _in_scope(user, grid.code):
+        elif not in_scope(user, grid.code):
             errors["route"] = gettext("%(name)s 不在您的管辖范围内") % {"name": grid.name}
     members = list({m.pk: m for m in data.members}.values())
     for member in members:
@@ -124,7 +119,7 @@ def _validate(user, data: PatrolInput) -> tuple[list[Place], list[Appointment], 
 
 def _replay(user, client_uuid: uuid.UUID) -> Patrol | None:
     existing = Patrol.objects.filter(client_uuid=client_uuid).first()
-    if existing is not None and not _in_scope(user, existing.path):
+    if existing is not None and not in_scope(user, existing.path):
         raise ActionRefused(gettext("该记录ID已被其他记录使用"))
     return existing
 
@@ -172,7 +167,7 @@ def record_matter_from_patrol(user, patrol: Patrol, data):
     """
     from gridgov.matters.actions import record_matter
 
-    if not _in_scope(user, patrol.path):
+    if not in_scope(user, patrol.path):
         raise ActionRefused(gettext("该巡逻记录不在您的管辖范围内"))
     with transaction.atomic():
         matter = record_matter(user, data)

@@ -19,9 +19,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.core.actions import ActionRefused
+from gridgov.core.models import in_scope
 from gridgov.places.models import Place
 from gridgov.publicity.choices import EVENT_PLACE_KINDS, Channel, Topic
-from gridgov.publicity.common import can_record_at, check_date, create_once, in_scope, text
+from gridgov.publicity.common import can_record_at, check_date, create_once, text
 from gridgov.publicity.models import PublicityEvent, PublicityPhoto
 
 MAX_PHOTOS = 9

@@ -19,17 +19,12 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.actions import ActionRefused
-from gridgov.core.models import scope_prefix
+from gridgov.core.models import in_scope, scope_prefix
 from gridgov.places.models import Place
 
 # Activity records may be typed in late from paper books, but not dated in the future.
 MAX_BACKDATE = dt.timedelta(days=5 * 366)
 RECORDING_ROLES = BUSINESS_ROLES - {Role.CLUSTER_LEADER}
-
-
-def in_scope(user, path: str) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and path.startswith(prefix)
 
 
 def can_record_at(user, place: Place, kinds: tuple[str, ...], what: str, kinds_message: str = "") -> None:
