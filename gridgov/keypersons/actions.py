@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.actions import ActionRefused
-from gridgov.core.models import scope_prefix
+from gridgov.core.models import in_scope, scope_prefix
 from gridgov.households.models import Resident
 from gridgov.keypersons.choices import (
     ACTIVE_STATUSES,
@@ -52,11 +52,6 @@ SYSTEM = "系统"
 # ---------------------------------------------------------------- guards
 
 
-def _in_scope(user, path: str) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and path.startswith(prefix)
-
-
 def _require_grant(user) -> None:
     if not holds_grant(user) or scope_prefix(user) is None:
         raise ActionRefused("您的账号没有重点人群权限")
@@ -67,7 +62,7 @@ def can_manage(user, path: str) -> None:
     _require_grant(user)
     if user.role not in MANAGING_ROLES:
         raise ActionRefused("只有综治中心和村（居）委会可以列管或解除重点人员")
-    if not _in_scope(user, path):
+    if not in_scope(user, path):
         raise ActionRefused("该人员不在您的管辖范围内")
 
 
@@ -75,7 +70,7 @@ def can_follow_up(user, key_person: KeyPerson) -> None:
     _require_grant(user)
     if user.role not in FOLLOWING_ROLES:
         raise ActionRefused("您的账号不能登记稳控记录")
-    if not _in_scope(user, key_person.path):
+    if not in_scope(user, key_person.path):
         raise ActionRefused("该人员不在您的管辖范围内")
     if not key_person.is_active:
         raise ActionRefused("该人员已迁出或解除列管")
@@ -83,7 +78,7 @@ def can_follow_up(user, key_person: KeyPerson) -> None:
 
 def can_acknowledge(user, alert: KeyPersonAlert) -> None:
     _require_grant(user)
-    if not _in_scope(user, alert.path):
+    if not in_scope(user, alert.path):
         raise ActionRefused("该预警不在您的管辖范围内")
 
 
@@ -241,7 +236,7 @@ class FollowUpInput:
 
 def _replay(user, client_uuid: uuid.UUID) -> FollowUp | None:
     existing = FollowUp.objects.select_related("key_person").filter(client_uuid=client_uuid).first()
-    if existing is not None and not (holds_grant(user) and _in_scope(user, existing.path)):
+    if existing is not None and not (holds_grant(user) and in_scope(user, existing.path)):
         raise ActionRefused("该记录ID已被其他记录使用")
     return existing
 

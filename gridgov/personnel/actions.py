@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.actions import ActionRefused
-from gridgov.core.models import scope_prefix
+from gridgov.core.models import in_scope
 from gridgov.households.models import Resident
 from gridgov.personnel.choices import ROLE_PLACE_KINDS, AppointmentRole, AppointmentStatus
 from gridgov.personnel.models import Appointment, ChatGroup, PartyGroup, PatrolTeam
@@ -36,11 +36,6 @@ OPEN_STATUSES = (AppointmentStatus.NOMINATED, AppointmentStatus.REVIEWED, Appoin
 
 
 # ---------------------------------------------------------------- predicates
-
-
-def in_scope(user, code: str) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and code.startswith(prefix)
 
 
 def _has_role(user, roles: Iterable[str]) -> bool:

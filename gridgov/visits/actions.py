@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.actions import ActionRefused
-from gridgov.core.models import scope_prefix
+from gridgov.core.models import in_scope, scope_prefix
 from gridgov.households.models import Household, Resident
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place, validate_geojson
@@ -40,29 +40,24 @@ UPDATE_BATCH = 2000
 # ---------------------------------------------------------------- guards
 
 
-def _in_scope(user, path: str) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and path.startswith(prefix)
-
-
 def can_record_visit(user, household: Household) -> None:
     if scope_prefix(user) is None or user.role not in BUSINESS_ROLES:
         raise ActionRefused("您的账号不能登记走访")
-    if not _in_scope(user, household.path):
+    if not in_scope(user, household.path):
         raise ActionRefused("该户不在您的管辖范围内")
 
 
 def can_manage_vulnerable(user, path: str) -> None:
     if scope_prefix(user) is None or user.role not in BUSINESS_ROLES or user.role == Role.CLUSTER_LEADER:
         raise ActionRefused("您的账号不能登记关爱对象")
-    if not _in_scope(user, path):
+    if not in_scope(user, path):
         raise ActionRefused("该居民不在您的管辖范围内")
 
 
 def can_set_rule(user, place: Place) -> None:
     if scope_prefix(user) is None or user.role not in RULE_ROLES:
         raise ActionRefused("只有综治中心和村（居）委会可以设置走访频次")
-    if not _in_scope(user, place.code):
+    if not in_scope(user, place.code):
         raise ActionRefused(f"{place.name} 不在您的管辖范围内")
     if place.kind not in RULE_PLACE_KINDS:
         raise ActionRefused("走访频次只能按县、乡镇、村（社区）或网格设置")
@@ -250,7 +245,7 @@ def _validate_visit(user, data: VisitInput, now: dt.datetime) -> list:
 def _replay(user, client_uuid: uuid.UUID) -> Visit | None:
     """The visit an earlier upload of the same record created, if any (refused outside the user's scope)."""
     existing = Visit.objects.filter(client_uuid=client_uuid).first()
-    if existing is not None and not _in_scope(user, existing.path):
+    if existing is not None and not in_scope(user, existing.path):
         raise ActionRefused("该记录ID已被其他记录使用")
     return existing
 
@@ -372,7 +367,7 @@ def record_visits(user, items: list[VisitInput]) -> list[Outcome]:
         key = data.client_uuid
         if key is not None and key in existing:
             found = existing[key]
-            refused = None if _in_scope(user, found.path) else ActionRefused("该记录ID已被其他记录使用")
+            refused = None if in_scope(user, found.path) else ActionRefused("该记录ID已被其他记录使用")
             outcomes[n] = Outcome(None if refused else found, False, refused)
             continue
         if key is not None and key in first_of:
@@ -430,7 +425,7 @@ def update_visit(
         raise ValidationError({name: "该项不能修改" for name in sorted(unknown)})
     with transaction.atomic():
         visit = Visit.objects.select_for_update().select_related("household").get(pk=visit.pk)
-        if not _in_scope(user, visit.path):
+        if not in_scope(user, visit.path):
             raise ActionRefused("该走访记录不在您的管辖范围内")
         can_record_visit(user, visit.household)
         if base_updated_at is not None and visit.updated_at != base_updated_at:
@@ -564,7 +559,7 @@ def record_matter_from_visit(user, visit: Visit, data):
     """
     from gridgov.matters.actions import record_matter
 
-    if not _in_scope(user, visit.path):
+    if not in_scope(user, visit.path):
         raise ActionRefused("该走访记录不在您的管辖范围内")
     with transaction.atomic():
         matter = record_matter(user, data)
