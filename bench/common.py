@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,3 +52,30 @@ def median_wall_cpu_ms(fn: Callable[[], object], runs: int = 30, warmup: int = 3
 
 def line(label: str, value: str, target: str = "") -> None:
     print(f"  {label:<58} {value:>14}   {target}")
+
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback for a benchmark's server."""
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, server: subprocess.Popen, path: str, timeout: float = 60.0) -> None:
+    """Wait until the server started as ``server`` answers 200 for ``path`` on loopback."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited during start-up")
+        try:
+            conn = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not answer in time")

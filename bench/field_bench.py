@@ -20,14 +20,13 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import uuid
 
-from bench.common import OUT, line, median_ms, setup_django
+from bench.common import OUT, free_port, line, median_ms, setup_django, wait_ready
 
 TOWNS = int(os.environ.get("BENCH_FIELD_TOWNS", "26"))
 VISITS = int(os.environ.get("BENCH_FIELD_VISITS", "5000000"))
@@ -314,28 +313,6 @@ def _queue(grid, persons) -> list[dict]:
     return records
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(port: int, server: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/login/")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
-
-
 def _post(port: int, token: str, records: list[dict]) -> tuple[float, int, dict]:
     body = json.dumps({"records": records}).encode()
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
@@ -363,7 +340,7 @@ def time_sync(results: dict) -> None:
     env.update(DJANGO_SETTINGS_MODULE="gridgov.settings", GRIDGOV_DEBUG="0")
     if connection.vendor == "sqlite":
         env["GRIDGOV_SQLITE_PATH"] = str(connection.settings_dict["NAME"])
-    port = _free_port()
+    port = free_port()
     connection.close()  # the server writes; this process only counts afterwards
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "gridgov.wsgi:application", "--bind", f"{HOST}:{port}",
@@ -371,7 +348,7 @@ def time_sync(results: dict) -> None:
         env=env,
     )  # fmt: skip
     try:
-        _wait_ready(port, server)
+        wait_ready(port, server, "/login/")
         firsts, repeats = [], []
         for run in range(3):
             queue = _queue(grid, persons)

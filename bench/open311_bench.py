@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -33,7 +32,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import line
+from bench.common import free_port, line, wait_ready
 
 SECONDS = float(os.environ.get("BENCH_OPEN311_SECONDS", "20"))
 MAX_REQUESTS = int(os.environ.get("BENCH_OPEN311_MAX", "40000"))
@@ -83,28 +82,6 @@ def _env(db: Path) -> dict[str, str]:
         GRIDGOV_MASTER_KEY="YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMTI=",
     )
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(port: int, server: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/open311/discovery.json")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
 
 
 def _body(key: str, i: int) -> bytes:
@@ -204,7 +181,7 @@ def run() -> dict:
             [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True, cwd=Path.cwd()
         )
         key = setup.stdout.strip().splitlines()[-1]
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [
                 sys.executable, "-m", "gunicorn", "gridgov.wsgi:application",
@@ -215,7 +192,7 @@ def run() -> dict:
             env=env,
         )  # fmt: skip
         try:
-            _wait_ready(port, server)
+            wait_ready(port, server, "/open311/discovery.json")
             warm_ok, warm_errors, _ = load(port, key, 2.0, 500)  # warm every worker: imports, caches
             rates, all_errors, filed = [], warm_errors, warm_ok
             print(
