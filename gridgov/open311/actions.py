@@ -267,47 +267,49 @@ def submit(key: ApiKey, data: Submission) -> ServiceRequest:
         extra=extra,
     )
     email = data.email.strip()
-    fields = {
-        "api_key": key,
-        "lat": data.lat,
-        "long": data.long,
-        "address_string": data.address_string.strip(),
-        "address_id": data.address_id.strip(),
-        "routed_by": routed_by,
-        "email_sealed": sealer().seal(email, EMAIL_CONTEXT) if email else None,
-        "device_id": data.device_id.strip(),
-        "account_id": data.account_id.strip(),
-        "media_url": data.media_url.strip(),
-    }
-    pending = {"fields": fields}
+    row = ServiceRequest(
+        api_key=key,
+        lat=data.lat,
+        long=data.long,
+        address_string=data.address_string.strip(),
+        address_id=data.address_id.strip(),
+        routed_by=routed_by,
+        email_sealed=sealer().seal(email, EMAIL_CONTEXT) if email else None,
+        device_id=data.device_id.strip(),
+        account_id=data.account_id.strip(),
+        media_url=data.media_url.strip(),
+    )
+    pending = {"row": row, "saved": False}
     token = _pending.set(pending)
     try:
-        matter = record_matter(None, matter_input, system_actor=f"{SYSTEM_ACTOR}：{key.name}")
+        record_matter(None, matter_input, system_actor=f"{SYSTEM_ACTOR}：{key.name}")
     except ValidationError as exc:
         raise Open311Error(400, _errors_text(exc)) from None
     except ActionRefused as exc:
         raise Open311Error(400, str(exc)) from None
     finally:
         _pending.reset(token)
-    row = pending["row"]
-    row.matter = matter
+    if not pending["saved"]:
+        raise RuntimeError("the matter was recorded without its Open311 request row")
     return row
 
 
 # The request row is written inside record_matter's own transaction (from the matter's post_save), so
 # the matter and its Open311 row commit together while the work before the transaction (validation,
-# the deadline lookup) runs without holding SQLite's write lock. See `Open311Config.ready`.
+# the deadline lookup, building and sealing the row) runs without holding SQLite's write lock.
+# See `Open311Config.ready`.
 _pending: ContextVar[dict[str, Any] | None] = ContextVar("open311_pending", default=None)
 
 
 def link_request(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     """post_save of a Matter: if it is being filed by `submit`, write its ServiceRequest now."""
     pending = _pending.get()
-    if not created or raw or pending is None or "row" in pending:
+    if not created or raw or pending is None or pending["saved"]:
         return
-    pending["row"] = ServiceRequest.objects.create(
-        path=instance.path, matter=instance, requested_at=instance.created_at, **pending["fields"]
-    )
+    row = pending["row"]  # built by `submit` before the transaction: only the matter's columns are left
+    row.path, row.matter, row.requested_at = instance.path, instance, instance.created_at
+    row.save(force_insert=True)
+    pending["saved"] = True
 
 
 def reveal_email(row: ServiceRequest) -> str:

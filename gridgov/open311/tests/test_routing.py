@@ -98,7 +98,7 @@ def test_matter_and_request_row_commit_together(mapped_world, police_key, monkey
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ServiceRequest.objects, "create", boom)
+    monkeypatch.setattr(ServiceRequest, "save", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         file(police_key, lat=28.305, long=106.225)
     assert Matter.objects.count() == 0
