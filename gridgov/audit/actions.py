@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import models
 
-from gridgov.audit.choices import AuditAction
 from gridgov.audit.models import AuditLog
 from gridgov.core.context import current
 
@@ -36,19 +35,3 @@ def record(
         after=after,
         detail=detail,
     )
-
-
-def record_change(instance, created: bool) -> None:
-    after = instance.audit_values()
-    if created:
-        record(AuditAction.CREATE, instance, after=after)
-    else:
-        before = instance.audit_before()
-        if before is not None:
-            changed = {k for k in after if before.get(k) != after[k]}
-            if not changed:
-                return
-            before = {k: before.get(k) for k in changed}
-            after = {k: after[k] for k in changed}
-        record(AuditAction.UPDATE, instance, before=before, after=after)
-    instance.remember_saved_state()
