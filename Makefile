@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint bench install system-deps migrate demo periodic clean
+.PHONY: run test test-fast lint i18n bench install system-deps migrate demo periodic clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Refresh the English catalog after changing UI text (needs Debian's gettext tools).
+i18n: install
+	scripts/i18n-refresh
 
 bench: install
 	$(BIN)/python -m bench
