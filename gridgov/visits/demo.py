@@ -132,18 +132,30 @@ def seed(seed: int = 1, today: dt.date | None = None, town: str = DEMO_TOWN) -> 
     adt, _ = adapters()
     visit_id = _next_id(Visit)
     rows, links = [], []
-    for _ in range(TOTAL):
-        household_id, path, cluster_id = households[rng.randrange(len(households))]
-        day = _day(rng, today)
-        at = _moment(rng, day)
-        if day == today and at > now:
-            at = now - dt.timedelta(minutes=rng.randint(5, 120))
+    by_id = {h[0]: h for h in households}
+    found = _matters_found_on_visits(town, by_id)  # the first visits are those that found the year's visit matters
+    matter_links = []
+    for n in range(TOTAL):
+        if n < len(found):
+            matter_id, household_id, recorded_at, title = found[n]
+            _, path, cluster_id = by_id[household_id]
+            at = recorded_at - dt.timedelta(minutes=rng.randint(10, 90))  # the visit, then the matter recorded
+            day = timezone.localdate(at)
+            findings, mode = f"走访中发现：{title}，已登记为事项", VisitMode.DOOR
+            matter_links.append(VisitMatter(visit_id=visit_id, matter_id=matter_id, created_at=recorded_at))
+        else:
+            household_id, path, cluster_id = households[rng.randrange(len(households))]
+            day = _day(rng, today)
+            at = _moment(rng, day)
+            if day == today and at > now:
+                at = now - dt.timedelta(minutes=rng.randint(5, 120))
         people = names.get(household_id) or ["户主"]
         h = people[0]
         m = people[rng.randrange(len(people))]
-        pool = EPIDEMIC_FINDINGS + FINDINGS[:3] if EPIDEMIC[0] <= day <= EPIDEMIC[1] else FINDINGS
-        findings = _pick(rng, pool).format(h=h, m=m)
-        mode = _pick(rng, MODES)
+        if n >= len(found):
+            pool = EPIDEMIC_FINDINGS + FINDINGS[:3] if EPIDEMIC[0] <= day <= EPIDEMIC[1] else FINDINGS
+            findings = _pick(rng, pool).format(h=h, m=m)
+            mode = _pick(rng, MODES)
         staff = accounts.of(path[:GRID_LENGTH])
         visitors = [staff[rng.randrange(len(staff))]] if staff else []
         if len(staff) > 1 and rng.random() < 0.15:
@@ -180,9 +192,24 @@ def seed(seed: int = 1, today: dt.date | None = None, town: str = DEMO_TOWN) -> 
         for start in range(0, len(rows), CHUNK):
             write(table, rows[start : start + CHUNK])
         write(through(Visit, "visitors"), links)
+        VisitMatter.objects.bulk_create(matter_links)
         _reset_sequences([Visit, Visit.visitors.through])
         states = rebuild_states(town)
-    return {"visits": len(rows), "visitors": len(links), "households": states}
+    return {"visits": len(rows), "visitors": len(links), "households": states, "visit_matters": len(matter_links)}
+
+
+def _matters_found_on_visits(town: str, households: dict) -> list[tuple[int, int, dt.datetime, str]]:
+    """The matter engine's demo matters that came from a household visit (channel 入户走访) and name a
+    household of the town: (matter id, household id, recorded at, title), oldest first."""
+    from gridgov.matters.choices import SourceChannel
+    from gridgov.matters.models import Matter
+
+    found = Matter.objects.filter(path__startswith=town, channel=SourceChannel.VISIT, household__isnull=False)
+    return [
+        row
+        for row in found.order_by("created_at", "id").values_list("id", "household_id", "created_at", "title")
+        if row[1] in households
+    ][:TOTAL]
 
 
 def rebuild_states(town: str = DEMO_TOWN) -> int:

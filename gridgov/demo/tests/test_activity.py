@@ -11,9 +11,10 @@ from gridgov.accounts.models import User
 from gridgov.demo.activity import ACTIVITY_APPS, activity_modules, load
 from gridgov.keypersons import demo as keypersons_demo
 from gridgov.keypersons.models import KeyPerson, KeyPersonAlert
+from gridgov.matters.models import Matter
 from gridgov.personnel.models import Appointment
 from gridgov.visits import demo as visits_demo
-from gridgov.visits.models import HouseholdVisitState, Visit
+from gridgov.visits.models import HouseholdVisitState, Visit, VisitMatter
 
 TOWN = "520330113"
 pytestmark = pytest.mark.usefixtures("zhaiba_activity")
@@ -28,6 +29,18 @@ def test_visits_are_the_reports_8700_and_more_by_the_grid_staff(db):
     assert roles == {"grid_worker", "grid_leader"}
     assert Visit.objects.aggregate(first=Max("visited_at"))["first"] is not None
     assert not Visit.objects.filter(visited_at__year__lt=2021).exists()
+
+
+def test_every_visit_matter_of_the_year_is_linked_to_the_visit_that_found_it(db):
+    found = Matter.objects.filter(path__startswith=TOWN, channel="visit", household__isnull=False)
+    links = list(VisitMatter.objects.select_related("visit", "matter"))
+    assert sorted(link.matter_id for link in links) == sorted(found.values_list("id", flat=True))
+    assert len(links) > 100
+    for link in links:
+        assert link.visit.household_id == link.matter.household_id
+        assert link.visit.visited_at < link.matter.created_at
+        assert link.matter.title in link.visit.findings
+    assert dict(visits_demo.figures(TOWN))["走访发现转为事项（件）"] == len(links)
 
 
 def test_household_visit_states_agree_with_the_ledger(db):
