@@ -147,7 +147,7 @@ def _require_unit_holder(user, matter: Matter, label: str) -> None:
 def _require_kind(matter: Matter, kinds: Iterable[str], label: str) -> None:
     kinds = tuple(kinds)
     if matter.kind not in kinds:
-        names = "、".join(MatterKind(k).label for k in kinds)
+        names = "、".join(str(MatterKind(k).label) for k in kinds)
         raise ActionRefused(f"只有{names}事项可以{label}")
 
 

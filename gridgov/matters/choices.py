@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 
@@ -6,46 +7,46 @@ from gridgov.places.choices import CODE_LENGTH, PlaceKind
 class MatterKind(models.TextChoices):
     """六小行动 minus publicity (宣讲 is an event, not a matter)."""
 
-    DISPUTE = "dispute", "矛盾纠纷"
-    APPEAL = "appeal", "群众诉求"
-    ENVIRONMENT = "environment", "环境问题"
-    HARDSHIP = "hardship", "群众困难"
-    HAZARD = "hazard", "安全隐患"
+    DISPUTE = "dispute", _("矛盾纠纷")
+    APPEAL = "appeal", _("群众诉求")
+    ENVIRONMENT = "environment", _("环境问题")
+    HARDSHIP = "hardship", _("群众困难")
+    HAZARD = "hazard", _("安全隐患")
 
 
 class RiskColor(models.TextChoices):
     """三色风险评估."""
 
-    RED = "red", "红色"
-    YELLOW = "yellow", "黄色"
-    BLUE = "blue", "蓝色"
+    RED = "red", _("红色")
+    YELLOW = "yellow", _("黄色")
+    BLUE = "blue", _("蓝色")
 
 
 class SourceChannel(models.TextChoices):
-    VISIT = "visit", "入户走访"
-    WALK_IN = "walk_in", "群众来访"
-    PHONE = "phone", "电话反映"
-    WECHAT = "wechat", "微信收集"
-    POLICE_ALERT = "police_alert", "警情推送"
-    PATROL = "patrol", "巡逻发现"
-    INSPECTION = "inspection", "排查发现"
-    HOTLINE = "hotline", "热线转办"
-    ONLINE = "online", "网上反映"
+    VISIT = "visit", _("入户走访")
+    WALK_IN = "walk_in", _("群众来访")
+    PHONE = "phone", _("电话反映")
+    WECHAT = "wechat", _("微信收集")
+    POLICE_ALERT = "police_alert", _("警情推送")
+    PATROL = "patrol", _("巡逻发现")
+    INSPECTION = "inspection", _("排查发现")
+    HOTLINE = "hotline", _("热线转办")
+    ONLINE = "online", _("网上反映")
 
 
 class ReporterType(models.TextChoices):
-    RESIDENT = "resident", "本地居民"
-    OUTSIDER = "outsider", "其他人员"
-    ANONYMOUS = "anonymous", "匿名"
+    RESIDENT = "resident", _("本地居民")
+    OUTSIDER = "outsider", _("其他人员")
+    ANONYMOUS = "anonymous", _("匿名")
 
 
 class Level(models.TextChoices):
     """The level holding a matter (三级联动处置, with the grid below the village)."""
 
-    GRID = "grid", "网格"
-    VILLAGE = "village", "村（居）"
-    TOWN = "town", "乡镇（街道）"
-    COUNTY = "county", "县（区）"
+    GRID = "grid", _("网格")
+    VILLAGE = "village", _("村（居）")
+    TOWN = "town", _("乡镇（街道）")
+    COUNTY = "county", _("县（区）")
 
 
 # Bottom to top; "up one level" is the next entry.
@@ -57,21 +58,21 @@ LEVEL_BY_CODE_LENGTH = {length: level for level, length in LEVEL_CODE_LENGTH.ite
 class DeadlineLevel(models.TextChoices):
     """Where a time limit applies: a level, or a department a matter was routed to."""
 
-    GRID = "grid", "网格"
-    VILLAGE = "village", "村（居）"
-    TOWN = "town", "乡镇（街道）"
-    COUNTY = "county", "县（区）"
-    DEPARTMENT = "department", "职能部门"
+    GRID = "grid", _("网格")
+    VILLAGE = "village", _("村（居）")
+    TOWN = "town", _("乡镇（街道）")
+    COUNTY = "county", _("县（区）")
+    DEPARTMENT = "department", _("职能部门")
 
 
 class MatterState(models.TextChoices):
-    PENDING = "pending", "待受理"
-    IN_PROGRESS = "in_progress", "办理中"
-    AT_DEPARTMENT = "at_department", "部门办理中"
-    REINSPECTION = "reinspection", "待复查"
-    RESOLVED = "resolved", "已办结待回访"
-    CLOSED = "closed", "已结案"
-    MERGED = "merged", "已合并"
+    PENDING = "pending", _("待受理")
+    IN_PROGRESS = "in_progress", _("办理中")
+    AT_DEPARTMENT = "at_department", _("部门办理中")
+    REINSPECTION = "reinspection", _("待复查")
+    RESOLVED = "resolved", _("已办结待回访")
+    CLOSED = "closed", _("已结案")
+    MERGED = "merged", _("已合并")
 
 
 OPEN_STATES = frozenset(
@@ -88,93 +89,93 @@ OPEN_STATES = frozenset(
 class MatterAction(models.TextChoices):
     """One timeline row per action (and per automatic step of the deadline job)."""
 
-    RECORD = "record", "登记"
-    ACCEPT = "accept", "受理"
-    RESOLVE_ON_SPOT = "resolve_on_spot", "现场处置"
-    REPORT_UP = "report_up", "上报"
-    ROUTE_TO_DEPARTMENT = "route_to_department", "交办部门"
-    DEPARTMENT_REPLY = "department_reply", "部门反馈"
-    SEND_BACK = "send_back", "结果下发"
-    RETURN_WITH_REASON = "return_with_reason", "回退"
-    MERGE_AS_DUPLICATE = "merge_as_duplicate", "合并重复"
-    REOPEN = "reopen", "重新办理"
-    SCHEDULE_MEDIATION = "schedule_mediation", "安排调解"
-    RECORD_MEDIATION = "record_mediation", "记录调解"
-    RECORD_AGREEMENT = "record_agreement", "登记调解协议"
-    ANSWER = "answer", "诉求答复"
-    RECTIFY = "rectify", "隐患整改"
-    REINSPECT = "reinspect", "整改复查"
-    PROXY_HANDLE = "proxy_handle", "代办"
-    RECORD_FEEDBACK = "record_feedback", "回访"
-    CLOSE = "close", "结案"
-    SUPERVISE = "supervise", "督办"
-    ADD_ATTACHMENT = "add_attachment", "添加附件"
-    EDIT_MATTER = "edit_matter", "修改事项"
+    RECORD = "record", _("登记")
+    ACCEPT = "accept", _("受理")
+    RESOLVE_ON_SPOT = "resolve_on_spot", _("现场处置")
+    REPORT_UP = "report_up", _("上报")
+    ROUTE_TO_DEPARTMENT = "route_to_department", _("交办部门")
+    DEPARTMENT_REPLY = "department_reply", _("部门反馈")
+    SEND_BACK = "send_back", _("结果下发")
+    RETURN_WITH_REASON = "return_with_reason", _("回退")
+    MERGE_AS_DUPLICATE = "merge_as_duplicate", _("合并重复")
+    REOPEN = "reopen", _("重新办理")
+    SCHEDULE_MEDIATION = "schedule_mediation", _("安排调解")
+    RECORD_MEDIATION = "record_mediation", _("记录调解")
+    RECORD_AGREEMENT = "record_agreement", _("登记调解协议")
+    ANSWER = "answer", _("诉求答复")
+    RECTIFY = "rectify", _("隐患整改")
+    REINSPECT = "reinspect", _("整改复查")
+    PROXY_HANDLE = "proxy_handle", _("代办")
+    RECORD_FEEDBACK = "record_feedback", _("回访")
+    CLOSE = "close", _("结案")
+    SUPERVISE = "supervise", _("督办")
+    ADD_ATTACHMENT = "add_attachment", _("添加附件")
+    EDIT_MATTER = "edit_matter", _("修改事项")
 
 
 class AnswerType(models.TextChoices):
-    ANSWER = "answer", "解答类"
-    HANDLING = "handling", "办理类"
+    ANSWER = "answer", _("解答类")
+    HANDLING = "handling", _("办理类")
 
 
 class Recurrence(models.TextChoices):
-    ONE_OFF = "one_off", "一次性解决"
-    RECURRING = "recurring", "易反弹，常态化整治"
-    NEEDS_HELP = "needs_help", "需上级帮助解决"
+    ONE_OFF = "one_off", _("一次性解决")
+    RECURRING = "recurring", _("易反弹，常态化整治")
+    NEEDS_HELP = "needs_help", _("需上级帮助解决")
 
 
 class MediationOutcome(models.TextChoices):
-    SUCCESS = "success", "调解成功"
-    FAILURE = "failure", "调解不成"
+    SUCCESS = "success", _("调解成功")
+    FAILURE = "failure", _("调解不成")
 
 
 class FeedbackMethod(models.TextChoices):
-    PHONE = "phone", "电话回访"
-    VISIT = "visit", "上门回访"
-    WECHAT = "wechat", "微信回访"
-    SMS = "sms", "短信回访"
-    IN_PERSON = "in_person", "当面告知"
+    PHONE = "phone", _("电话回访")
+    VISIT = "visit", _("上门回访")
+    WECHAT = "wechat", _("微信回访")
+    SMS = "sms", _("短信回访")
+    IN_PERSON = "in_person", _("当面告知")
 
 
 class FeedbackVerdict(models.TextChoices):
-    ACCEPTED = "accepted", "认可"
-    REJECTED = "rejected", "不认可"
+    ACCEPTED = "accepted", _("认可")
+    REJECTED = "rejected", _("不认可")
 
 
 class AttachmentKind(models.TextChoices):
     """What an attachment is, decided from its content (never from its name)."""
 
-    PHOTO = "photo", "照片"
-    DOCUMENT = "document", "文件"
+    PHOTO = "photo", _("照片")
+    DOCUMENT = "document", _("文件")
 
 
 class CardColor(models.TextChoices):
-    YELLOW = "yellow", "黄牌督办"
-    RED = "red", "红牌督办"
+    YELLOW = "yellow", _("黄牌督办")
+    RED = "red", _("红牌督办")
 
 
 class DepartmentKind(models.TextChoices):
-    JUDICIAL = "judicial", "司法所"
-    POLICE = "police", "派出所"
-    NATURAL_RESOURCES = "natural_resources", "自然资源所"
-    CIVIL_AFFAIRS = "civil_affairs", "民政办"
-    EMERGENCY = "emergency", "应急办"
-    LABOUR = "labour", "人社（劳动保障）所"
-    MARKET = "market", "市场监管所"
-    AGRICULTURE = "agriculture", "农业服务中心"
-    ECOLOGY = "ecology", "生态环境"
-    HOUSING = "housing", "住建（村镇建设）"
-    TRAFFIC = "traffic", "交通（交警）"
-    HEALTH = "health", "卫生健康"
-    PETITION = "petition", "信访办"
-    OTHER = "other", "其他部门"
+    JUDICIAL = "judicial", _("司法所")
+    POLICE = "police", _("派出所")
+    NATURAL_RESOURCES = "natural_resources", _("自然资源所")
+    CIVIL_AFFAIRS = "civil_affairs", _("民政办")
+    EMERGENCY = "emergency", _("应急办")
+    LABOUR = "labour", _("人社（劳动保障）所")
+    MARKET = "market", _("市场监管所")
+    AGRICULTURE = "agriculture", _("农业服务中心")
+    ECOLOGY = "ecology", _("生态环境")
+    HOUSING = "housing", _("住建（村镇建设）")
+    TRAFFIC = "traffic", _("交通（交警）")
+    HEALTH = "health", _("卫生健康")
+    PETITION = "petition", _("信访办")
+    OTHER = "other", _("其他部门")
 
 
 class FieldType(models.TextChoices):
     """Types of a category's extra fields."""
 
-    TEXT = "text", "文本"
-    NUMBER = "number", "数字"
-    DATE = "date", "日期"
-    SINGLE = "single", "单选"
-    MULTI = "multi", "多选"
+    TEXT = "text", _("文本")
+    NUMBER = "number", _("数字")
+    DATE = "date", _("日期")
+    SINGLE = "single", _("单选")
+    MULTI = "multi", _("多选")

@@ -56,7 +56,8 @@ def render(fmt: str, payload, *, root: str, item: str | None = None, status: int
     if fmt == "xml":
         body = to_xml(root, item, payload)
     else:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        # default=str: choice labels are lazy translations (rendered in the active language).
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
     return HttpResponse(body.encode("utf-8"), status=status, content_type=FORMATS[fmt])
 
 

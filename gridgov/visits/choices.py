@@ -1,24 +1,25 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class VisitMode(models.TextChoices):
-    DOOR = "door", "入户"
-    PHONE = "phone", "电话"
-    VIDEO = "video", "视频"
+    DOOR = "door", _("入户")
+    PHONE = "phone", _("电话")
+    VIDEO = "video", _("视频")
 
 
 class VulnerableCategory(models.TextChoices):
     """一老一小 and the other groups of 解决小困难 (the Wuzhai article)."""
 
-    LIVING_ALONE = "living_alone", "独居老人"
-    EMPTY_NEST = "empty_nest", "空巢老人"
-    LEFT_BEHIND = "left_behind", "留守老人"
-    DISABLED = "disabled", "失能老人"
-    SEVERELY_DISABLED = "severely_disabled", "重残老人"
-    SPECIAL_FAMILY = "special_family", "计划生育特殊家庭老人"
-    CHILD_IN_DIFFICULTY = "child_in_difficulty", "困境儿童"
-    PARTY_MEMBER_IN_DIFFICULTY = "party_member_in_difficulty", "困难党员"
-    VAGRANT = "vagrant", "流浪乞讨人员"
+    LIVING_ALONE = "living_alone", _("独居老人")
+    EMPTY_NEST = "empty_nest", _("空巢老人")
+    LEFT_BEHIND = "left_behind", _("留守老人")
+    DISABLED = "disabled", _("失能老人")
+    SEVERELY_DISABLED = "severely_disabled", _("重残老人")
+    SPECIAL_FAMILY = "special_family", _("计划生育特殊家庭老人")
+    CHILD_IN_DIFFICULTY = "child_in_difficulty", _("困境儿童")
+    PARTY_MEMBER_IN_DIFFICULTY = "party_member_in_difficulty", _("困难党员")
+    VAGRANT = "vagrant", _("流浪乞讨人员")
 
 
 # Days between two checks of a vulnerable member, by group (each record may set its own).
@@ -47,7 +48,7 @@ DEFAULT_REMIND_DAYS = 7
 class VisitStatus(models.TextChoices):
     """Where a household stands against its visit rule (computed, not stored)."""
 
-    CURRENT = "current", "周期内已走访"
-    DUE = "due", "即将到期"
-    OVERDUE = "overdue", "逾期未走访"
-    NEVER = "never", "从未走访"
+    CURRENT = "current", _("周期内已走访")
+    DUE = "due", _("即将到期")
+    OVERDUE = "overdue", _("逾期未走访")
+    NEVER = "never", _("从未走访")
