@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from gridgov.accounts.choices import Role
 from gridgov.core.actions import ActionRefused
@@ -79,6 +80,10 @@ ACTIVE = (MatterState.PENDING, MatterState.IN_PROGRESS)
 SYSTEM = "系统"
 
 
+class StateRefused(ActionRefused):
+    """The matter's state does not allow the action now (the API answers 409, not 403)."""
+
+
 # ---------------------------------------------------------------- who holds a matter
 
 
@@ -123,7 +128,7 @@ def _holder_name(matter: Matter) -> str:
 
 def _refuse_unless_user(user) -> None:
     if not _usable(user) or user.role not in RECORDING_ROLES | {Role.DEPARTMENT_LIAISON}:
-        raise ActionRefused("您的账号不办理事项")
+        raise ActionRefused(gettext("您的账号不办理事项"))
 
 
 def _require_holder(user, matter: Matter, label: str) -> None:
@@ -131,29 +136,38 @@ def _require_holder(user, matter: Matter, label: str) -> None:
     if holds(user, matter):
         return
     if user.role == Role.DEPARTMENT_LIAISON:
-        raise ActionRefused(f"该事项不在您的部门办理，不能{label}")
+        raise ActionRefused(gettext("该事项不在您的部门办理，不能%(action)s") % {"action": gettext(label)})
     if user.role == Role.CLUSTER_LEADER:
-        raise ActionRefused(f"联户长只能上报事项，不能{label}")
-    raise ActionRefused(f"该事项现由{_holder_name(matter)}办理，您不能{label}")
+        raise ActionRefused(gettext("联户长只能上报事项，不能%(action)s") % {"action": gettext(label)})
+    raise ActionRefused(
+        gettext("该事项现由%(holder)s办理，您不能%(action)s")
+        % {"holder": _holder_name(matter), "action": gettext(label)}
+    )
 
 
 def _require_unit_holder(user, matter: Matter, label: str) -> None:
     """Actions only the holding unit takes (not a department it was routed to)."""
     _require_holder(user, matter, label)
     if matter.holder_department_id is not None:
-        raise ActionRefused(f"事项正在{matter.holder_department.name}办理，请先由部门反馈结果再{label}")
+        raise ActionRefused(
+            gettext("事项正在%(department)s办理，请先由部门反馈结果再%(action)s")
+            % {"department": matter.holder_department.name, "action": gettext(label)}
+        )
 
 
 def _require_kind(matter: Matter, kinds: Iterable[str], label: str) -> None:
     kinds = tuple(kinds)
     if matter.kind not in kinds:
         names = "、".join(str(MatterKind(k).label) for k in kinds)
-        raise ActionRefused(f"只有{names}事项可以{label}")
+        raise ActionRefused(gettext("只有%(kinds)s事项可以%(action)s") % {"kinds": names, "action": gettext(label)})
 
 
 def _require_state(matter: Matter, states: Iterable[str], label: str) -> None:
     if matter.state not in tuple(states):
-        raise ActionRefused(f"事项当前为“{matter.get_state_display()}”，不能{label}")
+        raise StateRefused(
+            gettext("事项当前为“%(state)s”，不能%(action)s")
+            % {"state": matter.get_state_display(), "action": gettext(label)}
+        )
 
 
 # ---------------------------------------------------------------- guards (raise ActionRefused)
@@ -162,126 +176,126 @@ def _require_state(matter: Matter, states: Iterable[str], label: str) -> None:
 def can_record(user, place: Place) -> None:
     """Business users record matters located in their area; cluster leaders in their own cluster."""
     if not _usable(user) or user.role not in RECORDING_ROLES:
-        raise ActionRefused("您的账号不能登记事项")
+        raise ActionRefused(gettext("您的账号不能登记事项"))
     prefix = scope_prefix(user)
     if prefix is None or not place.code.startswith(prefix):
-        raise ActionRefused(f"{place.name} 不在您的管辖范围内")
+        raise ActionRefused(gettext("%(place)s 不在您的管辖范围内") % {"place": place.name})
 
 
 def can_accept(user, matter: Matter) -> None:
-    _require_holder(user, matter, "受理")
-    _require_state(matter, [MatterState.PENDING], "受理")
+    _require_holder(user, matter, gettext_noop("受理"))
+    _require_state(matter, [MatterState.PENDING], gettext_noop("受理"))
 
 
 def can_resolve_on_spot(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "现场处置")
+    _require_unit_holder(user, matter, gettext_noop("现场处置"))
     if matter.kind == MatterKind.HAZARD:
-        raise ActionRefused("隐患须整改并经复查后才能办结")
-    _require_state(matter, ACTIVE, "现场处置")
+        raise ActionRefused(gettext("隐患须整改并经复查后才能办结"))
+    _require_state(matter, ACTIVE, gettext_noop("现场处置"))
 
 
 def can_report_up(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "上报")
-    _require_state(matter, ACTIVE, "上报")
+    _require_unit_holder(user, matter, gettext_noop("上报"))
+    _require_state(matter, ACTIVE, gettext_noop("上报"))
     if matter.level == Level.COUNTY:
-        raise ActionRefused("事项已在县级，不能再上报")
+        raise ActionRefused(gettext("事项已在县级，不能再上报"))
 
 
 def can_route_to_department(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "交办部门")
+    _require_unit_holder(user, matter, gettext_noop("交办部门"))
     if matter.level == Level.GRID:
-        raise ActionRefused("网格不能直接交办部门，请上报村（居）委会")
-    _require_state(matter, ACTIVE, "交办部门")
+        raise ActionRefused(gettext("网格不能直接交办部门，请上报村（居）委会"))
+    _require_state(matter, ACTIVE, gettext_noop("交办部门"))
 
 
 def can_department_reply(user, matter: Matter) -> None:
     _refuse_unless_user(user)
     if not is_liaison_of(user, matter.holder_department_id):
-        raise ActionRefused("只有承办部门的联络人可以反馈办理结果")
-    _require_state(matter, [MatterState.AT_DEPARTMENT], "反馈办理结果")
+        raise ActionRefused(gettext("只有承办部门的联络人可以反馈办理结果"))
+    _require_state(matter, [MatterState.AT_DEPARTMENT], gettext_noop("反馈办理结果"))
 
 
 def can_send_back(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "下发结果")
-    _require_state(matter, [MatterState.IN_PROGRESS], "下发结果")
+    _require_unit_holder(user, matter, gettext_noop("下发结果"))
+    _require_state(matter, [MatterState.IN_PROGRESS], gettext_noop("下发结果"))
     if len(matter.holder_path) >= len(_lowest_unit_code(matter.path)):
-        raise ActionRefused("事项已在最基层单位，无处下发")
+        raise ActionRefused(gettext("事项已在最基层单位，无处下发"))
     if not matter.result:
-        raise ActionRefused("还没有办理结果，不能下发")
+        raise ActionRefused(gettext("还没有办理结果，不能下发"))
 
 
 def can_return_with_reason(user, matter: Matter) -> None:
-    _require_holder(user, matter, "回退")
+    _require_holder(user, matter, gettext_noop("回退"))
     if matter.holder_department_id is not None:
-        _require_state(matter, [MatterState.AT_DEPARTMENT], "回退")
+        _require_state(matter, [MatterState.AT_DEPARTMENT], gettext_noop("回退"))
         return
-    _require_state(matter, ACTIVE, "回退")
+    _require_state(matter, ACTIVE, gettext_noop("回退"))
     if len(matter.holder_path) >= len(_lowest_unit_code(matter.path)):
-        raise ActionRefused("事项已在最基层单位，无处回退")
+        raise ActionRefused(gettext("事项已在最基层单位，无处回退"))
 
 
 def can_merge_as_duplicate(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "合并重复事项")
-    _require_state(matter, ACTIVE, "合并重复事项")
+    _require_unit_holder(user, matter, gettext_noop("合并重复事项"))
+    _require_state(matter, ACTIVE, gettext_noop("合并重复事项"))
 
 
 def can_reopen(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "重新办理")
-    _require_state(matter, [MatterState.RESOLVED, MatterState.CLOSED], "重新办理")
+    _require_unit_holder(user, matter, gettext_noop("重新办理"))
+    _require_state(matter, [MatterState.RESOLVED, MatterState.CLOSED], gettext_noop("重新办理"))
 
 
 def can_schedule_mediation(user, matter: Matter) -> None:
-    _require_holder(user, matter, "安排调解")
-    _require_kind(matter, [MatterKind.DISPUTE], "安排调解")
-    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], "安排调解")
+    _require_holder(user, matter, gettext_noop("安排调解"))
+    _require_kind(matter, [MatterKind.DISPUTE], gettext_noop("安排调解"))
+    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], gettext_noop("安排调解"))
 
 
 def can_record_mediation(user, matter: Matter) -> None:
-    _require_holder(user, matter, "记录调解")
-    _require_kind(matter, [MatterKind.DISPUTE], "记录调解")
-    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], "记录调解")
+    _require_holder(user, matter, gettext_noop("记录调解"))
+    _require_kind(matter, [MatterKind.DISPUTE], gettext_noop("记录调解"))
+    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], gettext_noop("记录调解"))
 
 
 def can_record_agreement(user, matter: Matter) -> None:
-    _require_holder(user, matter, "登记调解协议")
-    _require_kind(matter, [MatterKind.DISPUTE], "登记调解协议")
-    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], "登记调解协议")
+    _require_holder(user, matter, gettext_noop("登记调解协议"))
+    _require_kind(matter, [MatterKind.DISPUTE], gettext_noop("登记调解协议"))
+    _require_state(matter, [*ACTIVE, MatterState.AT_DEPARTMENT], gettext_noop("登记调解协议"))
 
 
 def can_answer(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "答复诉求")
-    _require_kind(matter, [MatterKind.APPEAL], "答复")
-    _require_state(matter, ACTIVE, "答复诉求")
+    _require_unit_holder(user, matter, gettext_noop("答复诉求"))
+    _require_kind(matter, [MatterKind.APPEAL], gettext_noop("答复"))
+    _require_state(matter, ACTIVE, gettext_noop("答复诉求"))
 
 
 def can_rectify(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "登记整改")
-    _require_kind(matter, [MatterKind.HAZARD], "登记整改")
-    _require_state(matter, ACTIVE, "登记整改")
+    _require_unit_holder(user, matter, gettext_noop("登记整改"))
+    _require_kind(matter, [MatterKind.HAZARD], gettext_noop("登记整改"))
+    _require_state(matter, ACTIVE, gettext_noop("登记整改"))
 
 
 def can_reinspect(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "复查")
-    _require_kind(matter, [MatterKind.HAZARD], "复查")
-    _require_state(matter, [MatterState.REINSPECTION], "复查")
+    _require_unit_holder(user, matter, gettext_noop("复查"))
+    _require_kind(matter, [MatterKind.HAZARD], gettext_noop("复查"))
+    _require_state(matter, [MatterState.REINSPECTION], gettext_noop("复查"))
 
 
 def can_proxy_handle(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "代办")
-    _require_kind(matter, [MatterKind.HARDSHIP], "代办")
-    _require_state(matter, ACTIVE, "代办")
+    _require_unit_holder(user, matter, gettext_noop("代办"))
+    _require_kind(matter, [MatterKind.HARDSHIP], gettext_noop("代办"))
+    _require_state(matter, ACTIVE, gettext_noop("代办"))
 
 
 def can_record_feedback(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "回访")
-    _require_state(matter, [MatterState.RESOLVED], "回访")
+    _require_unit_holder(user, matter, gettext_noop("回访"))
+    _require_state(matter, [MatterState.RESOLVED], gettext_noop("回访"))
 
 
 def can_close(user, matter: Matter) -> None:
-    _require_unit_holder(user, matter, "结案")
-    _require_state(matter, [MatterState.RESOLVED], "结案")
+    _require_unit_holder(user, matter, gettext_noop("结案"))
+    _require_state(matter, [MatterState.RESOLVED], gettext_noop("结案"))
     if matter.reporter_known and matter.feedback_accepted_at is None:
-        raise ActionRefused("尚未回访反映人或反映人不认可办理结果，不能结案（条条有回音）")
+        raise ActionRefused(gettext("尚未回访反映人或反映人不认可办理结果，不能结案（条条有回音）"))
 
 
 def can_add_attachment(user, matter: Matter) -> None:
@@ -289,30 +303,32 @@ def can_add_attachment(user, matter: Matter) -> None:
     (a household-cluster leader's photo of what they reported)."""
     _refuse_unless_user(user)
     if matter.state == MatterState.MERGED:
-        raise ActionRefused("事项已合并，请在原事项上添加附件")
+        raise ActionRefused(gettext("事项已合并，请在原事项上添加附件"))
     if matter.is_open and matter.recorded_by_id is not None and matter.recorded_by_id == user.pk:
         return
-    _require_holder(user, matter, "添加附件")
+    _require_holder(user, matter, gettext_noop("添加附件"))
 
 
 def can_edit_matter(user, matter: Matter) -> None:
-    _require_holder(user, matter, "修改事项")
-    _require_state(matter, OPEN_STATES, "修改事项")
+    _require_holder(user, matter, gettext_noop("修改事项"))
+    _require_state(matter, OPEN_STATES, gettext_noop("修改事项"))
 
 
 def can_supervise(user, matter: Matter) -> None:
     """督办 by hand: governance-center staff of a town or county, on an open matter held below them
     (a unit under their place, or a department of their place or below working on it)."""
     if not _usable(user) or user.role != Role.CENTER_STAFF or user.place_id is None:
-        raise ActionRefused("只有县、乡镇（街道）综治中心可以督办")
-    _require_state(matter, OPEN_STATES, "督办")
+        raise ActionRefused(gettext("只有县、乡镇（街道）综治中心可以督办"))
+    _require_state(matter, OPEN_STATES, gettext_noop("督办"))
     code = user.place.code
     if matter.holder_department_id is not None:
         below = matter.holder_path.startswith(code) and matter.holder_department.path.startswith(code)
     else:
         below = matter.holder_path.startswith(code) and len(matter.holder_path) > len(code)
     if not below:
-        raise ActionRefused(f"该事项现由{_holder_name(matter)}办理，不是您的下级，不能督办")
+        raise ActionRefused(
+            gettext("该事项现由%(holder)s办理，不是您的下级，不能督办") % {"holder": _holder_name(matter)}
+        )
 
 
 GUARDS: dict[str, Callable[[Any, Matter], None]] = {
@@ -611,7 +627,7 @@ def record_matter(user, data: MatterInput, *, system_actor: str = "") -> Matter:
     place = _location(data)
     if user is None:
         if not system_actor:
-            raise ActionRefused("系统登记须注明来源")
+            raise ActionRefused(gettext("系统登记须注明来源"))
     else:
         can_record(user, place)
     now = timezone.now()
@@ -724,9 +740,9 @@ def report_up(user, matter: Matter, *, reason: str, to_level: str | None = None)
             raise ValidationError({"to_level": "只能向上级上报"})
         if steps > 1:
             if matter.color != RiskColor.RED:
-                raise ActionRefused("只有红色事项可以越级上报")
+                raise ActionRefused(gettext("只有红色事项可以越级上报"))
             if not MatterConfig.current().red_may_skip_levels:
-                raise ActionRefused("当前设置不允许越级上报")
+                raise ActionRefused(gettext("当前设置不允许越级上报"))
         before = _before(matter)
         _arrive(matter, unit=_unit(_unit_code(matter.path, target)), state=MatterState.PENDING, now=timezone.now())
         _save(matter, ARRIVAL_FIELDS)
@@ -740,7 +756,9 @@ def route_to_department(user, matter: Matter, department: Department, *, note: s
         _lock(matter)
         can_route_to_department(user, matter)
         if not department.active or not matter.holder_path.startswith(department.path):
-            raise ActionRefused(f"{department.name}不是本级或上级登记的部门，不能交办")
+            raise ActionRefused(
+                gettext("%(department)s不是本级或上级登记的部门，不能交办") % {"department": department.name}
+            )
         now = timezone.now()
         before = _before(matter)
         _arrive(matter, unit=matter.holder_place, state=MatterState.AT_DEPARTMENT, now=now, department=department)
@@ -818,7 +836,7 @@ def merge_as_duplicate(user, matter: Matter, original: Matter, *, note: str = ""
         if original.pk == matter.pk or original.state == MatterState.MERGED:
             raise ValidationError({"original": "请选择另一件未合并的事项"})
         if not Matter.objects.for_user(user).filter(pk=original.pk).exists():
-            raise ActionRefused("原事项不在您的管辖范围内")
+            raise ActionRefused(gettext("原事项不在您的管辖范围内"))
         before = _before(matter)
         matter.state = MatterState.MERGED
         matter.is_open = False
@@ -849,7 +867,7 @@ def reopen(user, matter: Matter, *, reason: str, system_actor: str = "") -> Matt
     with transaction.atomic():
         _lock(matter)
         if user is None:
-            _require_state(matter, [MatterState.RESOLVED, MatterState.CLOSED], "重新办理")
+            _require_state(matter, [MatterState.RESOLVED, MatterState.CLOSED], gettext_noop("重新办理"))
         else:
             can_reopen(user, matter)
         before = _before(matter)
@@ -1296,7 +1314,7 @@ def supervise(user, matter: Matter, *, color: str, reason: str) -> Supervision:
             matter=matter, color=color, holding_since=matter.arrived_at, issued_by__isnull=False
         ).exists()
         if repeated:
-            raise ActionRefused(f"本级办理期间已{CardColor(color).label}，不能重复督办")
+            raise ActionRefused(gettext("本级办理期间已%(card)s，不能重复督办") % {"card": CardColor(color).label})
         now = timezone.now()
         supervision = Supervision.objects.create(
             path=matter.path,
@@ -1424,14 +1442,14 @@ EDIT_LABELS = {"title": "标题", "description": "情况描述", "color": "风�
 
 def can_manage_taxonomy(user) -> None:
     if not _usable(user) or user.role != Role.CENTER_STAFF or user.place_id is None or user.place.kind != "county":
-        raise ActionRefused("只有县级综治中心人员可以维护事项分类和办理时限")
+        raise ActionRefused(gettext("只有县级综治中心人员可以维护事项分类和办理时限"))
 
 
 def can_manage_departments(user, place: Place | None = None) -> None:
     if not _usable(user) or user.role != Role.CENTER_STAFF or user.place_id is None:
-        raise ActionRefused("只有县、乡镇（街道）综治中心人员可以维护部门")
+        raise ActionRefused(gettext("只有县、乡镇（街道）综治中心人员可以维护部门"))
     if place is not None and not place.code.startswith(user.place.code):
-        raise ActionRefused(f"{place.name} 不在您的管辖范围内")
+        raise ActionRefused(gettext("%(place)s 不在您的管辖范围内") % {"place": place.name})
 
 
 def _audit_config(action: str, obj, before: dict | None, after: dict) -> None:

@@ -57,7 +57,6 @@ router = Router(tags=["事项"])
 
 MAX_LIMIT = 200
 REFUSALS = (actions.ActionRefused, CoreActionRefused)
-STATE_REFUSAL_PREFIX = "事项当前为"  # the wording of actions._require_state
 
 
 # ---------------------------------------------------------------- schemas
@@ -342,7 +341,7 @@ def _invalid(field: str, message: str) -> tuple[int, dict]:
 
 
 def _refused(exc: Exception) -> tuple[int, dict]:
-    status = 409 if str(exc).startswith(STATE_REFUSAL_PREFIX) else 403
+    status = 409 if isinstance(exc, actions.StateRefused) else 403
     return status, _error(exc)
 
 

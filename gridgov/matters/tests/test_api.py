@@ -4,6 +4,7 @@ scope (404), masked reporter data, filters and search, fixed query counts, the O
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from gridgov.matters.models import Matter, MatterEvent
@@ -136,6 +137,23 @@ def test_accept_allowed_for_the_holding_grid_refused_for_others(engine, pending,
     assert Matter.objects.get(pk=pending.pk).events.count() == before[-1] + 1
     again = post(worker, f"{API}/{pending.pk}/accept")
     assert again.status_code == 409 and again.json()["detail"] == "事项当前为“办理中”，不能受理"
+
+
+def test_refusals_are_english_for_an_english_user_and_state_refusals_stay_409(engine, pending, login, client):
+    w = engine
+    before = snapshot(pending)
+    town = login(w.town_staff)
+    town.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    refused = post(town, f"{API}/{pending.pk}/accept")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Not allowed (Accept): this matter is held by 桂园村第1网格."
+    worker = login(w.grid_worker_a, client.__class__())
+    assert post(worker, f"{API}/{pending.pk}/accept").status_code == 200
+    worker.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    again = post(worker, f"{API}/{pending.pk}/accept")
+    assert again.status_code == 409
+    assert again.json()["detail"] == "Not allowed (Accept): the matter is “In progress”."
+    assert Matter.objects.get(pk=pending.pk).events.count() == before[-1] + 1
 
 
 def test_escalation_routing_and_reply_through_the_api(engine, login, client):
