@@ -17,15 +17,13 @@ from gridgov.cleanups import actions, queries
 from gridgov.cleanups.models import ResponsibilityArea
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut, error_body
+from gridgov.core.schemas import ErrorOut, PageOut, PeriodQuery, error_body, page
 from gridgov.households.queries import slice_of
 from gridgov.matters.choices import Recurrence, RiskColor
 from gridgov.matters.models import Category
 from gridgov.publicity.common import Filters, place_in_scope
 
 router = Router(tags=["环境整治"])
-
-MAX_LIMIT = 200
 
 
 class AreaOut(Schema):
@@ -104,19 +102,11 @@ class RoundDetailOut(RoundOut):
         return obj.problem_list
 
 
-class RoundPage(Schema):
+class RoundPage(PageOut):
     items: list[RoundOut] = Field(description="本页的整治记录，新的在前")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class RoundQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
-    offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
-    place: str | None = Field(None, pattern=r"^\d{2,24}$", description="只列出该地域（代码）及其下级的整治记录")
-    since: dt.date | None = Field(None, description="日期不早于")
-    until: dt.date | None = Field(None, description="日期不晚于")
+class RoundQuery(PeriodQuery):
     area: int | None = Field(None, ge=1, description="责任区ID")
 
 
@@ -185,7 +175,7 @@ def list_rounds(request, params: Query[RoundQuery]):
         filters.extra["area_id"] = params.area
     rows = queries.round_rows(queries.rounds_for(request.user, filters))
     items, next_offset = slice_of(rows, limit=params.limit, offset=params.offset)
-    return {"items": items, "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
+    return page(items, params, next_offset)
 
 
 @router.get("/{int:pk}", response=RoundDetailOut, summary="环境整治详情", description="不在账号范围内时返回 404。")

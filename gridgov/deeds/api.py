@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut, error_body
+from gridgov.core.schemas import ErrorOut, PageOut, PeriodQuery, error_body, page
 from gridgov.deeds import actions, queries
 from gridgov.deeds.choices import DEED_PLACE_KINDS, DeedCategory
 from gridgov.households.models import Household, Resident
@@ -18,8 +18,6 @@ from gridgov.households.queries import slice_of
 from gridgov.publicity.common import Filters, place_in_scope
 
 router = Router(tags=["办实事"])
-
-MAX_LIMIT = 200
 
 
 class DeedOut(Schema):
@@ -51,19 +49,11 @@ class DeedOut(Schema):
         return obj.household.number if obj.household_id else None
 
 
-class DeedPage(Schema):
+class DeedPage(PageOut):
     items: list[DeedOut] = Field(description="本页的办实事记录，新的在前")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class DeedQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
-    offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
-    place: str | None = Field(None, pattern=r"^\d{2,24}$", description="只列出该地域（代码）及其下级的记录")
-    since: dt.date | None = Field(None, description="日期不早于")
-    until: dt.date | None = Field(None, description="日期不晚于")
+class DeedQuery(PeriodQuery):
     category: DeedCategory | None = Field(None, description="类别")
 
 
@@ -92,7 +82,7 @@ def list_deeds(request, params: Query[DeedQuery]):
         extra={"category": params.category} if params.category else {},
     )
     rows, next_offset = slice_of(queries.deeds_for(request.user, filters), limit=params.limit, offset=params.offset)
-    return {"items": rows, "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
+    return page(rows, params, next_offset)
 
 
 @router.get("/{int:pk}", response=DeedOut, summary="办实事详情", description="不在账号范围内时返回 404。")

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut, error_body
+from gridgov.core.schemas import ErrorOut, PageOut, PeriodQuery, error_body, page
 from gridgov.deliberations import actions, queries
 from gridgov.deliberations.choices import Subject
 from gridgov.households.models import Household
@@ -23,8 +23,6 @@ from gridgov.matters.choices import MatterKind, RiskColor, SourceChannel
 from gridgov.publicity.common import Filters, place_in_scope
 
 router = Router(tags=["议事协商"])
-
-MAX_LIMIT = 200
 
 
 class MatterRefOut(Schema):
@@ -67,19 +65,11 @@ class DeliberationDetailOut(DeliberationOut):
         return obj.matter_list
 
 
-class DeliberationPage(Schema):
+class DeliberationPage(PageOut):
     items: list[DeliberationOut] = Field(description="本页的议事协商，新的在前")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class DeliberationQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
-    offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
-    place: str | None = Field(None, pattern=r"^\d{2,24}$", description="只列出该地域（代码）及其下级的议事")
-    since: dt.date | None = Field(None, description="日期不早于")
-    until: dt.date | None = Field(None, description="日期不晚于")
+class DeliberationQuery(PeriodQuery):
     subject: Subject | None = Field(None, description="议事内容")
 
 
@@ -127,7 +117,7 @@ def list_deliberations(request, params: Query[DeliberationQuery]):
     rows, next_offset = slice_of(
         queries.deliberations_for(request.user, filters), limit=params.limit, offset=params.offset
     )
-    return {"items": rows, "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
+    return page(rows, params, next_offset)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut, error_body
+from gridgov.core.schemas import ErrorOut, PageOut, PeriodQuery, error_body, page
 from gridgov.households.queries import slice_of
 from gridgov.patrols import actions, queries
 from gridgov.patrols.choices import Shift
@@ -18,8 +18,6 @@ from gridgov.personnel.models import Appointment
 from gridgov.places.models import Place
 
 router = Router(tags=["巡逻日志"])
-
-MAX_LIMIT = 200
 
 
 class PatrolRouteGridOut(Schema):
@@ -66,21 +64,13 @@ class PatrolOut(Schema):
         return obj.member_list
 
 
-class PatrolPage(Schema):
+class PatrolPage(PageOut):
     items: list[PatrolOut] = Field(description="本页的巡逻记录，新的在前")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class PatrolQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
-    offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
-    place: str | None = Field(None, pattern=r"^\d{2,24}$", description="只列出该地域（代码）及其下级的巡逻")
+class PatrolQuery(PeriodQuery):
     team: int | None = Field(None, ge=1, description="巡逻队ID")
     shift: Shift | None = Field(None, description="时段")
-    since: dt.date | None = Field(None, description="巡逻日期不早于")
-    until: dt.date | None = Field(None, description="巡逻日期不晚于")
     findings: bool = Field(False, description="只列出有发现情况的巡逻")
 
 
@@ -119,7 +109,7 @@ def list_patrols(request, params: Query[PatrolQuery]):
         findings=params.findings,
     )
     rows, next_offset = slice_of(queries.patrols_for(request.user, filters), limit=params.limit, offset=params.offset)
-    return {"items": _filled(rows), "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
+    return page(_filled(rows), params, next_offset)
 
 
 @router.get("/{int:pk}", response=PatrolOut, summary="巡逻记录详情", description="不在账号范围内时返回 404。")

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut, error_body
+from gridgov.core.schemas import ErrorOut, PageOut, PeriodQuery, error_body, page
 from gridgov.households.queries import slice_of
 from gridgov.publicity import actions, queries
 from gridgov.publicity.choices import EVENT_PLACE_KINDS, Channel, Topic
@@ -20,8 +20,6 @@ from gridgov.publicity.common import Filters, place_in_scope
 from gridgov.publicity.models import PublicityPhoto
 
 router = Router(tags=["宣讲活动"])
-
-MAX_LIMIT = 200
 
 
 class PhotoOut(Schema):
@@ -72,19 +70,11 @@ class PublicityEventDetailOut(PublicityEventOut):
         return obj.photos_list
 
 
-class EventPage(Schema):
+class EventPage(PageOut):
     items: list[PublicityEventOut] = Field(description="本页的宣讲活动，新的在前")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class EventQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，最多 {MAX_LIMIT}")
-    offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
-    place: str | None = Field(None, pattern=r"^\d{2,24}$", description="只列出该地域（代码）及其下级的活动")
-    since: dt.date | None = Field(None, description="日期不早于")
-    until: dt.date | None = Field(None, description="日期不晚于")
+class EventQuery(PeriodQuery):
     topic: Topic | None = Field(None, description="宣讲内容")
     channel: Channel | None = Field(None, description="宣讲方式")
 
@@ -118,7 +108,7 @@ def list_events(request, params: Query[EventQuery]):
         extra={k: v for k, v in (("topic", params.topic), ("channel", params.channel)) if v},
     )
     rows, next_offset = slice_of(queries.events_for(request.user, filters), limit=params.limit, offset=params.offset)
-    return {"items": rows, "limit": params.limit, "offset": params.offset, "next_offset": next_offset}
+    return page(rows, params, next_offset)
 
 
 @router.get(
