@@ -109,7 +109,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "gridgov.core.sqlite",  # Django's, plus batched write transactions (core.writes)
             "NAME": env_str("GRIDGOV_SQLITE_PATH", str(VAR_DIR / "gridgov.sqlite3")),
             "CONN_MAX_AGE": CONN_MAX_AGE,
             "OPTIONS": {
@@ -118,6 +118,9 @@ else:
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                     " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;"
+                    # Checkpoint every 40 MB of WAL instead of 4 MB: a page written many times is copied once,
+                    # and the file is synced a tenth as often (an Open311 filing: 4.2 -> 3.6 ms).
+                    " PRAGMA wal_autocheckpoint=10000;"
                 ),
             },
         }

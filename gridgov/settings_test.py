@@ -8,7 +8,7 @@ os.environ.setdefault("GRIDGOV_SECRET_KEY", "test-secret-key-not-for-production"
 from gridgov.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+if not DATABASE_URL:  # SQLite  # noqa: F405
     DATABASES["default"]["NAME"] = ":memory:"  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
 STORAGES = {

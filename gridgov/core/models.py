@@ -114,6 +114,14 @@ class BaseModel(models.Model):
         expressions as values, fields with their own placeholders) takes Django's own path."""
         if raw or not fields:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
+        connection = connections[using]
+        pk = self._meta.pk
+        if getattr(connection, "batch", None) is not None and list(returning_fields or ()) == [pk] and pk not in fields:
+            # A batched transaction (core.writes): the id is taken now, so the INSERT needs no RETURNING.
+            setattr(self, pk.attname, connection.take_id(self._meta.db_table))
+            fields, returning_fields = [pk, *fields], ()
+            self._do_insert(manager, using, fields, returning_fields, raw)
+            return [(getattr(self, pk.attname),)]
         key = (self.__class__, using, tuple(fields), tuple(returning_fields or ()))
         try:
             sql = _INSERTS[key]
@@ -121,7 +129,6 @@ class BaseModel(models.Model):
             sql = _INSERTS[key] = _insert_statement(self.__class__, using, fields, returning_fields)
         if sql is None:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
-        connection = connections[using]
         params = []
         for field in fields:
             value = field.pre_save(self, add=True)

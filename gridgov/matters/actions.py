@@ -31,6 +31,7 @@ from django.utils.translation import gettext, gettext_noop
 from gridgov.accounts.choices import Role
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
+from gridgov.core.writes import batched_writes
 from gridgov.households.models import Household, Resident
 from gridgov.matters import files
 from gridgov.matters.choices import (
@@ -652,7 +653,8 @@ def record_matter(user, data: MatterInput, *, system_actor: str = "") -> Matter:
     unit = place if unit_code == place.code else _unit(unit_code)
     accepted = user is not None and acts_for_unit(user, LEVEL_BY_CODE_LENGTH[len(unit_code)], unit_code)
     _arrive(matter, unit=unit, state=MatterState.IN_PROGRESS if accepted else MatterState.PENDING, now=now)
-    with transaction.atomic():
+    # Batched: on SQLite the write lock is held only for the INSERTs, not while they are built.
+    with batched_writes():
         if data.household is not None:
             window = dt.timedelta(days=MatterConfig.current().duplicate_window_days)
             matter.possible_duplicate = (
