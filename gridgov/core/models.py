@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import connections, models
+from django.utils.choices import CallableChoiceIterator
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 
@@ -78,11 +79,11 @@ def _insert_statement(model, using: str, fields, returning_fields) -> str | None
 def choice_labels(field) -> dict:
     """A choice field's {value: label}, built once per field. The labels stay lazy (so they follow the
     language of each request); only the values are hashed."""
-    labels = field.__dict__.get(_LABELS)
-    if labels is None:
-        labels = {make_hashable(value): label for value, label in field.flatchoices}
-        field.__dict__[_LABELS] = labels
-    return labels
+    choices = field.choices
+    cached = field.__dict__.get(_LABELS)
+    if cached is None or cached[0] is not choices:  # built for these choices (they may be replaced)
+        cached = field.__dict__[_LABELS] = (choices, {make_hashable(v): label for v, label in field.flatchoices})
+    return cached[1]
 
 
 class BaseModel(models.Model):
@@ -115,18 +116,19 @@ class BaseModel(models.Model):
         if raw or not fields:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
         connection = connections[using]
-        pk = self._meta.pk
+        model = manager.model  # the table written: a parent's own under multi-table inheritance
+        pk = model._meta.pk
         if getattr(connection, "batch", None) is not None and list(returning_fields or ()) == [pk] and pk not in fields:
             # A batched transaction (core.writes): the id is taken now, so the INSERT needs no RETURNING.
-            setattr(self, pk.attname, connection.take_id(self._meta.db_table))
+            setattr(self, pk.attname, connection.take_id(model._meta.db_table))
             fields, returning_fields = [pk, *fields], ()
             self._do_insert(manager, using, fields, returning_fields, raw)
             return [(getattr(self, pk.attname),)]
-        key = (self.__class__, using, tuple(fields), tuple(returning_fields or ()))
+        key = (model, using, tuple(fields), tuple(returning_fields or ()))
         try:
             sql = _INSERTS[key]
         except KeyError:
-            sql = _INSERTS[key] = _insert_statement(self.__class__, using, fields, returning_fields)
+            sql = _INSERTS[key] = _insert_statement(model, using, fields, returning_fields)
         if sql is None:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
         params = []
@@ -144,6 +146,8 @@ class BaseModel(models.Model):
     def _get_FIELD_display(self, field):
         """``get_<field>_display()`` as Django's, without hashing every lazy label on every call (Django builds
         the whole value-to-label dict each time, and hashing a lazy label translates it)."""
+        if isinstance(field.choices, CallableChoiceIterator):  # computed anew each time: Django's way
+            return super()._get_FIELD_display(field)
         value = getattr(self, field.attname)
         return force_str(choice_labels(field).get(make_hashable(value), value), strings_only=True)
 

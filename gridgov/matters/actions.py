@@ -653,8 +653,9 @@ def record_matter(user, data: MatterInput, *, system_actor: str = "") -> Matter:
     unit = place if unit_code == place.code else _unit(unit_code)
     accepted = user is not None and acts_for_unit(user, LEVEL_BY_CODE_LENGTH[len(unit_code)], unit_code)
     _arrive(matter, unit=unit, state=MatterState.IN_PROGRESS if accepted else MatterState.PENDING, now=now)
-    # Batched: on SQLite the write lock is held only for the INSERTs, not while they are built.
-    with batched_writes():
+    # Batched: on SQLite the write lock is held only for the INSERTs, not while they are built. Not with a
+    # household: the duplicate check must see a filing made at the same moment (an ordinary transaction).
+    with batched_writes() if data.household is None else transaction.atomic():
         if data.household is not None:
             window = dt.timedelta(days=MatterConfig.current().duplicate_window_days)
             matter.possible_duplicate = (

@@ -6,12 +6,16 @@ Open311 filing is two thirds of the lock's time. A batched transaction takes the
 
 - BEGIN is put off. Each plain INSERT (no RETURNING) is recorded instead of run; new rows of models that
   would need RETURNING for their id get one in advance from `take_id` (see `BaseModel._do_insert`).
-- A read runs at once, outside the transaction, unless it reads a table the batch writes to.
+- A read before the first recorded INSERT runs at once, outside the transaction (it sees committed data).
 - At commit the lock is taken, the recorded INSERTs run back to back, and the transaction commits; a
   failing INSERT rolls all of them back and raises as it would have.
-- Any other statement (a read of a table written to, an UPDATE, a DELETE, an INSERT ... RETURNING,
+- Any other statement (a read once something is recorded, an UPDATE, a DELETE, an INSERT ... RETURNING,
   a savepoint) first runs the batch under the lock, and the transaction carries on as an ordinary one.
-  So the result is the same as without batching, except that the batch's reads see committed data only.
+  Should a recorded INSERT fail then, the error is raised there and the transaction is marked for
+  rollback, so nothing of it can be committed.
+So a block gets the same result as in an ordinary transaction, provided its writes do not depend on what
+it read before its first write (a check-then-insert that must be serialised needs `transaction.atomic()`).
+Ids: see `take_id`; within a burst of batched writes in several processes, ids interleave by a few.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.batch: list[tuple[str, object]] | None = None  # the recorded INSERTs of a batched transaction
-        self.batch_tables: set[str] = set()
         self.batch_next = False  # the next outermost transaction is batched
         self._ids: dict[str, tuple[list[int], float, int]] = {}  # table -> (ids left, reserved at, block size)
         self.execute_wrappers.append(self._batching)
@@ -41,7 +44,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self):
         if self.batch_next:
             self.batch_next = False
-            self.batch, self.batch_tables = [], set()
+            self.batch = []
             return
         super()._start_transaction_under_autocommit()
 
@@ -51,9 +54,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if batch is None:
             return
         super()._start_transaction_under_autocommit()
-        with self.cursor() as cursor:
-            for sql, params in batch:
-                cursor.execute(sql, params)
+        try:
+            with self.cursor() as cursor:
+                for sql, params in batch:
+                    cursor.execute(sql, params)
+        except Exception:
+            self.needs_rollback = True  # part of the batch ran: only a rollback may end this transaction
+            raise
 
     def _commit(self):
         if self.batch is not None:
@@ -79,10 +86,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if batch is not None:
             head = sql[:12].upper()
             if not many and head.startswith("INSERT INTO ") and " RETURNING " not in sql:
+                self.validate_no_broken_transaction()
                 batch.append((sql, params))
-                self.batch_tables.add(sql[12:].split(" ", 1)[0])
                 return None
-            if head.startswith("SELECT") and not any(table in sql for table in self.batch_tables):
+            if not batch and head.startswith("SELECT"):
                 return execute(sql, params, many, context)
             self.flush_batch()
         return execute(sql, params, many, context)

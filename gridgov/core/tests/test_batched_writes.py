@@ -75,15 +75,31 @@ def test_on_commit_callbacks_run_after_the_rows_are_committed():
 
 
 @sqlite_only
-def test_reads_of_other_tables_run_at_once_and_reads_of_written_tables_run_the_batch_first():
+def test_reads_before_the_first_write_run_at_once_and_later_reads_run_the_batch_first():
+    _county()
     with batched_writes():
-        county = _county()
-        assert AuditLog.objects.filter(action="delete").count() == 0  # the audit table is written to: runs the batch
-        assert _in_transaction() and not batching()
+        county = Place.objects.get(code="520330")  # nothing recorded yet: read outside any transaction
+        assert not _in_transaction() and batching()
         town = Place.objects.create(code="520330113", name="寨坝镇", kind=PlaceKind.TOWN, parent=county)
-        assert Place.objects.filter(pk=town.pk).exists()  # an ordinary transaction from here on
+        assert not _in_transaction()
+        assert Place.objects.filter(pk=town.pk).exists()  # sees its own write: the batch ran first
+        assert _in_transaction() and not batching()
     assert not _in_transaction()
     assert Place.objects.count() == 2 and AuditLog.objects.filter(object_type="places.place").count() == 2
+
+
+@sqlite_only
+def test_an_insert_failing_when_the_batch_runs_early_leaves_nothing_to_commit():
+    _county()
+    with batched_writes():
+        _county(code="520381", name="赤水市")
+        _county(name="重复的县")  # same code: fails when the batch runs
+        with pytest.raises(IntegrityError):  # the caller catches it...
+            with transaction.atomic():  # ...where the savepoint ran the batch
+                pass
+        assert connection.needs_rollback
+    assert not _in_transaction()
+    assert list(Place.objects.values_list("code", flat=True)) == ["520330"]  # 赤水市 was not committed
 
 
 @sqlite_only
@@ -121,6 +137,22 @@ def test_inside_another_transaction_it_is_an_ordinary_atomic_block():
             assert not batching()
         assert Place.objects.filter(pk=county.pk).exists()
     assert Place.objects.count() == 1
+
+
+def test_callable_choices_are_read_anew():
+    field = Place._meta.get_field("kind")
+    place = Place(code="520330", name="习水县", kind=PlaceKind.COUNTY)
+    assert place.get_kind_display() == "县/区"
+    original = field.choices
+    labels = {"county": "县"}
+    try:
+        field.choices = lambda: list(labels.items())
+        assert place.get_kind_display() == "县"
+        labels["county"] = "区"
+        assert place.get_kind_display() == "区"
+    finally:
+        field.choices = original
+    assert place.get_kind_display() == "县/区"
 
 
 def test_choice_labels_follow_the_language_of_the_moment():
