@@ -134,6 +134,7 @@ def _finish(register_import: RegisterImport, **fields) -> None:
 
 def run_import(register_import: RegisterImport, data: bytes, progress: Progress | None = None) -> RegisterImport:
     """Validate every row; write all of them in one transaction, or none and keep an error workbook."""
+    plan = None
     try:
         plan = importer.validate(data, register_import.path, _ProgressWriter(register_import.pk, progress))
         common = {
@@ -160,7 +161,7 @@ def run_import(register_import: RegisterImport, data: bytes, progress: Progress 
         RegisterImport.objects.filter(pk=register_import.pk).update(
             status=ImportStatus.WRITING, updated_at=timezone.now(), **common
         )
-        with importer.write_transaction():
+        with importer.write_transaction(plan):
             written = importer.write(plan, register_import.pk)
             existing = len(plan.households) - written.households
             _finish(
@@ -191,6 +192,9 @@ def run_import(register_import: RegisterImport, data: bytes, progress: Progress 
         with transaction.atomic():
             _finish(register_import, status=ImportStatus.FAILED, message="导入出错，未导入任何数据。请联系系统管理员。")
         return register_import
+    finally:
+        if plan is not None:
+            plan.close()  # the stage file of a large sheet
 
 
 def export_register(user, place: Place, path: str, *, reveal: bool = False, reason: str = "") -> int:

@@ -33,6 +33,13 @@ from dataclasses import dataclass
 from gridgov.utils.crypto import sealer_for
 from gridgov.utils.idnumber import IdNumberReader, InvalidIdNumber, InvalidPhone, normalize_phone
 
+# The resident columns of a valid row's values, in order (importer.RESIDENT_COLUMNS from "name" on).
+STAGE_COLUMNS = (
+    "name", "id_number_sealed", "id_number_index", "id_number_masked", "sex", "birth_date", "phone_sealed",
+    "phone_index", "phone_masked", "relation", "ethnicity", "is_party_member", "residence_type", "works_away",
+    "works_away_place",
+)  # fmt: skip
+STAGED = True  # in place of a valid row's values: the worker wrote them to the stage file
 YES, NO = "是", "否"
 YES_NO = {"是": True, "否": False, "": False, "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False}
 LIMITS = {"number": 32, "address": 200, "name": 50, "works_away_place": 100}
@@ -299,19 +306,46 @@ def code_message(label: str, raw, digits: int) -> str:
 
 
 def main() -> int:
-    """Worker: on stdin the rules, the layout, then lists of (row number, cells) and None; on stdout the
-    checked rows of each list, one pickle per list, as soon as they are checked."""
+    """Worker: on stdin the rules, the layout, the stage file's path (or None), then lists of (row number,
+    cells) and None; on stdout the checked rows of each list, one pickle per list, as soon as they are checked.
+
+    With a stage file, the values of the valid rows go into it (table ``stage``: row_no, number, then
+    STAGE_COLUMNS) instead of back through the pipe, and their answers carry STAGED: the importer then
+    inserts them with one INSERT ... SELECT, and reads and unpickles none of them. The file is committed
+    before the worker exits; an exit code other than 0 means it must not be used.
+    """
     gc.disable()  # a short-lived process of acyclic tuples (see importer.gc_paused)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     rules = pickle.load(stdin)
     layout = pickle.load(stdin)
     if layout is None:
         return 0
+    stage_path = pickle.load(stdin)
     check = RowChecker(rules, layout)
+    stage = _open_stage(stage_path) if stage_path else None
+    insert = f"INSERT INTO stage VALUES ({', '.join(['?'] * (len(STAGE_COLUMNS) + 2))})"
     while (rows := pickle.load(stdin)) is not None:
-        pickle.dump(check(rows), stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        checked = check(rows)
+        if stage is not None:
+            stage.executemany(insert, [(i[0], i[1][0], *i[5]) for i in checked if len(i) == 6])
+            checked = [i if len(i) != 6 else (*i[:5], STAGED) for i in checked]
+        pickle.dump(checked, stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()
+    if stage is not None:
+        stage.execute("COMMIT")
+        stage.close()
     return 0
+
+
+def _open_stage(path: str):
+    import sqlite3
+
+    stage = sqlite3.connect(path, isolation_level=None)
+    stage.execute("PRAGMA journal_mode=OFF")
+    stage.execute("PRAGMA synchronous=OFF")
+    stage.execute(f"CREATE TABLE stage (row_no INTEGER PRIMARY KEY, number TEXT NOT NULL, {', '.join(STAGE_COLUMNS)})")
+    stage.execute("BEGIN")
+    return stage
 
 
 if __name__ == "__main__":

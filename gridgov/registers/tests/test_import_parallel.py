@@ -2,12 +2,16 @@
 worker only costs time."""
 
 import datetime as dt
+import os
+import sqlite3
 
 import pytest
+from django.conf import settings
+from django.db import IntegrityError, connection
 
 from gridgov.core.pii import sealer
 from gridgov.households.models import ID_CONTEXT, PHONE_CONTEXT, Household, Resident, id_number_index, phone_index
-from gridgov.registers import actions, importer
+from gridgov.registers import actions, importer, rowcheck
 from gridgov.registers.choices import ImportStatus
 from gridgov.registers.tests.workbooks import GRID_A, id_number, register_rows, workbook
 from gridgov.utils.idnumber import make_id_number
@@ -41,6 +45,7 @@ def tricky_rows() -> list[dict]:
 
 def outcome(plan: importer.Plan):
     """Everything validation found, with the sealed values opened (their nonces differ from run to run)."""
+    plan.load_staged()
     s = sealer()
     households = {
         number: (d.key, d.row_numbers, d.householder_row, [(r.row_no, r.relation, r.index) for r in d.rows])
@@ -69,7 +74,14 @@ def test_two_processes_find_exactly_what_one_process_finds(world, monkeypatch):
     two = importer.validate(data, world.town.code)
 
     assert len(answered) == 1 and answered[0] >= importer.WORKER_AHEAD
+    if connection.vendor == "sqlite":  # the worker's valid rows wait in its stage file
+        staged = [r.row_no for d in two.households.values() for r in d.rows if r.values is rowcheck.STAGED]
+        assert staged and os.path.exists(two.stage_path)
+    else:
+        assert two.stage_dir is None and not two.staged
     assert outcome(two) == outcome(one)
+    two.close()
+    assert two.stage_dir is None
     assert two.errors == {
         4: [BAD_PHONE],
         22: ["姓名不能为空", BAD_PARTY],
@@ -86,14 +98,17 @@ def test_two_processes_find_exactly_what_one_process_finds(world, monkeypatch):
     assert two.total_rows == ROWS
 
 
+@pytest.mark.django_db(transaction=True)  # the stage file is attached only outside a transaction
 def test_a_large_file_imports_through_two_processes_and_again_adds_nothing(world, two_processes):
     data = workbook(register_rows(ROWS))
     before = Resident.objects.count()
+    stages = {n for n in os.listdir(settings.VAR_DIR) if n.startswith("gridgov-import-")}
 
     first = actions.run_import(actions.create_import(world.town_staff, filename="r.xlsx", data=data), data)
     again = actions.run_import(actions.create_import(world.town_staff, filename="r.xlsx", data=data), data)
 
     assert (first.status, first.created_households, first.created_residents) == (ImportStatus.IMPORTED, 15, ROWS)
+    assert {n for n in os.listdir(settings.VAR_DIR) if n.startswith("gridgov-import-")} == stages  # removed
     assert (again.status, again.created_residents, again.unchanged_residents) == (ImportStatus.IMPORTED, 0, ROWS)
     assert Resident.objects.count() == before + ROWS
     resident = Resident.objects.get(import_batch=first, name="测试9")  # row 11, checked by the worker
@@ -111,6 +126,24 @@ def test_a_large_file_imports_through_two_processes_and_again_adds_nothing(world
     )
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="rows are staged on SQLite only")
+@pytest.mark.django_db(transaction=True)
+def test_a_stage_file_short_of_rows_writes_nothing(world, two_processes):
+    data = workbook(register_rows(ROWS))
+    register_import = actions.create_import(world.town_staff, filename="r.xlsx", data=data)
+    plan = importer.validate(data, world.town.code)
+    assert plan.ok and plan.staged
+    with sqlite3.connect(plan.stage_path) as stage:
+        stage.execute("DELETE FROM stage WHERE row_no = (SELECT MAX(row_no) FROM stage)")
+    before = (Resident.objects.count(), Household.objects.count())
+
+    with pytest.raises(IntegrityError), importer.write_transaction(plan):
+        importer.write(plan, register_import.pk)
+
+    plan.close()
+    assert (Resident.objects.count(), Household.objects.count()) == before
+
+
 def test_a_worker_that_fails_only_costs_time(world, two_processes, monkeypatch, caplog):
     monkeypatch.setattr(importer, "WORKER_COMMAND", ("-c", "import sys; sys.stdin.buffer.read(1); sys.exit(3)"))
     rows = register_rows(ROWS)
@@ -122,6 +155,8 @@ def test_a_worker_that_fails_only_costs_time(world, two_processes, monkeypatch, 
     assert plan.errors == {6: [BAD_PHONE]}
     assert sum(len(d.rows) for d in plan.households.values()) == ROWS - 1
     assert "the row worker failed" in caplog.text
+    assert not plan.staged  # checked here: nothing is read from the stage file
+    plan.close()
 
 
 def test_ids_taken_for_an_import_are_not_handed_out_again(world):
