@@ -368,11 +368,16 @@ def _read_rows(
     sent = 0
     done = 0
     every = max(PROGRESS_EVERY // WORKER_BATCH, 1)
+    staging = plan.stage_dir is not None
     for batch in _batches(sheet.rows(), WORKER_BATCH):
         if worker is not None and sent - len(worker.answers) < WORKER_AHEAD:
             worker.send(batch)
             sent += 1
             checked.append(None)
+        elif staging:  # checked here, and its valid rows staged by the worker when it has a moment
+            rows, mine = rowcheck.split_staged(check(batch))
+            worker.send(("stage", rows))
+            checked.append(mine)
         else:
             checked.append(check(batch))
         done += len(batch)
@@ -382,7 +387,10 @@ def _read_rows(
     if worker is not None:
         worker.finish()
         answers = worker.results(sent, WORKER_TIMEOUT)
-        if answers is None:  # check the worker's batches here
+        if answers is None and staging:  # the stage file is unusable: check every batch here
+            checked = [check(batch) for batch in _batches(sheet.rows(), WORKER_BATCH)]
+            answers = []
+        elif answers is None:  # check the worker's batches here
             answers = [
                 check(batch)
                 for batch, mine in zip(_batches(sheet.rows(), WORKER_BATCH), checked, strict=False)

@@ -308,6 +308,7 @@ def code_message(label: str, raw, digits: int) -> str:
 def main() -> int:
     """Worker: on stdin the rules, the layout, the stage file's path (or None), then lists of (row number,
     cells) and None; on stdout the checked rows of each list, one pickle per list, as soon as they are checked.
+    With a stage file, ("stage", rows) messages bring rows the importer checked itself, to be staged too.
 
     With a stage file, the values of the valid rows go into it (table ``stage``: row_no, number, then
     STAGE_COLUMNS) instead of back through the pipe, and their answers carry STAGED: the importer then
@@ -324,17 +325,26 @@ def main() -> int:
     check = RowChecker(rules, layout)
     stage = _open_stage(stage_path) if stage_path else None
     insert = f"INSERT INTO stage VALUES ({', '.join(['?'] * (len(STAGE_COLUMNS) + 2))})"
-    while (rows := pickle.load(stdin)) is not None:
-        checked = check(rows)
+    while (message := pickle.load(stdin)) is not None:
+        if message.__class__ is tuple:  # ("stage", rows): rows the importer checked itself, to stage
+            stage.executemany(insert, message[1])
+            continue
+        checked = check(message)
         if stage is not None:
-            stage.executemany(insert, [(i[0], i[1][0], *i[5]) for i in checked if len(i) == 6])
-            checked = [i if len(i) != 6 else (*i[:5], STAGED) for i in checked]
+            rows, checked = split_staged(checked)
+            stage.executemany(insert, rows)
         pickle.dump(checked, stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()
     if stage is not None:
         stage.execute("COMMIT")
         stage.close()
     return 0
+
+
+def split_staged(checked: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """(the stage table's rows of the valid rows, the checked rows with STAGED in place of their values)."""
+    rows = [(i[0], i[1][0], *i[5]) for i in checked if len(i) == 6]
+    return rows, [i if len(i) != 6 else (*i[:5], STAGED) for i in checked]
 
 
 def _open_stage(path: str):
