@@ -5,7 +5,7 @@
 path as the command and the web upload). A large sheet is checked by two processes (the importer and its
 row worker), so CPU time and peak memory are given for both: the rate alone hides how busy the machine is.
 
-    python -m bench.import_bench [--rows 100000] [--runs 3]
+    python -m bench.import_bench [--rows 100000] [--runs 5]
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def run(rows: int = 100_000) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--child", choices=["prepare", "import"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == "prepare":

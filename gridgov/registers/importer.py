@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -120,6 +121,7 @@ class Plan:
     warning_count: int = 0
     file_error: str = ""
     stage_dir: str | None = None  # the row worker's stage file lives here until the import ends (see close)
+    stage_worker: RowWorker | None = None  # still writing the stage file when validation ends
 
     @property
     def stage_path(self) -> str | None:
@@ -130,10 +132,21 @@ class Plan:
         """Whether rows wait in the stage file (their Row.values are rowcheck.STAGED)."""
         return any(r.values is rowcheck.STAGED for d in self.households.values() for r in d.rows)
 
+    def stage_ready(self) -> None:
+        """Wait for the row worker to finish the stage file; raise if it did not."""
+        worker, self.stage_worker = self.stage_worker, None
+        if worker is None:
+            return
+        finished = worker.finished(WORKER_TIMEOUT)
+        worker.stop()  # ended already, or to be ended: its pipes and threads go
+        if not finished:
+            raise RuntimeError("the row worker did not finish the stage file")
+
     def load_staged(self) -> None:
-        """Read the staged rows' values back into memory (the PostgreSQL write, and tests)."""
+        """Read the staged rows' values back into memory (inside a caller's transaction, and tests)."""
         if not self.staged:
             return
+        self.stage_ready()
         with contextlib.closing(sqlite3.connect(self.stage_path)) as stage:
             values = {
                 row[0]: row[2:]
@@ -146,6 +159,9 @@ class Plan:
 
     def close(self) -> None:
         """Remove the stage file (it holds sealed and masked values only, and the names and addresses)."""
+        if self.stage_worker is not None:
+            self.stage_worker.stop()
+            self.stage_worker = None
         if self.stage_dir:
             shutil.rmtree(self.stage_dir, ignore_errors=True)
             self.stage_dir = None
@@ -213,7 +229,7 @@ def _validate(plan: Plan, data: bytes, scope: str, progress: Progress | None) ->
         _read_rows(sheet, plan, rules, progress, worker)
         sheet.close()  # the parsed sheet is the largest thing in memory; the plan holds what is needed
     finally:
-        if worker is not None:
+        if worker is not None and worker is not plan.stage_worker:
             worker.stop()
     if plan.total_rows == 0:
         plan.file_error = "表中没有数据行"
@@ -258,6 +274,7 @@ class RowWorker:
         self.process = process
         self.outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.answers: list[list[tuple]] = []
+        self.answered = threading.Condition()  # notified at each answer, and when the stream ends
         self.sender = threading.Thread(target=self._send, name="register-import-send", daemon=True)
         self.receiver = threading.Thread(target=self._receive, name="register-import-receive", daemon=True)
         self.sender.start()
@@ -306,24 +323,47 @@ class RowWorker:
     def _receive(self) -> None:
         """Unpickle each answer as it arrives (the pipe never fills, and the rows are ready when needed)."""
         stdout = self.process.stdout
-        with contextlib.suppress(Exception):  # end of the stream, or a worker that died mid-answer
-            while True:
-                self.answers.append(pickle.load(stdout))
+        try:
+            with contextlib.suppress(Exception):  # end of the stream, or a worker that died mid-answer
+                while True:
+                    answer = pickle.load(stdout)
+                    with self.answered:
+                        self.answers.append(answer)
+                        self.answered.notify_all()
+        finally:
+            with self.answered:
+                self.answered.notify_all()
 
-    def results(self, batches: int, timeout: float) -> list[list[tuple]] | None:
-        """The worker's checked batches, or None if it did not answer all ``batches`` of them."""
-        self.receiver.join(timeout)
-        if self.receiver.is_alive():
-            log.warning("register import: the row worker took longer than %s s; checking its rows here", timeout)
-            return None
-        self.process.wait()
+    def results(self, batches: int, timeout: float, *, wait_for_exit: bool = True) -> list[list[tuple]] | None:
+        """The worker's checked batches, or None if it did not answer all ``batches`` of them (or, waiting for
+        it to exit, did not exit cleanly). Without waiting it may go on staging: see `finished`."""
+        deadline = time.monotonic() + timeout
+        with self.answered:
+            while len(self.answers) < batches and self.receiver.is_alive():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.answered.wait(left)
+        if wait_for_exit and not self.finished(max(deadline - time.monotonic(), 0)):
+            self.answers = []
         answers, self.answers = self.answers, []
-        if len(answers) != batches or self.process.returncode != 0:
-            log.warning(
-                "register import: the row worker failed (exit %s); checking its rows here", self.process.returncode
-            )
+        if len(answers) != batches:
+            if self.receiver.is_alive():
+                log.warning("register import: the row worker took longer than %s s; checking its rows here", timeout)
+            else:
+                log.warning(
+                    "register import: the row worker failed (exit %s); checking its rows here", self.process.poll()
+                )
             return None
         return answers
+
+    def finished(self, timeout: float) -> bool:
+        """Wait for the worker to exit; whether it ended cleanly (its stage file, if any, is complete)."""
+        self.receiver.join(timeout)
+        if self.receiver.is_alive():
+            return False
+        self.process.wait()
+        return self.process.returncode == 0
 
     def stop(self) -> None:
         self.outbox.put(b"")
@@ -369,14 +409,15 @@ def _read_rows(
     done = 0
     every = max(PROGRESS_EVERY // WORKER_BATCH, 1)
     staging = plan.stage_dir is not None
+    to_stage: list[list[tuple]] = []
     for batch in _batches(sheet.rows(), WORKER_BATCH):
         if worker is not None and sent - len(worker.answers) < WORKER_AHEAD:
             worker.send(batch)
             sent += 1
             checked.append(None)
-        elif staging:  # checked here, and its valid rows staged by the worker when it has a moment
+        elif staging:  # checked here; its valid rows are staged by the worker once it has answered the rest
             rows, mine = rowcheck.split_staged(check(batch))
-            worker.send(("stage", rows))
+            to_stage.append(rows)
             checked.append(mine)
         else:
             checked.append(check(batch))
@@ -385,8 +426,13 @@ def _read_rows(
             progress(min(done, total), total)
     theirs: list[list[tuple]] = []
     if worker is not None:
+        for rows in to_stage:  # after the batches to check, so that their answers come first
+            worker.send(("stage", rows))
+        del to_stage
         worker.finish()
-        answers = worker.results(sent, WORKER_TIMEOUT)
+        answers = worker.results(sent, WORKER_TIMEOUT, wait_for_exit=not staging)
+        if answers is not None and staging:
+            plan.stage_worker = worker  # it goes on staging while the checks below run; see Plan.stage_ready
         if answers is None and staging:  # the stage file is unusable: check every batch here
             checked = [check(batch) for batch in _batches(sheet.rows(), WORKER_BATCH)]
             answers = []
@@ -666,6 +712,7 @@ def write_transaction(plan: Plan | None = None):
     attached for the length of it (SQLite attaches only outside a transaction)."""
     stage = None
     if plan is not None and plan.staged:
+        plan.stage_ready()
         if connection.in_atomic_block:  # inside a caller's transaction SQLite cannot attach: read them back
             plan.load_staged()
         else:

@@ -65,7 +65,7 @@ def test_two_processes_find_exactly_what_one_process_finds(world, monkeypatch):
     answered = []  # how many batches the worker checked
     results = importer.RowWorker.results
     monkeypatch.setattr(
-        importer.RowWorker, "results", lambda self, *a: (r := results(self, *a), answered.append(len(r)))[0]
+        importer.RowWorker, "results", lambda self, *a, **k: (r := results(self, *a, **k), answered.append(len(r)))[0]
     )
     monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 10)
@@ -138,6 +138,22 @@ def test_a_stage_file_short_of_rows_writes_nothing(world, two_processes):
     before = (Resident.objects.count(), Household.objects.count())
 
     with pytest.raises(IntegrityError), importer.write_transaction(plan):
+        importer.write(plan, register_import.pk)
+
+    plan.close()
+    assert (Resident.objects.count(), Household.objects.count()) == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="rows are staged on SQLite only")
+def test_a_worker_that_fails_to_finish_its_stage_file_writes_nothing(world, two_processes):
+    data = workbook(register_rows(ROWS))
+    register_import = actions.create_import(world.town_staff, filename="r.xlsx", data=data)
+    plan = importer.validate(data, world.town.code)
+    assert plan.ok and plan.staged and plan.stage_worker is not None
+    plan.stage_worker.finished = lambda timeout: False  # it died, or took too long, after answering every batch
+    before = (Resident.objects.count(), Household.objects.count())
+
+    with pytest.raises(RuntimeError, match="did not finish the stage file"), importer.write_transaction(plan):
         importer.write(plan, register_import.pk)
 
     plan.close()
