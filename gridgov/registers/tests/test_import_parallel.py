@@ -13,7 +13,7 @@ from gridgov.core.pii import sealer
 from gridgov.households.models import ID_CONTEXT, PHONE_CONTEXT, Household, Resident, id_number_index, phone_index
 from gridgov.registers import actions, importer, rowcheck
 from gridgov.registers.choices import ImportStatus
-from gridgov.registers.tests.workbooks import GRID_A, id_number, register_rows, workbook
+from gridgov.registers.tests.workbooks import GRID_A, id_number, phone, register_rows, workbook
 from gridgov.utils.idnumber import make_id_number
 
 ROWS = 60  # Excel rows 2-61 in households of 4, in batches of 7; the worker gets at least the first three
@@ -133,6 +133,13 @@ def test_a_stage_file_short_of_rows_writes_nothing(world, two_processes):
     register_import = actions.create_import(world.town_staff, filename="r.xlsx", data=data)
     plan = importer.validate(data, world.town.code)
     assert plan.ok and plan.staged
+    plan.stage_ready()
+    with open(plan.stage_path, "rb") as f:  # the stage file holds ID numbers and phones sealed only
+        raw = f.read()
+    assert raw.count("测试".encode()) == ROWS  # the names are in it...
+    for i in range(ROWS):  # ...but no clear ID number or phone, in any encoding
+        for secret in (id_number(i), phone(i)):
+            assert secret.encode() not in raw and secret.encode("utf-16-le") not in raw
     with sqlite3.connect(plan.stage_path) as stage:
         stage.execute("DELETE FROM stage WHERE row_no = (SELECT MAX(row_no) FROM stage)")
     before = (Resident.objects.count(), Household.objects.count())
