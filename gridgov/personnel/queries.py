@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from gridgov.core.models import scope_prefix
+from gridgov.households.queries import filter_places  # noqa: F401  (the place filter of the roster page)
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 from gridgov.personnel.models import Appointment, ChatGroup, PartyGroup, PatrolTeam
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
@@ -171,21 +172,6 @@ def place_for(user, code: str) -> Place:
     if place is None:
         raise Http404("no such place")
     return place
-
-
-def filter_places(user, current: str) -> list[tuple[str, str]]:
-    """(code, indented name) for the place filter: the chain down to ``current`` and its children, one query."""
-    scope = scope_prefix(user) or ""
-    current = current if current.startswith(scope) else scope
-    chain = [current[:n] for n in range(len(scope), len(current) + 1) if Place.kind_of_code(current[:n])]
-    places = list(
-        Place.objects.for_user(user)
-        .filter(Q(code__in=chain) | Q(parent__code=current))
-        .only("code", "name", "kind")
-        .order_by("code")
-    )
-    levels = sorted({len(p.code) for p in places})
-    return [(p.code, "\u3000" * levels.index(len(p.code)) + p.name) for p in places]
 
 
 @dataclass
