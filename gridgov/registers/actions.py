@@ -136,7 +136,15 @@ def run_import(register_import: RegisterImport, data: bytes, progress: Progress 
     """Validate every row; write all of them in one transaction, or none and keep an error workbook."""
     plan = None
     try:
-        plan = importer.validate(data, register_import.path, _ProgressWriter(register_import.pk, progress))
+        progress_writer = _ProgressWriter(register_import.pk, progress)
+        plan = importer.validate(data, register_import.path, progress_writer)
+        if plan.ok:
+            try:
+                plan.stage_ready()
+            except importer.StageLost:
+                log.warning("register import %s: the row worker's stage was lost; validating again", register_import.pk)
+                plan.close()
+                plan = importer.validate(data, register_import.path, progress_writer, parallel=False)
         common = {
             "total_rows": plan.total_rows,
             "processed_rows": plan.total_rows,

@@ -65,6 +65,7 @@ WORKER_AHEAD = 8  # batches sent to the worker and not yet answered, at most (a 
 WORKER_TIMEOUT = 600  # seconds
 WORKER_COMMAND = ("-m", "gridgov.registers.rowcheck")  # arguments to the Python interpreter
 STAGE_FILE = "stage.sqlite3"
+STAGE_PREFIX = "gridgov-import-"
 STAGE_SCHEMA = "import_stage"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class Plan:
     file_error: str = ""
     stage_dir: str | None = None  # the row worker's stage file lives here until the import ends (see close)
     stage_worker: RowWorker | None = None  # still writing the stage file when validation ends
+    _stage_cleanup: weakref.finalize | None = field(default=None, repr=False)
 
     @property
     def stage_path(self) -> str | None:
@@ -140,7 +142,7 @@ class Plan:
         finished = worker.finished(WORKER_TIMEOUT)
         worker.stop()  # ended already, or to be ended: its pipes and threads go
         if not finished:
-            raise RuntimeError("the row worker did not finish the stage file")
+            raise StageLost("the row worker did not finish the stage file")
 
     def load_staged(self) -> None:
         """Read the staged rows' values back into memory (inside a caller's transaction, and tests)."""
@@ -158,13 +160,14 @@ class Plan:
                     r.values = values[r.row_no]
 
     def close(self) -> None:
-        """Remove the stage file (it holds sealed and masked values only, and the names and addresses)."""
+        """Remove the stage file (names and household numbers, ID numbers and phones sealed or masked only)."""
         if self.stage_worker is not None:
             self.stage_worker.stop()
             self.stage_worker = None
-        if self.stage_dir:
-            shutil.rmtree(self.stage_dir, ignore_errors=True)
-            self.stage_dir = None
+        if self._stage_cleanup is not None:
+            self._stage_cleanup()  # removes the directory, once
+            self._stage_cleanup = None
+        self.stage_dir = None
 
     def error(self, row_no: int, message: str) -> None:
         self.errors.setdefault(row_no, []).append(message)
@@ -203,23 +206,23 @@ def gc_paused():
             gc.enable()
 
 
-def validate(data: bytes, scope: str, progress: Progress | None = None) -> Plan:
+def validate(data: bytes, scope: str, progress: Progress | None = None, *, parallel: bool = True) -> Plan:
     """Read and check every row. ``scope`` is the importer's place code (their subtree).
 
     Call the plan's ``close()`` when done with it: a large sheet's rows may wait in a stage file."""
     plan = Plan()
     try:
         with gc_paused():
-            return _validate(plan, data, scope, progress)
+            return _validate(plan, data, scope, progress, parallel)
     except BaseException:
         plan.close()
         raise
 
 
-def _validate(plan: Plan, data: bytes, scope: str, progress: Progress | None) -> Plan:
+def _validate(plan: Plan, data: bytes, scope: str, progress: Progress | None, parallel: bool) -> Plan:
     rules = _rules()
     # A large workbook: a second process shares the row checks (started now, it is ready once the sheet is read).
-    worker = RowWorker.start(rules) if len(data) >= PARALLEL_MIN_BYTES else None
+    worker = RowWorker.start(rules) if parallel and len(data) >= PARALLEL_MIN_BYTES else None
     try:
         try:
             sheet = excel.open_sheet(data)
@@ -261,13 +264,18 @@ def _rules() -> rowcheck.Rules:
     )
 
 
+class StageLost(RuntimeError):
+    """The row worker answered every batch but did not finish its stage file: validate again without it."""
+
+
 class RowWorker:
     """A second process (``python -m gridgov.registers.rowcheck``) that checks batches of a large sheet's rows.
 
     It is started before the workbook is parsed here (so that its start-up costs nothing), gets batches
     through a pipe while this process checks the others, and sends back each batch as soon as it is
     checked. A thread here writes the pipe, another reads the answers, so neither process waits for the
-    other. Should the worker fail, this process checks those rows itself: the worker only ever saves time.
+    other. Should the worker fail, this process checks those rows itself: the worker only ever saves time
+    (should it fail after answering, while it stages, `StageLost` tells the caller to validate again alone).
     """
 
     def __init__(self, process: subprocess.Popen) -> None:
@@ -275,6 +283,7 @@ class RowWorker:
         self.outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.answers: list[list[tuple]] = []
         self.answered = threading.Condition()  # notified at each answer, and when the stream ends
+        self.ended = False  # the answer stream ended (set under ``answered``)
         self.sender = threading.Thread(target=self._send, name="register-import-send", daemon=True)
         self.receiver = threading.Thread(target=self._receive, name="register-import-receive", daemon=True)
         self.sender.start()
@@ -332,6 +341,7 @@ class RowWorker:
                         self.answered.notify_all()
         finally:
             with self.answered:
+                self.ended = True
                 self.answered.notify_all()
 
     def results(self, batches: int, timeout: float, *, wait_for_exit: bool = True) -> list[list[tuple]] | None:
@@ -339,7 +349,7 @@ class RowWorker:
         it to exit, did not exit cleanly). Without waiting it may go on staging: see `finished`."""
         deadline = time.monotonic() + timeout
         with self.answered:
-            while len(self.answers) < batches and self.receiver.is_alive():
+            while len(self.answers) < batches and not self.ended:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -351,9 +361,10 @@ class RowWorker:
             if self.receiver.is_alive():
                 log.warning("register import: the row worker took longer than %s s; checking its rows here", timeout)
             else:
-                log.warning(
-                    "register import: the row worker failed (exit %s); checking its rows here", self.process.poll()
-                )
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=5)
+                code = self.process.poll()
+                log.warning("register import: the row worker failed (exit %s); checking its rows here", code)
             return None
         return answers
 
@@ -394,8 +405,9 @@ def _read_rows(
     if worker is not None and total >= PARALLEL_MIN_ROWS:
         worker.send(layout)
         if connection.vendor == "sqlite":  # rows staged in a file are inserted in one INSERT ... SELECT
-            plan.stage_dir = tempfile.mkdtemp(prefix="gridgov-import-", dir=settings.VAR_DIR)
-            weakref.finalize(plan, shutil.rmtree, plan.stage_dir, True)  # should a caller forget close()
+            _sweep_stages()
+            plan.stage_dir = tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=settings.VAR_DIR)
+            plan._stage_cleanup = weakref.finalize(plan, shutil.rmtree, plan.stage_dir, True)  # if close() is forgotten
         worker.send(plan.stage_path)
     elif worker is not None:
         worker.send(None)
@@ -454,6 +466,15 @@ def _read_rows(
     plan.total_rows = count
     if progress is not None:
         progress(count, count)
+
+
+def _sweep_stages() -> None:
+    """Remove stage directories that outlived their import (an importer killed outright cleans up nothing)."""
+    cutoff = time.time() - 2 * WORKER_TIMEOUT
+    for path in Path(settings.VAR_DIR).glob(f"{STAGE_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _batches(rows, size: int):
@@ -725,8 +746,12 @@ def write_transaction(plan: Plan | None = None):
             yield
     finally:
         if stage is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DETACH DATABASE {STAGE_SCHEMA}")
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DETACH DATABASE {STAGE_SCHEMA}")
+            except Exception:  # never hide the write's own error; a connection that cannot detach is not reused
+                log.exception("register import: the stage file could not be detached")
+                connection.close()
 
 
 def _check_parents(plan: Plan, batch_id: int) -> None:
@@ -844,8 +869,9 @@ def _insert_staged(cursor, plan: Plan, household_ids: dict[str, int], offset: in
             f" WHERE s.row_no NOT IN (SELECT value FROM json_each(%s)) ORDER BY s.row_no",
             [offset, now, now, batch_id, json.dumps(existing)],
         )
-        if cursor.rowcount != len(wanted) - len(set(existing) & set(wanted)):
-            raise IntegrityError(f"the stage file gave {cursor.rowcount} rows, not {len(wanted)}")
+        expected = len(wanted) - len(set(existing) & set(wanted))
+        if cursor.rowcount != expected:
+            raise IntegrityError(f"the stage file gave {cursor.rowcount} rows, not {expected}")
     finally:
         cursor.execute("DROP TABLE temp.import_households")
 

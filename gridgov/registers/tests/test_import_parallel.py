@@ -3,7 +3,10 @@ worker only costs time."""
 
 import datetime as dt
 import os
+import shutil
 import sqlite3
+import tempfile
+import time
 
 import pytest
 from django.conf import settings
@@ -165,6 +168,34 @@ def test_a_worker_that_fails_to_finish_its_stage_file_writes_nothing(world, two_
 
     plan.close()
     assert (Resident.objects.count(), Household.objects.count()) == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="rows are staged on SQLite only")
+@pytest.mark.django_db(transaction=True)
+def test_a_stage_lost_after_the_answers_costs_only_a_second_validation(world, two_processes, monkeypatch, caplog):
+    monkeypatch.setattr(importer.RowWorker, "finished", lambda self, timeout: False)
+    data = workbook(register_rows(ROWS))
+
+    result = actions.run_import(actions.create_import(world.town_staff, filename="r.xlsx", data=data), data)
+
+    assert (result.status, result.created_households, result.created_residents) == (ImportStatus.IMPORTED, 15, ROWS)
+    assert Resident.objects.filter(import_batch=result).count() == ROWS
+    assert "stage was lost; validating again" in caplog.text
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="rows are staged on SQLite only")
+def test_stage_directories_left_by_a_killed_import_are_swept(world, two_processes):
+    old = tempfile.mkdtemp(prefix=importer.STAGE_PREFIX, dir=settings.VAR_DIR)
+    fresh = tempfile.mkdtemp(prefix=importer.STAGE_PREFIX, dir=settings.VAR_DIR)
+    long_ago = time.time() - 3 * importer.WORKER_TIMEOUT
+    os.utime(old, (long_ago, long_ago))
+    try:
+        plan = importer.validate(workbook(register_rows(ROWS)), world.town.code)
+        plan.close()
+        assert not os.path.exists(old) and os.path.isdir(fresh)
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(fresh, ignore_errors=True)
 
 
 def test_a_worker_that_fails_only_costs_time(world, two_processes, monkeypatch, caplog):
