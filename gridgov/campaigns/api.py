@@ -20,7 +20,7 @@ from gridgov.campaigns.choices import CampaignStatus, QuestionKind
 from gridgov.campaigns.models import Campaign, HouseholdCheck
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut, error_body
+from gridgov.core.schemas import ErrorOut, PageOut, error_body
 from gridgov.households.queries import slice_of
 from gridgov.places.api import PlaceRef
 
@@ -107,11 +107,8 @@ class HouseholdToCheckOut(Schema):
     check: HouseholdCheckOut | None = Field(description="已有的摸排记录（未摸排时为 null）")
 
 
-class CampaignHouseholdPage(Schema):
+class CampaignHouseholdPage(PageOut):
     items: list[HouseholdToCheckOut]
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class HouseholdCheckIn(Schema):

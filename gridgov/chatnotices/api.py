@@ -17,7 +17,7 @@ from gridgov.chatnotices import actions, queries
 from gridgov.chatnotices.choices import DeliveryMethod, DeliveryStatus, NoticeFormat
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut, error_body
+from gridgov.core.schemas import ErrorOut, PageOut, error_body
 from gridgov.households.queries import slice_of
 from gridgov.places.models import Place
 
@@ -48,11 +48,8 @@ class ChatNoticeOut(Schema):
         return {s: getattr(obj, f"n_{s}", 0) for s in queries.STATUS_KEYS}
 
 
-class ChatNoticePage(Schema):
+class ChatNoticePage(PageOut):
     items: list[ChatNoticeOut] = Field(description="本页的群通知，新的在前")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class ChatDeliveryOut(Schema):
@@ -79,11 +76,8 @@ class ChatDeliveryOut(Schema):
         return str(obj.get_status_display())
 
 
-class ChatDeliveryPage(Schema):
+class ChatDeliveryPage(PageOut):
     items: list[ChatDeliveryOut] = Field(description="本页的送达记录（按网格）")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class ChatNoticePaging(Schema):

@@ -10,6 +10,7 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
+from gridgov.core.schemas import PageOut
 from gridgov.households import queries
 from gridgov.households.choices import HouseType
 from gridgov.places.api import PlaceRef
@@ -83,18 +84,12 @@ class HouseholdDetail(HouseholdOut):
         return obj.members_list
 
 
-class HouseholdPage(Schema):
+class HouseholdPage(PageOut):
     items: list[HouseholdOut] = Field(description="本页的户，按地域代码排序")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class ResidentPage(Schema):
+class ResidentPage(PageOut):
     items: list[ResidentOut] = Field(description="本页的居民，按地域代码排序")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class Paging(Schema):

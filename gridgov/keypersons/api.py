@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema
 
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, PageOut
 from gridgov.households.queries import slice_of
 from gridgov.keypersons import actions, queries
 from gridgov.keypersons.access import key_population
@@ -91,11 +91,8 @@ class KeyPersonDetail(KeyPersonOut):
         return obj.follow_up_list
 
 
-class KeyPersonPage(Schema):
+class KeyPersonPage(PageOut):
     items: list[KeyPersonOut] = Field(description="本页的重点人员，按地域代码排序")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class KeyPersonQuery(Schema):

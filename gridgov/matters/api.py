@@ -21,7 +21,7 @@ from ninja.files import UploadedFile
 
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused as CoreActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, PageOut
 from gridgov.households.models import Household, Resident
 from gridgov.matters import actions, queries
 from gridgov.matters.choices import (
@@ -90,11 +90,8 @@ class MatterOut(Schema):
     created_at: dt.datetime = Field(description="登记时间")
 
 
-class MatterPage(Schema):
+class MatterPage(PageOut):
     items: list[MatterOut] = Field(description="本页事项")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class EventOut(Schema):

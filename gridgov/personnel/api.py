@@ -10,6 +10,7 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
+from gridgov.core.schemas import PageOut
 from gridgov.personnel import queries
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 from gridgov.places.api import PlaceRef
@@ -59,11 +60,8 @@ class AppointmentOut(Schema):
         return obj.user_id is not None
 
 
-class AppointmentPage(Schema):
+class AppointmentPage(PageOut):
     items: list[AppointmentOut] = Field(description="本页的任职记录，按地域代码、职务排序")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class PartyGroupOut(Schema):
@@ -118,25 +116,16 @@ class AppointmentQuery(PersonnelPaging):
     status: AppointmentStatus | None = Field(None, description="状态")
 
 
-class PartyGroupPage(Schema):
+class PartyGroupPage(PageOut):
     items: list[PartyGroupOut] = Field(description="本页的党小组")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class PatrolTeamPage(Schema):
+class PatrolTeamPage(PageOut):
     items: list[PatrolTeamOut] = Field(description="本页的巡逻队")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
-class ChatGroupPage(Schema):
+class ChatGroupPage(PageOut):
     items: list[ChatGroupOut] = Field(description="本页的微信群")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 def _page(queryset, params: PersonnelPaging) -> dict:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from gridgov.core.access import scoped
+from gridgov.core.schemas import PageOut
 from gridgov.places import queries
 from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
@@ -54,11 +55,8 @@ class PlaceDetail(PlaceOut):
     totals: Totals = Field(description="本地域（含全部下级）的合计")
 
 
-class PlacePage(Schema):
+class PlacePage(PageOut):
     items: list[PlaceOut] = Field(description="本页地域，按代码排序")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class PlaceQuery(Schema):

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from gridgov.accounts.models import User
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
-from gridgov.core.schemas import ErrorOut
+from gridgov.core.schemas import ErrorOut, PageOut
 from gridgov.households.models import Household
 from gridgov.households.queries import slice_of
 from gridgov.visits import actions, queries
@@ -65,11 +65,8 @@ class VisitOut(Schema):
         return obj.visitor_names
 
 
-class VisitPage(Schema):
+class VisitPage(PageOut):
     items: list[VisitOut] = Field(description="本页的走访记录，新的在前")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="本页起始位置")
-    next_offset: int | None = Field(description="下一页的 offset；没有下一页时为 null")
 
 
 class VisitQuery(Schema):
