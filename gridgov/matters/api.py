@@ -23,7 +23,7 @@ from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused as CoreActionRefused
 from gridgov.core.schemas import ErrorOut, PageOut
 from gridgov.households.models import Household, Resident
-from gridgov.matters import actions, queries
+from gridgov.matters import actions, policy, queries
 from gridgov.matters.choices import (
     LEVEL_CODE_LENGTH,
     AnswerType,
@@ -422,7 +422,7 @@ def _detail_out(user, matter: Matter) -> dict:
         recurrence=matter.recurrence,
         next_recurrence=matter.next_recurrence,
         duplicate_of_id=matter.duplicate_of_id,
-        available_actions=actions.available_actions(user, matter),
+        available_actions=policy.available_actions(user, matter),
         events=[
             {
                 "id": e.pk,

@@ -1,4 +1,4 @@
-"""Reads of matters (work queues, search) and the periodic deadline job that drives supervision."""
+"""Reads of matters: work queues, lists, search. (The periodic deadline job is `actions.flag_overdue`.)"""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from gridgov.accounts.choices import Role
 from gridgov.core.lookups import upper_bound
 from gridgov.core.models import scope_prefix
 from gridgov.households.queries import PAGE_SIZE, Page
-from gridgov.matters import actions
-from gridgov.matters.choices import CardColor, Level, MatterKind, MatterState, Recurrence, RiskColor
+from gridgov.matters.choices import CardColor, Level, MatterKind, MatterState, RiskColor
 from gridgov.matters.fts import FTS_TABLE, PG_COLUMN
 from gridgov.matters.models import QUEUE_ORDER, Matter
 from gridgov.matters.search import fts5_query, query_terms, tsquery
@@ -196,50 +195,3 @@ def _sqlite_search_ids(user, scoped: QuerySet[Matter], text: str, limit: int, be
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
-
-
-@dataclass
-class FlagReport:
-    yellow: int = 0
-    red: int = 0
-    escalated: int = 0
-
-
-def flag_overdue(now: dt.datetime | None = None) -> FlagReport:
-    """The periodic deadline job: yellow card at the first breach, red card at twice the limit,
-    and one level up where the rule says so. Idempotent: a second run at the same time does nothing."""
-    now = now or timezone.now()
-    report = FlagReport()
-    late = Matter.objects.filter(is_open=True, deadline_at__lte=now, card="").order_by("deadline_at", "id")
-    for pk in list(late.values_list("id", flat=True)):
-        matter = Matter(pk=pk)
-        if actions.issue_card(matter, CardColor.YELLOW, now) is not None:
-            report.yellow += 1
-            if actions.auto_escalate(matter, now):
-                report.escalated += 1
-    very_late = (
-        Matter.objects.filter(is_open=True, red_card_at__lte=now)
-        .exclude(card=CardColor.RED)
-        .order_by("red_card_at", "id")
-    )
-    for pk in list(very_late.values_list("id", flat=True)):
-        if actions.issue_card(Matter(pk=pk), CardColor.RED, now) is not None:
-            report.red += 1
-    return report
-
-
-def reopen_due_recurrences(today: dt.date | None = None) -> int:
-    """Environment problems under routine remediation (常态化整治) come back on their date.
-    Safe to run again: a reopened matter's next date is cleared until it is resolved again."""
-    today = today or timezone.localdate()
-    due = Matter.objects.filter(
-        kind=MatterKind.ENVIRONMENT,
-        recurrence=Recurrence.RECURRING,
-        next_recurrence__lte=today,
-        state__in=[MatterState.RESOLVED, MatterState.CLOSED],
-    ).order_by("id")
-    count = 0
-    for pk, when in list(due.values_list("id", "next_recurrence")):
-        actions.reopen(None, Matter(pk=pk), reason=f"常态化整治：{when:%Y-%m-%d}", system_actor="定期整治计划")
-        count += 1
-    return count

@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from django_tasks import task
 
-from gridgov.matters.queries import flag_overdue, reopen_due_recurrences
+from gridgov.matters.actions import flag_overdue, reopen_due_recurrences
 
 
 @task()

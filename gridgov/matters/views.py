@@ -21,7 +21,7 @@ from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.access import roles
 from gridgov.core.actions import ActionRefused as CoreActionRefused
 from gridgov.households.queries import filter_places, page_number, page_of
-from gridgov.matters import actions, queries
+from gridgov.matters import actions, policy, queries
 from gridgov.matters.choices import MatterKind, ReporterType, SourceChannel
 from gridgov.matters.forms import (
     ACTION_FORMS,
@@ -276,7 +276,7 @@ def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict
     feedbacks = list(matter.feedbacks.select_related("recorded_by").order_by("contacted_at", "id"))
     supervisions = list(matter.supervisions.select_related("holder_place", "holder_department", "issued_by"))
     attachments = list(Attachment.objects.filter(matter=matter).order_by("id"))
-    available = actions.available_actions(user, matter)
+    available = policy.available_actions(user, matter)
     if failed and failed["action"] not in available:
         available.append(failed["action"])  # show the refused form with its message
     forms_ = []

@@ -20,7 +20,7 @@ from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
 from gridgov.core.access import roles
 from gridgov.core.actions import ActionRefused as CoreActionRefused
-from gridgov.matters import actions
+from gridgov.matters import actions, policy
 from gridgov.matters.choices import DeadlineLevel, MatterKind, RiskColor
 from gridgov.matters.forms import apply_errors
 from gridgov.matters.forms_taxonomy import (
@@ -39,7 +39,7 @@ MAX_HOURS = 8760
 
 def may_edit_taxonomy(user) -> bool:
     try:
-        actions.can_manage_taxonomy(user)
+        policy.can_manage_taxonomy(user)
     except REFUSALS:
         return False
     return True

@@ -13,7 +13,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from gridgov.audit.models import AuditLog
-from gridgov.matters import actions
+from gridgov.matters import actions, policy
 from gridgov.matters.models import (
     Attachment,
     Category,
@@ -292,7 +292,7 @@ def test_action_by_role(engine, action, role):
 
 
 def test_every_guarded_action_is_covered():
-    assert {base_action(name) for name in CASES} == set(actions.GUARDS)
+    assert {base_action(name) for name in CASES} == set(policy.GUARDS)
 
 
 RECORDERS = {"county_staff", "town_staff", "village_committee", "grid_worker_a", "grid_leader_a", "cluster_leader_a1"}
@@ -337,7 +337,7 @@ def test_refusals_say_why(engine):
 
 def test_available_actions_follow_the_guards(engine):
     matter = at_grid(engine)
-    assert actions.available_actions(engine.grid_worker_a, matter) == [
+    assert policy.available_actions(engine.grid_worker_a, matter) == [
         "resolve_on_spot",
         "report_up",
         "merge_as_duplicate",
@@ -347,6 +347,6 @@ def test_available_actions_follow_the_guards(engine):
         "add_attachment",
         "edit_matter",
     ]
-    assert actions.available_actions(engine.village_committee, matter) == []
-    assert actions.available_actions(engine.town_staff, matter) == ["supervise"]
-    assert actions.available_actions(engine.grid_worker_b, matter) == []
+    assert policy.available_actions(engine.village_committee, matter) == []
+    assert policy.available_actions(engine.town_staff, matter) == ["supervise"]
+    assert policy.available_actions(engine.grid_worker_b, matter) == []

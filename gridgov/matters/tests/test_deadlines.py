@@ -6,8 +6,8 @@ from django.db import connection
 
 from gridgov.accounts.models import User
 from gridgov.matters import actions, queries
+from gridgov.matters.actions import FlagReport
 from gridgov.matters.models import DeadlineRule, Matter, MatterEvent, Supervision
-from gridgov.matters.queries import FlagReport
 from gridgov.matters.tests.helpers import ANONYMOUS, record
 
 H = dt.timedelta(hours=1)
@@ -39,10 +39,10 @@ def test_arrival_sets_the_deadline_of_the_level(engine):
 def test_yellow_card_at_first_breach_then_auto_escalation_where_the_rule_says(engine):
     matter = record(engine.grid_worker_a, color="yellow")
     start = matter.arrived_at
-    assert queries.flag_overdue(start + 72 * H - dt.timedelta(seconds=1)) == FlagReport()
+    assert actions.flag_overdue(start + 72 * H - dt.timedelta(seconds=1)) == FlagReport()
 
     breach = start + 73 * H
-    assert queries.flag_overdue(breach) == FlagReport(yellow=1, red=0, escalated=1)
+    assert actions.flag_overdue(breach) == FlagReport(yellow=1, red=0, escalated=1)
     matter.refresh_from_db()
     card = Supervision.objects.get()
     assert (card.color, card.level, card.holder_place, card.issued_at, card.holding_since) == (
@@ -72,11 +72,11 @@ def test_yellow_card_at_first_breach_then_auto_escalation_where_the_rule_says(en
 def test_red_card_at_twice_the_limit_without_escalation(engine):
     matter = record(engine.grid_worker_a, color="blue")  # blue: 168 h at the grid, never auto-escalated
     start = matter.arrived_at
-    assert queries.flag_overdue(start + 169 * H) == FlagReport(yellow=1)
+    assert actions.flag_overdue(start + 169 * H) == FlagReport(yellow=1)
     matter.refresh_from_db()
     assert (matter.overdue, matter.card, matter.level) == (True, "yellow", "grid")
-    assert queries.flag_overdue(start + 300 * H) == FlagReport()
-    assert queries.flag_overdue(start + 336 * H) == FlagReport(red=1)
+    assert actions.flag_overdue(start + 300 * H) == FlagReport()
+    assert actions.flag_overdue(start + 336 * H) == FlagReport(red=1)
     matter.refresh_from_db()
     assert (matter.overdue, matter.card, matter.level) == (True, "red", "grid")
     assert list(Supervision.objects.order_by("id").values_list("color", "reason")) == [
@@ -87,16 +87,16 @@ def test_red_card_at_twice_the_limit_without_escalation(engine):
 
 def test_a_job_that_was_down_issues_both_cards_in_one_run(engine):
     matter = record(engine.grid_worker_a, color="blue")
-    assert queries.flag_overdue(matter.arrived_at + 1000 * H) == FlagReport(yellow=1, red=1)
+    assert actions.flag_overdue(matter.arrived_at + 1000 * H) == FlagReport(yellow=1, red=1)
 
 
 def test_flagging_is_idempotent(engine):
     red = record(engine.grid_worker_a, color="red", title="红色纠纷")
     blue = record(engine.grid_worker_a, color="blue", title="蓝色纠纷")
     later = blue.arrived_at + 400 * H
-    first = queries.flag_overdue(later)
+    first = actions.flag_overdue(later)
     counts = (Supervision.objects.count(), MatterEvent.objects.count())
-    assert queries.flag_overdue(later) == FlagReport()
+    assert actions.flag_overdue(later) == FlagReport()
     assert (Supervision.objects.count(), MatterEvent.objects.count()) == counts
     # red escalated grid -> village at its first breach; blue got both cards at the grid.
     assert first == FlagReport(yellow=2, red=1, escalated=1)
@@ -107,7 +107,7 @@ def test_departments_get_cards_but_are_not_escalated(engine):
     matter = record(engine.grid_worker_a, color="red")
     actions.report_up(engine.grid_worker_a, matter, reason="红色，越级", to_level="town")
     actions.route_to_department(engine.town_staff, matter, engine.judicial)
-    assert queries.flag_overdue(matter.arrived_at + 121 * H) == FlagReport(yellow=1)
+    assert actions.flag_overdue(matter.arrived_at + 121 * H) == FlagReport(yellow=1)
     card = Supervision.objects.get()
     assert (card.level, card.holder_department, card.reason) == (
         "department",
@@ -121,14 +121,14 @@ def test_closed_matters_are_never_flagged(engine):
     matter = record(engine.grid_worker_a, reporter=ANONYMOUS)
     actions.resolve_on_spot(engine.grid_worker_a, matter, result="现场化解")
     actions.close(engine.grid_worker_a, matter)
-    assert queries.flag_overdue(matter.arrived_at + 10000 * H) == FlagReport()
+    assert actions.flag_overdue(matter.arrived_at + 10000 * H) == FlagReport()
 
 
 def test_an_edited_rule_applies_to_the_next_arrival(engine):
     DeadlineRule.objects.filter(kind="dispute", color="yellow", level="grid").update(hours=5, auto_escalate=False)
     matter = record(engine.grid_worker_a)
     assert matter.deadline_at == matter.arrived_at + 5 * H
-    assert queries.flag_overdue(matter.arrived_at + 6 * H) == FlagReport(yellow=1)
+    assert actions.flag_overdue(matter.arrived_at + 6 * H) == FlagReport(yellow=1)
 
 
 def test_work_queue_overdue_first_then_by_deadline(engine):
@@ -141,7 +141,7 @@ def test_work_queue_overdue_first_then_by_deadline(engine):
     assert list(queries.work_queue(w.grid_leader_a)) == [red, yellow, blue]
     assert list(queries.work_queue(w.grid_worker_b)) == [other_grid]
     DeadlineRule.objects.update(auto_escalate=False)
-    queries.flag_overdue(blue.arrived_at + 100 * H)  # red and yellow are overdue now
+    actions.flag_overdue(blue.arrived_at + 100 * H)  # red and yellow are overdue now
     DeadlineRule.objects.filter(kind="dispute", color="blue", level="grid").update(hours=1)
     late = record(w.grid_worker_a, color="blue", title="新登记，时限短")
     assert list(queries.work_queue(w.grid_worker_a)) == [red, yellow, late, blue]

@@ -53,9 +53,9 @@ def test_recurring_environment_problem_comes_back_on_its_date(engine):
         next_recurrence=today + dt.timedelta(days=30),
     )
     actions.close(engine.grid_worker_a, matter)
-    assert queries.reopen_due_recurrences(today + dt.timedelta(days=29)) == 0
-    assert queries.reopen_due_recurrences(today + dt.timedelta(days=30)) == 1
-    assert queries.reopen_due_recurrences(today + dt.timedelta(days=30)) == 0
+    assert actions.reopen_due_recurrences(today + dt.timedelta(days=29)) == 0
+    assert actions.reopen_due_recurrences(today + dt.timedelta(days=30)) == 1
+    assert actions.reopen_due_recurrences(today + dt.timedelta(days=30)) == 0
     fresh = Matter.objects.get(pk=matter.pk)
     assert (fresh.state, fresh.is_open, fresh.recurrence, fresh.next_recurrence) == (
         "in_progress",

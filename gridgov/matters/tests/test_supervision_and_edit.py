@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from gridgov.matters import actions, queries
+from gridgov.matters.actions import flag_overdue
 from gridgov.matters.models import Category, DeadlineRule, Matter, MatterEvent, Supervision
-from gridgov.matters.queries import flag_overdue
 from gridgov.matters.tests.helpers import category, record
 from gridgov.notifications.models import Notice
 

@@ -4,6 +4,7 @@ county center staff register departments of their area with liaisons. Everyone e
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from gridgov.accounts.choices import Role
@@ -138,7 +139,7 @@ def test_rename_and_deactivate_keeps_old_matters(engine, login):
 def test_a_category_in_use_cannot_become_a_group(engine):
     record(engine.grid_worker_a)
     category = Category.objects.get(code="dispute.land_forest")
-    with pytest.raises(actions.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         actions.save_category(
             engine.county_staff,
             category,
@@ -234,7 +235,7 @@ def test_town_staff_register_a_department_with_a_liaison(engine, login):
 def test_liaisons_must_be_liaison_accounts_of_the_place(engine, login):
     other_town = Place.objects.create(code="520330114", name="东皇镇", kind=PlaceKind.TOWN, parent=engine.county)
     stranger = make_user("stranger", Role.DEPARTMENT_LIAISON, other_town)
-    with pytest.raises(actions.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         actions.save_department(
             engine.county_staff,
             None,

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from gridgov.matters import actions, queries
+from gridgov.matters import actions, policy
 from gridgov.matters.models import DeadlineRule, Matter, MatterEvent
 from gridgov.matters.tests.helpers import category, record
 
@@ -177,8 +177,8 @@ def test_cluster_leader_quick_report_lands_in_their_cluster(engine, login):
 def test_detail_offers_exactly_the_available_actions(engine, login):
     matter = record(engine.grid_worker_a)
     page = login(engine.grid_worker_a).get(detail(matter)).content.decode()
-    offered = {a for a in actions.GUARDS if f'id="action-{a}"' in page}
-    assert offered == set(actions.available_actions(engine.grid_worker_a, matter))
+    offered = {a for a in policy.GUARDS if f'id="action-{a}"' in page}
+    assert offered == set(policy.available_actions(engine.grid_worker_a, matter))
     assert offered == {
         "resolve_on_spot", "report_up", "merge_as_duplicate", "schedule_mediation", "record_mediation",
         "record_agreement", "add_attachment", "edit_matter",
@@ -210,7 +210,7 @@ def test_refused_action_shows_the_message_and_changes_nothing(engine, login):
 def test_refused_action_message_is_the_guards(engine, login):
     matter = record(engine.grid_worker_a)
     with pytest.raises(actions.ActionRefused) as refused:
-        actions.can_route_to_department(engine.grid_worker_a, matter)
+        policy.can_route_to_department(engine.grid_worker_a, matter)
     response = login(engine.grid_worker_a).post(
         act_url(matter, "route_to_department"), {"route_to_department-department": engine.judicial.pk}
     )
@@ -260,7 +260,7 @@ def test_overdue_matter_shows_badge_and_supervision_card(engine, login):
     DeadlineRule.objects.update(auto_escalate=False)  # stay at the grid, carded
     matter = record(engine.grid_worker_a)
     later = matter.deadline_at + dt.timedelta(minutes=1)
-    assert queries.flag_overdue(later).yellow == 1
+    assert actions.flag_overdue(later).yellow == 1
     page = login(engine.grid_worker_a).get(detail(matter)).content.decode()
     assert '<span class="badge bad" id="overdue">已超期</span>' in page
     cards = page[page.index('id="supervisions"') : page.index("</section>", page.index('id="supervisions"'))]
@@ -275,7 +275,7 @@ def test_cluster_leader_sees_own_report_without_actions(engine, login):
     matter = Matter.objects.get()
     page = client.get(detail(matter)).content.decode()
     assert "路灯坏了" in page
-    offered = {a for a in actions.GUARDS if f'id="action-{a}"' in page}
+    offered = {a for a in policy.GUARDS if f'id="action-{a}"' in page}
     assert offered == {"add_attachment"}  # a photo of what they reported, nothing else
     other = record(engine.grid_worker_a, title="网格员登记的纠纷")
     assert client.get(detail(other)).status_code == 404

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gridgov.households.queries import Page
-from gridgov.matters import queries
+from gridgov.matters import actions, queries
 from gridgov.matters.models import DeadlineRule
 from gridgov.matters.tests.helpers import record
 
@@ -40,7 +40,7 @@ def test_queue_rows_are_the_matter_lists_rows(engine, login):
     DeadlineRule.objects.update(auto_escalate=False)
     red = record(engine.grid_worker_a, color="red", title="红色 & <事项>")
     record(engine.grid_worker_a, color="blue", title="蓝色事项")
-    queries.flag_overdue(red.arrived_at + 50 * H)  # red: overdue, red card
+    actions.flag_overdue(red.arrived_at + 50 * H)  # red: overdue, red card
     matters = list(queries.work_queue(engine.grid_worker_a).select_related("category", "holder_place"))
     listed = render_to_string("matters/_rows.html", {"page": Page(rows=matters, number=1, has_next=False)})
     html = login(engine.grid_worker_a).get(reverse("matters:queue")).content.decode()
@@ -53,7 +53,7 @@ def test_overdue_matters_show_their_badges_and_come_first(engine, login):
     DeadlineRule.objects.update(auto_escalate=False)
     blue = record(engine.grid_worker_a, color="blue", title="蓝色事项")
     red = record(engine.grid_worker_a, color="red", title="红色事项")
-    queries.flag_overdue(red.arrived_at + 30 * H)  # red (24 h) is overdue, blue (168 h) is not
+    actions.flag_overdue(red.arrived_at + 30 * H)  # red (24 h) is overdue, blue (168 h) is not
     rows = _rows_html(login(engine.grid_worker_a).get(reverse("matters:queue")).content.decode())
     assert [("红色事项" in r, "蓝色事项" in r) for r in rows] == [(True, False), (False, True)]
     assert (

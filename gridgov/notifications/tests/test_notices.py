@@ -7,8 +7,8 @@ import pytest
 from django.db import transaction
 
 from gridgov.matters import actions
+from gridgov.matters.actions import FlagReport, flag_overdue
 from gridgov.matters.models import DeadlineRule
-from gridgov.matters.queries import FlagReport, flag_overdue
 from gridgov.matters.tests.helpers import record
 from gridgov.notifications.models import Notice, OutboundMessage
 

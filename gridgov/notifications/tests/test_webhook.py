@@ -6,7 +6,7 @@ import datetime as dt
 from django.utils import timezone
 
 from gridgov.matters import actions as matter_actions
-from gridgov.matters.queries import flag_overdue
+from gridgov.matters.actions import flag_overdue
 from gridgov.matters.tests.helpers import record
 from gridgov.notifications import actions, webhook
 from gridgov.notifications.actions import DeliveryReport, deliver, deliver_due
