@@ -60,9 +60,9 @@ def _build(total: int) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from gridgov.demo.matters import MATTER_FIELDS, _adapters
     from gridgov.demo.seed import Table, write
     from gridgov.matters import fts
+    from gridgov.matters.demo import MATTER_FIELDS, _adapters
     from gridgov.matters.models import Category, DeadlineRule, Matter
     from gridgov.matters.search import bigram_tokens
     from gridgov.places.models import Place

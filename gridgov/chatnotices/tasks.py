@@ -1,4 +1,4 @@
-"""The chat notices' periodic delivery, as a task of Django's task API (to be added to `manage.py run_periodic`)."""
+"""The chat notices' periodic delivery, a task of Django's task API (the app registers it for `run_periodic`)."""
 
 from __future__ import annotations
 

@@ -63,8 +63,7 @@ def deliberation_create(request):
 @scoped
 def follow_up_matter(request, pk: int):
     """议定事项转办: the matter intake form, located in the meeting's group; the matter links to the meeting."""
-    from gridgov.matters.forms import IntakeForm
-    from gridgov.matters.views import _apply_intake_errors
+    from gridgov.matters.forms import IntakeForm, apply_intake_errors
 
     meeting = queries.deliberation_for(request.user, pk)
     initial = {
@@ -85,7 +84,7 @@ def follow_up_matter(request, pk: int):
         except ActionRefused as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_intake_errors(form, exc)
+            apply_intake_errors(form, exc)
         else:
             messages.success(request, _("已登记议定事项：%(ref)s") % {"ref": matter.reference})
             return redirect("deliberations:detail", pk=meeting.pk)

@@ -45,3 +45,9 @@ def activity_modules() -> list[tuple[str, ModuleType]]:
         if module is not None:
             out.append((label, module))
     return out
+
+
+def load_matters_demo() -> ModuleType:
+    """The matter engine's demo year (`gridgov.matters.demo`): like the apps' activity modules, found by name,
+    so that the demo app imports no app that builds on it."""
+    return importlib.import_module("gridgov.matters.demo")

@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema
 
 from gridgov.core.access import scoped
 from gridgov.field import actions, queries
-from gridgov.keypersons.views import audit_view
+from gridgov.keypersons.actions import audit_view
 
 router = Router(tags=["移动端"])
 

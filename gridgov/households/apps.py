@@ -10,6 +10,11 @@ class HouseholdsConfig(AppConfig):
         from django.utils.translation import gettext_noop
 
         from gridgov.core.access import Access, register_menu
+        from gridgov.households.models import Household, Resident
+        from gridgov.places.queries import count_in_places
+
+        count_in_places("households", Household.objects.for_user)
+        count_in_places("residents", Resident.objects.for_user)
 
         register_menu(
             [

@@ -52,6 +52,14 @@ SYSTEM = "系统"
 # ---------------------------------------------------------------- guards
 
 
+def audit_view(view: str, obj=None, **detail) -> None:
+    """One audit row (action 查看) per page or API answer that shows key-population records."""
+    from gridgov.audit.actions import record
+    from gridgov.audit.choices import AuditAction
+
+    record(AuditAction.VIEW, obj, detail={"view": view, **detail})
+
+
 def _require_grant(user) -> None:
     if not holds_grant(user) or scope_prefix(user) is None:
         raise ActionRefused("您的账号没有重点人群权限")

@@ -16,6 +16,7 @@ from gridgov.core.schemas import ErrorOut, PageOut
 from gridgov.households.queries import slice_of
 from gridgov.keypersons import actions, queries
 from gridgov.keypersons.access import key_population
+from gridgov.keypersons.actions import audit_view
 from gridgov.keypersons.choices import (
     AlertKind,
     FollowUpMode,
@@ -24,7 +25,6 @@ from gridgov.keypersons.choices import (
     RiskColor,
     Whereabouts,
 )
-from gridgov.keypersons.views import audit_view
 from gridgov.visits.api import _error
 
 router = Router(tags=["重点人群"])

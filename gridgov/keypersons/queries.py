@@ -160,6 +160,16 @@ def due_follow_ups(user, horizon: dt.date, *, limit: int = 100) -> tuple[list[Ke
     return rows[:limit], len(rows) > limit
 
 
+def due_follow_ups_for_plan(user, horizon: dt.date, limit: int, audit_as: str) -> tuple[list[KeyPerson], bool]:
+    """`due_follow_ups` for a page that shows them (the visits ledger's today plan): the view is logged."""
+    from gridgov.keypersons.actions import audit_view
+
+    rows, more = due_follow_ups(user, horizon, limit=limit)
+    if rows:
+        audit_view(audit_as, ids=[p.pk for p in rows])
+    return rows, more
+
+
 # ---------------------------------------------------------------- the alert sweep (no user)
 
 

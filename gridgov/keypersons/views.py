@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.choices import Role
-from gridgov.audit.actions import record
-from gridgov.audit.choices import AuditAction
 from gridgov.core.access import roles
 from gridgov.core.actions import ActionRefused
 from gridgov.households.forms import apply_errors
 from gridgov.households.queries import filter_places, page_number, page_of, resident_for
 from gridgov.keypersons import actions, queries
 from gridgov.keypersons.access import key_population
+from gridgov.keypersons.actions import audit_view
 from gridgov.keypersons.choices import AlertKind, KeyPersonStatus, RiskColor
 from gridgov.keypersons.forms import (
     CategoryForm,
@@ -33,11 +32,6 @@ from gridgov.keypersons.forms import (
 )
 from gridgov.keypersons.models import KeyPersonCategory
 from gridgov.visits.queries import residents_in_scope
-
-
-def audit_view(view: str, obj=None, **detail) -> None:
-    """One audit row (action 查看) per page or API answer that shows key-population records."""
-    record(AuditAction.VIEW, obj, detail={"view": view, **detail})
 
 
 def _errors(exc: Exception) -> str:

@@ -20,7 +20,10 @@ class MattersConfig(AppConfig):
 
         from gridgov.accounts.choices import BUSINESS_ROLES, Role
         from gridgov.core.access import Access, register_menu
+        from gridgov.core.periodic import register_periodic
+        from gridgov.matters.tasks import flag_overdue_matters, reopen_recurrences
 
+        register_periodic(flag_overdue_matters, reopen_recurrences)
         post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="matters_ensure_search_index")
         rule = Access("roles", frozenset(BUSINESS_ROLES | {Role.DEPARTMENT_LIAISON}))
         register_menu(

@@ -7,12 +7,13 @@ import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.households.forms import apply_errors  # noqa: F401  (re-exported for the views)
+from gridgov.households.forms import apply_errors
 from gridgov.households.models import Household, Resident
 from gridgov.households.queries import ID_NUMBER_RE, id_index_of, normalize_id_query
 from gridgov.matters import actions
@@ -240,6 +241,23 @@ class IntakeForm(forms.Form):
             answer_type=data.get("answer_type", ""),
             recurrence=data.get("recurrence", ""),
         )
+
+
+def apply_intake_errors(form, exc: ValidationError) -> None:
+    """An action's ValidationError on the intake form: its field names mapped to the form's."""
+    if hasattr(exc, "error_dict"):
+        renamed = {}
+        for name, errors in exc.error_dict.items():
+            target = name
+            if "x_" + name in form.fields:
+                target = "x_" + name
+            elif name == "reporter":
+                target = "reporter_lookup"
+            elif name == "household":
+                target = "household_number"
+            renamed[target] = errors
+        exc = ValidationError(renamed)
+    apply_errors(form, exc)
 
 
 class QuickReportForm(forms.Form):

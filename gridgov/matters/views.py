@@ -30,6 +30,7 @@ from gridgov.matters.forms import (
     QuickReportForm,
     apply_errors,
     apply_filters,
+    apply_intake_errors,
     categories_of,
     extra_form_fields,
 )
@@ -179,28 +180,12 @@ def matter_create(request):
         except REFUSALS as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_intake_errors(form, exc)
+            apply_intake_errors(form, exc)
         else:
             messages.success(request, _("已登记事项：%(ref)s") % {"ref": matter.reference})
             return redirect("matters:detail", pk=matter.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "matters/matter_form.html", {"form": form}, status=status)
-
-
-def _apply_intake_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        renamed = {}
-        for name, errors in exc.error_dict.items():
-            target = name
-            if "x_" + name in form.fields:
-                target = "x_" + name
-            elif name == "reporter":
-                target = "reporter_lookup"
-            elif name == "household":
-                target = "household_number"
-            renamed[target] = errors
-        exc = ValidationError(renamed)
-    apply_errors(form, exc)
 
 
 @matter_roles

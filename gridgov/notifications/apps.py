@@ -7,6 +7,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "通知"
 
     def ready(self) -> None:
+        from gridgov.core.periodic import register_periodic
         from gridgov.notifications import signals
+        from gridgov.notifications.tasks import deliver_outbox, key_person_alerts
+
+        register_periodic(deliver_outbox, key_person_alerts)
 
         signals.connect()

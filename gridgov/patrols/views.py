@@ -71,8 +71,7 @@ def patrol_create(request):
 @scoped
 def patrol_to_matter(request, pk: int):
     """转为事项: the matter intake form, prefilled from the patrol; the new matter is linked to it."""
-    from gridgov.matters.forms import IntakeForm
-    from gridgov.matters.views import _apply_intake_errors
+    from gridgov.matters.forms import IntakeForm, apply_intake_errors
 
     patrol = queries.patrol_for(request.user, pk)
     queries.route_names([patrol])
@@ -94,7 +93,7 @@ def patrol_to_matter(request, pk: int):
         except ActionRefused as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_intake_errors(form, exc)
+            apply_intake_errors(form, exc)
         else:
             messages.success(request, _("已根据巡逻发现登记事项：%(ref)s") % {"ref": matter.reference})
             return redirect("matters:detail", pk=matter.pk)

@@ -7,18 +7,30 @@ query per model (``GROUP BY substr(path, 1, child_code_length)``), never one que
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
-from gridgov.households.models import Household, Resident
 from gridgov.places.choices import CHILD_KIND, CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place
 
 COUNTED = ("households", "residents", "grids", "clusters")
 MAP_PLACES_MAX = 500  # polygons drawn on one map
+
+# What lives in the places besides their grids and clusters, counted per child place: the households app
+# registers households and residents (`gridgov.households.apps`), so the place tree imports none of the apps
+# that live in it. name -> the user's scoped rows, which carry a place ``path``.
+_PEOPLE: dict[str, Callable[[object], QuerySet]] = {}
+
+
+def count_in_places(name: str, rows: Callable[[object], QuerySet]) -> None:
+    """Count ``rows(user)`` (scoped, with a ``path``) as ``name`` (a field of `Counts`) on place pages."""
+    if name not in COUNTED:
+        raise ValueError(f"{name} is not one of {COUNTED}")
+    _PEOPLE[name] = rows
 
 
 @dataclass
@@ -91,9 +103,8 @@ def counts_by_child(user, place: Place, length: int) -> dict[str, Counts]:
     keyed by their own shorter path, so the values always add up to the place's totals.
     """
     code = place.code
-    grouped = {
-        "households": _grouped(Household.objects.for_user(user).within(code), "path", length),
-        "residents": _grouped(Resident.objects.for_user(user).within(code), "path", length),
+    grouped = {name: _grouped(rows(user).within(code), "path", length) for name, rows in _PEOPLE.items()}
+    grouped |= {
         "grids": _grouped(Place.objects.for_user(user).within(code).filter(kind=PlaceKind.GRID), "code", length),
         "clusters": _grouped(Place.objects.for_user(user).within(code).filter(kind=PlaceKind.CLUSTER), "code", length),
     }

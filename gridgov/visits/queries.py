@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet
@@ -22,7 +23,6 @@ from gridgov.accounts.models import User
 from gridgov.core.models import scope_prefix
 from gridgov.households.models import Household, Resident
 from gridgov.households.queries import normalize_search
-from gridgov.keypersons.models import holds_grant
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place
 from gridgov.visits.actions import pick_rule, rules_covering
@@ -36,6 +36,29 @@ VISIT_LIST_FIELDS = (
     "id", "path", "visited_at", "mode", "people_met", "findings", "household", "household__number",
     "household__address", "vulnerable_member",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KeyPopulationSource:
+    """What the plan needs of the key-population ledger, plugged in by that app (`gridgov.keypersons.apps`), so
+    that the visits ledger never imports it: whether a user holds the grant, and the key persons due by a date
+    (``(user, horizon, limit, audit_as) -> (rows, more)``, which logs the view)."""
+
+    holds_grant: Callable[[object], bool]
+    due_follow_ups: Callable[[object, dt.date, int, str], tuple[list, bool]]
+
+
+_key_population: KeyPopulationSource | None = None
+
+
+def plug_key_population(source: KeyPopulationSource) -> None:
+    global _key_population
+    _key_population = source
+
+
+def holds_grant(user) -> bool:
+    """Whether ``user`` holds the key-population grant (False while no key-population ledger is installed)."""
+    return _key_population is not None and _key_population.holds_grant(user)
 
 
 def due_field(user) -> str:
@@ -219,13 +242,7 @@ class TodayPlan:
         if self._follow_ups is None:
             rows, more = [], False
             if holds_grant(self.user):
-                from gridgov.keypersons.queries import due_follow_ups
-
-                rows, more = due_follow_ups(self.user, self.horizon, limit=self.limit)
-                if rows:
-                    from gridgov.keypersons.views import audit_view
-
-                    audit_view(self.audit_as, ids=[p.pk for p in rows])
+                rows, more = _key_population.due_follow_ups(self.user, self.horizon, self.limit, self.audit_as)
             self._follow_ups = (rows, more)
         return self._follow_ups
 

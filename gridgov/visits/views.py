@@ -125,8 +125,7 @@ def visit_detail(request, pk: int):
 @scoped
 def visit_to_matter(request, pk: int):
     """转为事项: the matter intake form, prefilled from the visit; the new matter is linked to it."""
-    from gridgov.matters.forms import IntakeForm
-    from gridgov.matters.views import _apply_intake_errors
+    from gridgov.matters.forms import IntakeForm, apply_intake_errors
 
     visit = queries.visit_for(request.user, pk)
     household = visit.household
@@ -148,7 +147,7 @@ def visit_to_matter(request, pk: int):
         except ActionRefused as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_intake_errors(form, exc)
+            apply_intake_errors(form, exc)
         else:
             messages.success(request, _("已根据走访登记事项：%(ref)s") % {"ref": matter.reference})
             return redirect("matters:detail", pk=matter.pk)

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min
 
 from gridgov.accounts.choices import Role
-from gridgov.demo.matters import seed_matters
 from gridgov.matters import ledgers, queries
+from gridgov.matters.demo import seed_matters
 from gridgov.matters.models import (
     Feedback,
     Matter,

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
-from gridgov.demo.activity import activity_modules
+from gridgov.demo.activity import activity_modules, load_matters_demo
 from gridgov.demo.seed import SeedError, seed_demo, xishui_towns
 from gridgov.places.models import Place
 
@@ -38,10 +38,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, towns: int, if_empty: bool, no_accounts: bool, verbosity: int, **options):
         self._seed_demo(seed, towns, if_empty, no_accounts, verbosity)
-        if not options.get("no_matters"):  # the matter engine's demo year (gridgov.demo.matters)
-            from gridgov.demo.matters import seed_matters
-
-            made = seed_matters(seed=seed)
+        if not options.get("no_matters"):  # the matter engine's demo year (gridgov.matters.demo, found lazily)
+            made = load_matters_demo().seed_matters(seed=seed)
             if made is not None and verbosity >= 1:
                 self.stdout.write(f"演示事项 {made.matters:,} 件（流转记录 {made.events:,} 条）。")
             if not options.get("no_activity"):
@@ -49,7 +47,7 @@ class Command(BaseCommand):
 
     def _seed_activity(self, seed: int, verbosity: int) -> None:
         """Each field app's demo activity since 2021 (`gridgov.<app>.demo.seed`), apps without one skipped."""
-        from gridgov.notifications.signals import muted
+        from gridgov.core.bulk import muted
 
         for app, module in activity_modules():
             t0 = time.perf_counter()

@@ -4,8 +4,9 @@
     python manage.py run_periodic --interval 30
     python manage.py run_periodic --once        # one round, then exit (tests, cron)
 
-Each round enqueues the deadline job (yellow/red supervision cards, auto-escalation), the routine
-remediation reopening, the outbox delivery (WeCom robot retries), the key-person alerts (raised,
+Each round enqueues the jobs the apps register (`gridgov.core.periodic`, in INSTALLED_APPS order): the
+deadline job (yellow/red supervision cards, auto-escalation), the routine remediation reopening, the
+outbox delivery (WeCom robot retries), the key-person alerts (raised,
 then noticed to the responsible persons and the towns' officers) and the chat notices' group-robot deliveries
 through Django's task API,
 then, with the database backend (``TASKS`` = ``django_tasks_db.DatabaseBackend``), runs every ready
@@ -27,11 +28,8 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from gridgov.chatnotices.tasks import deliver_chat_notices
-from gridgov.matters.tasks import flag_overdue_matters, reopen_recurrences
-from gridgov.notifications.tasks import deliver_outbox, key_person_alerts
+from gridgov.core.periodic import periodic_tasks
 
-PERIODIC = (flag_overdue_matters, reopen_recurrences, deliver_outbox, key_person_alerts, deliver_chat_notices)
 KEEP_RESULTS = dt.timedelta(days=1)
 
 
@@ -75,7 +73,7 @@ class Command(BaseCommand):
         database = _database_backend()
         run_here = database is not None and not enqueue_only
         results = []
-        for job in PERIODIC:
+        for job in periodic_tasks():
             if database is not None and self._waiting(job):
                 continue
             results.append(job.enqueue())
@@ -107,6 +105,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _prune() -> None:
-        paths = [job.module_path for job in PERIODIC]
+        paths = [job.module_path for job in periodic_tasks()]
         old = timezone.now() - KEEP_RESULTS
         DBTaskResult.objects.successful().filter(task_path__in=paths, finished_at__lt=old).delete()
