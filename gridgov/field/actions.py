@@ -37,7 +37,7 @@ from gridgov.households.models import Household
 from gridgov.keypersons import actions as keyperson_actions
 from gridgov.keypersons.models import KeyPerson, holds_grant
 from gridgov.matters import actions as matter_actions
-from gridgov.matters.models import Category
+from gridgov.matters.models import Category, Matter
 from gridgov.visits import actions as visit_actions
 from gridgov.visits.models import Visit, VulnerableMember
 
@@ -184,7 +184,30 @@ def sync(user, raw_records: list) -> list[dict]:
         if answer["status"] in {SyncStatus.CREATED, SyncStatus.UPDATED}:
             answer["status"] = SyncStatus.EXISTING.value
         results[n] = answer
+    _name_matters(user, results)
     return results  # type: ignore[return-value]
+
+
+def _name_matters(user, results: list) -> None:
+    """Matters the phone uploaded get their reference (受理编号, e.g. JF-2026-000123) and who holds them now,
+    read in one query: the phone shows them once synced."""
+    ids = {r["id"] for r in results if r["kind"] == RecordKind.MATTER and r["id"] is not None}
+    if not ids:
+        return
+    matters = {
+        m.pk: m
+        for m in Matter.objects.for_user(user)
+        .filter(pk__in=ids)
+        .select_related("holder_place", "holder_department")
+        .only("id", "kind", "created_at", "state", "holder_place__name", "holder_department__name")
+    }
+    for result in results:
+        matter = matters.get(result["id"]) if result["kind"] == RecordKind.MATTER else None
+        if matter is not None:
+            holder = matter.holder_department or matter.holder_place
+            result["reference"] = matter.reference
+            result["holder"] = holder.name if holder else ""
+            result["state"] = matter.get_state_display()
 
 
 def _receipt(user, record: RecordBase, object_id: int, path: str) -> SyncReceipt:
@@ -284,7 +307,10 @@ def _sync_matter(user, record: MatterRecord, batch: Batch) -> dict:
     )
     try:
         with transaction.atomic():
-            matter = matter_actions.record_matter(user, data)
+            if record.report_up:
+                matter = matter_actions.record_and_report_up(user, data, reason=record.report_reason)
+            else:
+                matter = matter_actions.record_matter(user, data)
             _receipt(user, record, matter.pk, matter.path).save()
     except IntegrityError:  # the same record uploaded concurrently: the other upload's matter stands
         answer = _existing(user, record)

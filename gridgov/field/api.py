@@ -35,6 +35,9 @@ class FieldSyncResult(Schema):
         description="created 新建，updated 已修改，existing 此前已上传（返回同一ID），conflict 冲突，rejected 未接受"
     )
     id: int | None = Field(description="记录在服务器上的ID（走访、稳控记录、事项或被修改的走访）")
+    reference: str | None = Field(None, description="事项：受理编号（如 JF-2026-000123）")
+    holder: str | None = Field(None, description="事项：现在的承办单位（如上报后的村（居）委会）")
+    state: str | None = Field(None, description="事项：现在的状态（如 待受理）")
     detail: str = Field("", description="未接受或冲突的说明")
     errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段的错误")
     server: dict | None = Field(

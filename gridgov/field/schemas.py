@@ -50,6 +50,8 @@ class MatterRecord(RecordBase):
     household_id: int | None = Field(None, ge=1, description="涉及户ID；为空时发生地为本人所属地域")
     color: RiskColor = Field(RiskColor.BLUE, description="风险等级")
     channel: SourceChannel = Field(SourceChannel.VISIT, description="来源渠道")
+    report_up: bool = Field(False, description="登记并上报：登记后即上报上一级（村（居）委会），两步同时生效或都不生效")
+    report_reason: str = Field("", max_length=2000, description="上报理由；不填则记为“登记时即上报”")
 
 
 class VisitEditRecord(RecordBase):

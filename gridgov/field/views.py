@@ -24,6 +24,7 @@ from gridgov.keypersons.access import key_population
 from gridgov.keypersons.choices import FollowUpMode, PersonState, RiskColor, Whereabouts
 from gridgov.keypersons.models import holds_grant
 from gridgov.matters.choices import MatterKind
+from gridgov.matters.policy import may_report_up_on_record
 from gridgov.visits import queries as visit_queries
 from gridgov.visits.choices import VisitMode
 
@@ -72,9 +73,13 @@ def visit_form(request):
 
 @scoped
 def matter_form(request):
-    return render(
-        request, "field/matter.html", {"kinds": MatterKind.choices, "colors": RiskColor.choices, "tab": "matter"}
-    )
+    context = {
+        "kinds": MatterKind.choices,
+        "colors": RiskColor.choices,
+        "tab": "matter",
+        "may_report_up": may_report_up_on_record(request.user),
+    }
+    return render(request, "field/matter.html", context)
 
 
 @key_population

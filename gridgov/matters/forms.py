@@ -151,6 +151,13 @@ class IntakeForm(forms.Form):
     place = PlaceField(label=_("发生地"), queryset=Place.objects.none(), required=False, empty_label=_("（按涉及户）"))
     answer_type = forms.ChoiceField(label=_("诉求类型"), required=False, choices=[("", "——"), *AnswerType.choices])
     recurrence = forms.ChoiceField(label=_("整治方式"), required=False, choices=[("", "——"), *Recurrence.choices])
+    report_reason = forms.CharField(
+        label=_("上报理由"),
+        required=False,
+        max_length=2000,
+        widget=textarea(2),
+        help_text=_("“登记并上报”时填写；不填则记为“登记时即上报”"),
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ from gridgov.core.access import roles
 from gridgov.core.actions import ActionRefused as CoreActionRefused
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.matters import actions, policy, queries
-from gridgov.matters.choices import MatterKind, ReporterType, SourceChannel
+from gridgov.matters.choices import MatterAction, MatterKind, ReporterType, SourceChannel
 from gridgov.matters.forms import (
     ACTION_FORMS,
     IntakeForm,
@@ -174,18 +174,29 @@ def matter_create(request):
         return redirect("matters:quick_report")
     initial = {"kind": request.GET.get("kind", MatterKind.DISPUTE)}
     form = IntakeForm(request.user, request.POST or None, initial=initial)
+    report_up = request.POST.get("then") == "report_up"
     if request.method == "POST" and form.is_valid():
         try:
-            matter = actions.record_matter(request.user, form.matter_input())
+            if report_up:  # 登记并上报: both in one transaction, or neither
+                matter = actions.record_and_report_up(
+                    request.user, form.matter_input(), reason=form.cleaned_data["report_reason"]
+                )
+            else:
+                matter = actions.record_matter(request.user, form.matter_input())
         except REFUSALS as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
             apply_intake_errors(form, exc)
         else:
-            messages.success(request, _("已登记事项：%(ref)s") % {"ref": matter.reference})
+            if report_up:
+                done = _("已登记并上报：%(ref)s，等待%(holder)s受理")
+            else:
+                done = _("已登记事项：%(ref)s")
+            messages.success(request, done % {"ref": matter.reference, "holder": policy.holder_name(matter)})
             return redirect("matters:detail", pk=matter.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "matters/matter_form.html", {"form": form}, status=status)
+    context = {"form": form, "may_report_up": policy.may_report_up_on_record(request.user)}
+    return render(request, "matters/matter_form.html", context, status=status)
 
 
 @matter_roles
@@ -262,6 +273,7 @@ def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict
     supervisions = list(matter.supervisions.select_related("holder_place", "holder_department", "issued_by"))
     attachments = list(Attachment.objects.filter(matter=matter).order_by("id"))
     available = policy.available_actions(user, matter)
+    expected = policy.expected_next(user, matter, available, sessions=sessions)
     if failed and failed["action"] not in available:
         available.append(failed["action"])  # show the refused form with its message
     forms_ = []
@@ -270,6 +282,12 @@ def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict
             forms_.append((action, failed["form"]))
         else:
             forms_.append((action, ACTION_FORMS[action](matter, prefix=action)))
+    entries = [
+        {"name": a, "label": _action_label(a), "form": f, "url": reverse("matters:act", args=[matter.pk, a])}
+        for a, f in forms_
+    ]
+    next_forms = sorted((e for e in entries if e["name"] in expected), key=lambda e: expected.index(e["name"]))
+    recorded = next((e for e in events if e.action == MatterAction.RECORD), None)
     labels = {spec["name"]: spec["label"] for spec in matter.category.extra_fields or []}
     extra_rows = [
         (labels.get(name, name), "、".join(value) if isinstance(value, list) else value)
@@ -288,10 +306,15 @@ def _detail_context(request, matter: Matter, failed: dict | None = None) -> dict
         "cards_by_hand": [s for s in supervisions if s.issued_by_id and s.holding_since == matter.arrived_at],
         "photos": [a for a in attachments if a.is_photo],
         "documents": [a for a in attachments if not a.is_photo],
-        "action_forms": [
-            {"name": a, "label": _action_label(a), "form": f, "url": reverse("matters:act", args=[matter.pk, a])}
-            for a, f in forms_
-        ],
+        "action_forms": entries,
+        "next_forms": next_forms,
+        "more_forms": [e for e in entries if e["name"] not in expected],
+        "more_open": bool(failed and failed["action"] not in expected),
+        "holder_name": policy.holder_name(matter),
+        # who recorded it: the account, else the timeline's name (machine intake, imported or seeded matters)
+        "registrant": (matter.recorded_by.display_name or matter.recorded_by.username)
+        if matter.recorded_by_id
+        else (recorded.actor_name if recorded else ""),
     }
 
 
@@ -312,8 +335,6 @@ def _masked_phone(matter: Matter) -> str:
 
 
 def _action_label(action: str) -> str:
-    from gridgov.matters.choices import MatterAction
-
     return str(MatterAction(action).label)
 
 

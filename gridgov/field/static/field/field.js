@@ -17,7 +17,8 @@
   var SENT_KEEP = 500;
   var KIND_LABELS = { visit: "走访", follow_up: "稳控", matter: "事项", visit_edit: "修改走访", campaign_check: "摸排" };
   var FIELD_LABELS = { mode: "方式", people_met: "见到的人", findings: "走访情况", companions: "其他同行人员" };
-  var LOCAL_FIELDS = ["state", "queued_at", "label", "server", "rebase", "detail", "errors", "id", "synced_at", "owner"];
+  var LOCAL_FIELDS = ["state", "queued_at", "label", "server", "rebase", "detail", "errors", "id", "synced_at", "owner",
+    "reference", "holder", "matter_state"];
   var OWNER = CFG.user || "";
 
   // ------------------------------------------------------------ IndexedDB
@@ -179,6 +180,7 @@
 
   function keepSent(record, result) {
     var copy = Object.assign({}, record, { state: result.status, id: result.id, synced_at: new Date().toISOString() });
+    if (result.reference) Object.assign(copy, { reference: result.reference, holder: result.holder, matter_state: result.state });
     return put(copy, SENT).then(function () {
       return all(SENT);
     }).then(function (sent) {
@@ -510,6 +512,7 @@
       if (k.indexOf("answer:") !== 0) values[k] = typeof v === "string" ? v.trim() : v;
     });
     if (kind === "campaign_check") values.answers = answersOf(form);
+    if (kind === "matter") values.report_up = !!(form.elements.report_up && form.elements.report_up.checked);
     ["visited_at", "followed_up_at", "checked_at"].forEach(function (k) {
       if (values[k]) values[k] = new Date(values[k]).toISOString();
     });
@@ -547,6 +550,29 @@
     });
   }
 
+  // ------------------------------------------------------------ matters uploaded from this phone: their numbers
+
+  function renderSentMatters() {
+    var list = document.getElementById("sent-matters");
+    if (!list) return Promise.resolve();
+    return all(SENT).then(function (sent) {
+      var mine = sent.filter(function (r) { return r.kind === "matter" && r.reference && (r.owner || OWNER) === OWNER; });
+      mine.sort(function (a, b) { return a.synced_at < b.synced_at ? 1 : -1; });
+      list.textContent = "";
+      list.hidden = !mine.length;
+      if (!mine.length) return;
+      list.appendChild(el("h2", { text: list.dataset.title }));
+      mine.slice(0, 5).forEach(function (r) {
+        var link = el("a", { href: list.dataset.detail.replace("0", String(r.id)), text: r.reference });
+        var where = r.holder ? " · " + r.holder + (r.matter_state ? "（" + r.matter_state + "）" : "") : "";
+        list.appendChild(el("article", { className: "item", "data-matter": String(r.id) }, [
+          el("div", { className: "line1" }, [link, " ", el("b", { text: r.label || "" })]),
+          el("div", { className: "line2 muted", text: "上传于 " + shortTime(r.synced_at) + where }),
+        ]));
+      });
+    });
+  }
+
   // ------------------------------------------------------------ start
 
   function start() {
@@ -568,6 +594,8 @@
     } else {
       document.documentElement.dataset.fieldReady = "1";
     }
+    window.addEventListener("gridgov:synced", renderSentMatters);
+    renderSentMatters();
     refresh().then(function () { if (navigator.onLine) sync(); });
   }
 
