@@ -394,7 +394,9 @@ def _course(rng: random.Random, town: Town, kind: str, m: dict, story: Story) ->
                 side["sessions"].append((s.at, held, "success", village, elders, "经五老调解，双方达成协议"))
                 if rng.random() < 0.6:
                     story.go(rng, "record_agreement", vname, "in_progress", hours=(1, 4))
-                    side["agreements"].append((story.t, "村（居）人民调解委员会", len(side["sessions"]) - 1))
+                    side["agreements"].append(
+                        (story.t, f"{town.names[village]}人民调解委员会", len(side["sessions"]) - 1)
+                    )
                 story.go(rng, "resolve_on_spot", vname, "resolved", note="调解成功，履行完毕", data={"succeeded": True})
                 m["result"] = "调解成功，履行完毕"
             else:
@@ -411,7 +413,7 @@ def _course(rng: random.Random, town: Town, kind: str, m: dict, story: Story) ->
                 story.go(rng, "record_agreement", dept[1], "at_department", dept="judicial", hours=(24, 240))
                 mediators = town.town_mediators[:1]
                 side["sessions"].append((story.t, story.t, "success", tcode, mediators, "司法所组织调解，达成协议"))
-                side["agreements"].append((story.t, "寨坝镇人民调解委员会", len(side["sessions"]) - 1))
+                side["agreements"].append((story.t, f"{town.names[tcode]}人民调解委员会", len(side["sessions"]) - 1))
                 story.go(rng, "department_reply", dept[1], "in_progress", note="经司法所调解达成协议")
                 m["result"] = "经司法所调解达成协议"
                 story.go(rng, "send_back", TOWN_CENTER, "resolved", unit=grid, note=m["result"])

@@ -499,6 +499,15 @@ def parse_parties(text: str) -> list[dict[str, str]]:
     return parties
 
 
+def committee_of(matter) -> str:
+    """The people's mediation committee (人民调解委员会) that mediates where ``matter`` is held: the holding
+    village's, town's or county's (for a department, the unit that routed it); empty at grid level, where the
+    village's committee is meant but the grid's page names no village."""
+    if matter.level == "grid" or matter.holder_place_id is None:
+        return ""
+    return f"{matter.holder_place.name}人民调解委员会"
+
+
 class AgreementForm(ActionForm):
     number = forms.CharField(label=_("协议书编号"), max_length=64)
     organisation = forms.CharField(label=_("调解组织"), max_length=100)
@@ -517,6 +526,7 @@ class AgreementForm(ActionForm):
     def __init__(self, matter, *args, **kwargs):
         super().__init__(matter, *args, **kwargs)
         self.fields["signed_on"].initial = timezone.localdate()
+        self.fields["organisation"].initial = committee_of(matter)
 
     def run(self, user, matter):
         d = self.cleaned_data

@@ -149,3 +149,19 @@ FIGURES = {
     "hardship": (291, 280, 18, 16),
     "hazard": (196, 191, 9, 9),
 }
+
+
+def test_demo_agreements_name_their_committee_on_the_printed_seal_line(demo, db):
+    from gridgov.matters.pdf import agreement_pdf
+    from gridgov.matters.tests.test_pdf import pdf_text
+
+    agreements = list(MediationAgreement.objects.select_related("matter", "matter__category", "session"))
+    assert agreements
+    names = dict(Place.objects.filter(code__startswith=TOWN).values_list("code", "name"))
+    for agreement in agreements:  # mediated by the village's committee, or (failing that) the town's
+        unit = agreement.path[:12] if agreement.session.level == "village" else TOWN
+        assert agreement.organisation == f"{names[unit]}人民调解委员会"
+    village = next(a for a in agreements if a.session.level == "village")
+    text = pdf_text(agreement_pdf(village))
+    assert f"{names[village.path[:12]]}人民调解委员会（盖章）" in text
+    assert "村（居）" not in text

@@ -1,11 +1,13 @@
 """The printable 人民调解协议书: a PDF with the Chinese font embedded, only for those who may read the matter."""
 
 import datetime as dt
+import io
 import shutil
 import subprocess
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from gridgov.matters import actions
 from gridgov.matters.pdf import agreement_pdf
@@ -75,3 +77,27 @@ def test_agreement_pdf_page_is_scoped(engine, login):
     denied = other.get(url)
     assert denied.status_code == 404
     assert not denied.content.startswith(b"%PDF")
+
+
+def pdf_text(body: bytes) -> str:
+    """The PDF's text as a reader extracts it (through the font's ToUnicode map), whitespace removed. pypdf
+    reads fpdf2's two-byte CID codes with a NUL before each character; those NULs carry no text."""
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    return "".join(text.replace("\x00", "").split())
+
+
+def test_agreement_pdf_seal_line_names_the_committee(engine):
+    text = pdf_text(agreement_pdf(make_agreement(engine)))
+    assert "桂园村人民调解委员会（盖章）" in text
+    assert "村（居）人民调解委员会" not in text
+    assert "当事人（签名）：王建国" in text and "2026年4月12日" in text
+
+
+def test_agreement_form_proposes_the_holding_units_committee(engine):
+    from gridgov.matters.forms import AgreementForm
+
+    matter = record(engine.grid_worker_a, title="王家与母家地界纠纷")
+    assert AgreementForm(matter).fields["organisation"].initial == ""  # at the grid: the village's, typed in
+    actions.report_up(engine.grid_worker_a, matter, reason="需村委会调解")
+    matter.refresh_from_db()
+    assert AgreementForm(matter).fields["organisation"].initial == "桂园村人民调解委员会"
