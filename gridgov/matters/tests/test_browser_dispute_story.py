@@ -68,6 +68,8 @@ class Actor:
         """Open the action's panel, fill its form and submit; HTMX reloads the page on success."""
         page = self.page
         box = f"#action-{action}"
+        if page.locator(f"#more-actions {box}").count() and not page.locator("#more-actions").evaluate("e => e.open"):
+            page.click("#more-actions > summary")  # the actions not expected next wait under 更多
         if not page.locator(box).evaluate("e => e.open"):
             page.click(f"{box} summary")
         for name, value in (fill or {}).items():
@@ -154,7 +156,10 @@ def test_dispute_story_through_the_ui(world, live_server, browser, tmp_path):
     worker.act("report_up", {"reason": "现场调解不成，需村委会组织调解"})
     assert worker.state() == "待受理"
     # nothing left for the grid worker to do here but add photos to what they recorded
-    assert page.locator("#actions details").evaluate_all("els => els.map(e => e.id)") == ["action-add_attachment"]
+    assert page.locator("#actions details.action").evaluate_all("els => els.map(e => e.id)") == [
+        "action-add_attachment"
+    ]
+    assert "现由桂园村办理" in page.locator("#next-hint").inner_text()
 
     # 3. The village committee accepts, schedules a session with two of the five elders; it fails; escalates.
     village = Actor(browser, base, engine.village_committee.username)
@@ -163,7 +168,9 @@ def test_dispute_story_through_the_ui(world, live_server, browser, tmp_path):
     shoot(queue, "queue")
     village.open(matter_path)
     village.act("accept")
-    village.page.click("#action-schedule_mediation summary")
+    assert village.page.locator("#next-actions details.action").evaluate_all("els => els.map(e => e.id)") == [
+        "action-schedule_mediation"
+    ]
     shoot(village.page, "actions")
     village.act(
         "schedule_mediation",

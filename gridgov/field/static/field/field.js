@@ -415,6 +415,13 @@
       };
       kinds.addEventListener("change", fill);
       fill();
+      window.addEventListener("gridgov:synced", function (event) {  // once uploaded: the matter's number
+        var done = (event.detail.results || []).filter(function (r) { return r.reference; }).pop();
+        var msg = form.querySelector(".formmsg");
+        if (!done || !msg) return;
+        msg.textContent = "已上传，受理编号 " + done.reference + (done.holder ? "，现由" + done.holder + "办理（" + done.state + "）" : "");
+        msg.className = "formmsg ok";
+      });
     }
     if (kind === "follow_up" && data.follow_up) {
       var persons = form.querySelector("[data-key-person-select]");
@@ -427,7 +434,7 @@
     if (kind === "campaign_check") setupCheck(form, data);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      submit(form, kind, data, households);
+      submit(form, kind, data, households, event.submitter);
     });
   }
 
@@ -503,7 +510,7 @@
     return answers;
   }
 
-  function submit(form, kind, data, households) {
+  function submit(form, kind, data, households, submitter) {
     var msg = form.querySelector(".formmsg");
     var missing = Array.prototype.filter.call(form.querySelectorAll("[data-required]"), function (i) { return !i.value; });
     if (missing.length) { msg.textContent = missing[0].dataset.required; msg.className = "formmsg bad"; return; }
@@ -512,7 +519,7 @@
       if (k.indexOf("answer:") !== 0) values[k] = typeof v === "string" ? v.trim() : v;
     });
     if (kind === "campaign_check") values.answers = answersOf(form);
-    if (kind === "matter") values.report_up = !!(form.elements.report_up && form.elements.report_up.checked);
+    if (kind === "matter") values.report_up = !!(submitter && submitter.name === "report_up");
     ["visited_at", "followed_up_at", "checked_at"].forEach(function (k) {
       if (values[k]) values[k] = new Date(values[k]).toISOString();
     });
@@ -522,7 +529,7 @@
     var label = "";
     var h = households[values.household_id];
     if (kind === "visit") label = (h ? householdLabel(h) : "") + " " + shortTime(values.visited_at);
-    if (kind === "matter") label = values.title;
+    if (kind === "matter") label = values.title + (values.report_up ? "（登记并上报）" : "");
     if (kind === "follow_up") {
       var option = form.elements.key_person_id.selectedOptions[0];
       label = (option ? option.textContent : "") + " " + shortTime(values.followed_up_at);
