@@ -224,6 +224,8 @@ class MatterIn(Schema):
     extra: dict[str, Any] = Field(default_factory=dict, description="附加字段")
     answer_type: AnswerType | None = Field(None, description="诉求：解答类或办理类")
     recurrence: Recurrence | None = Field(None, description="环境问题：整治方式")
+    report_up: bool = Field(False, description="登记并上报：登记后即上报上一级，两步同时生效或都不生效")
+    report_reason: str = Field("", max_length=2000, description="上报理由；不填则记为“登记时即上报”")
 
 
 class NoteIn(Schema):
@@ -590,7 +592,10 @@ def get_matter(request, pk: int):
     "/",
     response={201: MatterDetail, 403: ErrorOut, 422: ErrorOut},
     summary="登记事项",
-    description="事项落在发生地的最基层单位；登记人就是该单位的人员时直接受理。",
+    description=(
+        "事项落在发生地的最基层单位；登记人就是该单位的人员时直接受理。report_up=true 时登记并上报上一级"
+        "（只有该单位的人员可以）。"
+    ),
 )
 @scoped
 def create_matter(request, body: MatterIn):
@@ -631,7 +636,10 @@ def create_matter(request, body: MatterIn):
         recurrence=body.recurrence or "",
     )
     try:
-        matter = actions.record_matter(user, data)
+        if body.report_up:
+            matter = actions.record_and_report_up(user, data, reason=body.report_reason)
+        else:
+            matter = actions.record_matter(user, data)
     except REFUSALS as exc:
         return 403, _error(exc)
     except ValidationError as exc:

@@ -173,3 +173,26 @@ def test_intake_offers_no_report_up_to_a_cluster_leader(engine, login):
     assert 'id="record-and-report-up"' in page
     assert not policy.may_report_up_on_record(engine.cluster_leader_a1)
     assert not policy.may_report_up_on_record(engine.auditor)
+
+
+def test_the_api_records_and_reports_up_in_one_call(engine, login):
+    client = login(engine.grid_worker_a)
+    body = {
+        "kind": "dispute",
+        "category_id": category("dispute.neighbour").pk,
+        "title": "两家因排水沟起争执",
+        "channel": "visit",
+        "color": "blue",
+        "household_id": Household.objects.get(number="H-A-001").pk,
+        "report_up": True,
+    }
+    response = client.post("/api/v1/matters/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert (out["level"], out["state"]) == ("village", "pending")
+    matter = Matter.objects.get(pk=out["id"])
+    assert list(matter.events.order_by("id").values_list("action", flat=True)) == ["record", "report_up"]
+
+    refused = login(engine.village_committee).post("/api/v1/matters/", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert Matter.objects.count() == 1
