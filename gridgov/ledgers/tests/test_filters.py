@@ -114,7 +114,7 @@ def test_dispute_filters_match_a_raw_query(engine):
     made = [
         record(w.grid_worker_a, code="dispute.neighbour", color="red", title="邻里口角"),
         record(w.grid_worker_a, code="dispute.land_forest", color="yellow", title="地界纠纷"),
-        record(w.grid_worker_b, household=w.household_b, code="dispute.marriage_family", color="blue", title="家庭纠纷"),
+        record(w.grid_worker_b, household=w.household_b, code="dispute.marriage_family", color="blue", title="婚姻"),
         record(w.grid_worker_b, household=w.household_b, code="dispute.neighbour", color="yellow", title="噪音"),
         record(w.grid_worker_a, code="hazard.safety.enterprise", household=None, place=w.grid_a, title="隐患"),
     ]
