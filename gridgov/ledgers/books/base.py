@@ -154,11 +154,12 @@ def in_period(qs: QuerySet, name: str, filters: LedgerFilters, *, moment: bool) 
     return qs
 
 
-def local_date(value: dt.datetime | dt.date | None) -> str:
+def local_date(value: dt.datetime | dt.date | None, tz: dt.tzinfo | None = None) -> str:
+    """A timestamp's local day (``tz``: the current time zone, passed in by loops that call this per row)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date()
+        value = value.astimezone(tz or timezone.get_current_timezone()).date()
     return value.isoformat()
 
 

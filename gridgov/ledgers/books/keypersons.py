@@ -73,7 +73,7 @@ def _follow_ups(user, ids: list[int]) -> dict[int, tuple[int, str]]:
     whereabouts, states = _labels(Whereabouts), _labels(PersonState)
     out: dict[int, tuple[int, str]] = {}
     rows = (
-        base.filter(key_person_id__in=ids)
+        base.filter(key_person_id__among=ids)
         .order_by("key_person_id", "-followed_up_at", "-id")
         .values_list("key_person_id", "whereabouts", "state")
     )

@@ -18,7 +18,7 @@ def matter_links(user, links: QuerySet, owner: str) -> dict[int, str]:
     states = {value: str(label) for value, label in MatterState.choices}
     found = {
         pk: f"{Matter(id=pk, kind=kind, created_at=created_at).reference}（{states.get(state, state)}）"
-        for pk, kind, created_at, state in base.filter(id__in={m for _, m in pairs}).values_list(
+        for pk, kind, created_at, state in base.filter(id__among=sorted({m for _, m in pairs})).values_list(
             "id", "kind", "created_at", "state"
         )
     }

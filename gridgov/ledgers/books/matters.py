@@ -76,7 +76,7 @@ def matter_queryset(kind: str):
 def _chunks(qs: QuerySet[Matter], prefetch: list) -> Iterator[list[Matter]]:
     for part in chunked(qs.values_list("id", flat=True).iterator(chunk_size=CHUNK), CHUNK):
         rows = (
-            Matter.objects.filter(id__in=part)
+            Matter.objects.filter(id__among=part)
             .select_related("category", "place", "holder_place", "holder_department", "reporter_resident", "household")
             .prefetch_related(*prefetch)
             .order_by("created_at", "id")

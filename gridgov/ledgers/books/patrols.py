@@ -62,19 +62,19 @@ def rows(qs: QuerySet[Patrol], user=None, start: int = 1) -> Iterator[list[str]]
         ids = [r[0] for r in chunk]
         routes: dict[int, list[str]] = {}
         for patrol_id, name in (
-            route_through.objects.filter(patrol_id__in=ids)
+            route_through.objects.filter(patrol_id__among=ids)
             .order_by("patrol_id", "place__code")
             .values_list("patrol_id", "place__name")
         ):
             routes.setdefault(patrol_id, []).append(name)
         members: dict[int, list[str]] = {}
         for patrol_id, name in (
-            member_through.objects.filter(patrol_id__in=ids)
+            member_through.objects.filter(patrol_id__among=ids)
             .order_by("patrol_id", "appointment_id")
             .values_list("patrol_id", "appointment__person_name")
         ):
             members.setdefault(patrol_id, []).append(name)
-        matters = matter_links(user, PatrolMatter.objects.filter(patrol_id__in=ids), "patrol_id")
+        matters = matter_links(user, PatrolMatter.objects.filter(patrol_id__among=ids), "patrol_id")
         for pk, date, shift, team, minutes, others, headcount, findings, recorder_name, recorder_username in chunk:
             no += 1
             yield [

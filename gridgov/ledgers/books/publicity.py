@@ -49,7 +49,7 @@ def rows(qs: QuerySet[PublicityEvent], user=None, start: int = 1) -> Iterator[li
     no = start - 1
     for chunk in chunked(qs.values_list(*FIELDS).iterator(chunk_size=2000)):
         photos = dict(
-            PublicityPhoto.objects.filter(event_id__in=[r[0] for r in chunk])
+            PublicityPhoto.objects.filter(event_id__among=[r[0] for r in chunk])
             .order_by()
             .values("event_id")
             .annotate(n=Count("id"))

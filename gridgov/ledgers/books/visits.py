@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.ledgers.books.base import (
@@ -80,19 +81,20 @@ def rows(qs: QuerySet[Visit], user=None, start: int = 1) -> Iterator[list[str]]:
     categories = {value: str(label) for value, label in VulnerableCategory.choices}
     grids = GridNames()
     through = Visit.visitors.through
+    tz = timezone.get_current_timezone()
     no = start - 1
     for chunk in chunked(qs.values_list(*FIELDS).iterator(chunk_size=2000)):
         ids = [r[0] for r in chunk]
         grids.load(r[2] for r in chunk)
         visitors: dict[int, list[str]] = {}
         names = (
-            through.objects.filter(visit_id__in=ids)
+            through.objects.filter(visit_id__among=ids)
             .order_by("visit_id", "id")
             .values_list("visit_id", "user__display_name", "user__username")
         )
         for visit_id, display_name, username in names:
             visitors.setdefault(visit_id, []).append(person(display_name, username))
-        matters = matter_links(user, VisitMatter.objects.filter(visit_id__in=ids), "visit_id")
+        matters = matter_links(user, VisitMatter.objects.filter(visit_id__among=ids), "visit_id")
         for (pk, visited_at, path, mode, met, findings, companions, number, address, householder, phone,
              vulnerable, vulnerable_category, recorder_name, recorder_username) in chunk:  # fmt: skip
             no += 1
@@ -101,7 +103,7 @@ def rows(qs: QuerySet[Visit], user=None, start: int = 1) -> Iterator[list[str]]:
                 who = f"{who}（同行：{companions}）" if who else companions
             yield [
                 str(no),
-                local_date(visited_at),
+                local_date(visited_at, tz),
                 who,
                 grids(path),
                 number,
