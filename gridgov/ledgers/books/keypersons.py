@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from gridgov.households.choices import Sex
 from gridgov.keypersons.choices import KeyPersonStatus, PersonState, RiskColor, Whereabouts
@@ -19,26 +20,26 @@ from gridgov.ledgers.books.base import Book, Choice, Column, GridNames, LedgerFi
 from gridgov.ledgers.choices import LedgerKind
 
 COLUMNS: tuple[Column, ...] = (
-    Column("no", "序号", width=6),
-    Column("name", "姓名", width=10),
-    Column("sex", "性别", width=6),
-    Column("id_number", "身份证号", width=21, text=True),
-    Column("phone", "联系电话", width=13, text=True),
-    Column("address", "现住址", width=26),
-    Column("grid", "所属网格", width=16),
-    Column("category", "人员类别", width=16),
-    Column("color", "风险等级", width=8),
-    Column("enlisted_on", "列管日期", width=11),
-    Column("responsible", "包保责任人", width=12),
-    Column("measures", "稳控措施", width=30),
-    Column("frequency", "稳控频次", width=10),
-    Column("follow_ups", "稳控次数", width=8),
-    Column("last_follow_up", "最近稳控", width=11),
-    Column("last_state", "最近稳控情况", width=24),
-    Column("next_due", "下次稳控期限", width=12),
-    Column("status", "状态", width=10),
-    Column("out_of_contact", "失联日期", width=11),
-    Column("ended", "迁出或解除", width=24),
+    Column("no", gettext_noop("序号"), width=6),
+    Column("name", gettext_noop("姓名"), width=10),
+    Column("sex", gettext_noop("性别"), width=6),
+    Column("id_number", gettext_noop("身份证号"), width=21, text=True),
+    Column("phone", gettext_noop("联系电话"), width=13, text=True),
+    Column("address", gettext_noop("现住址"), width=26),
+    Column("grid", gettext_noop("所属网格"), width=16),
+    Column("category", gettext_noop("人员类别"), width=16),
+    Column("color", gettext_noop("风险等级"), width=8),
+    Column("enlisted_on", gettext_noop("列管日期"), width=11),
+    Column("responsible", gettext_noop("包保责任人"), width=12),
+    Column("measures", gettext_noop("稳控措施"), width=30),
+    Column("frequency", gettext_noop("稳控频次"), width=10),
+    Column("follow_ups", gettext_noop("稳控次数"), width=8),
+    Column("last_follow_up", gettext_noop("最近稳控"), width=11),
+    Column("last_state", gettext_noop("最近稳控情况"), width=24),
+    Column("next_due", gettext_noop("下次稳控期限"), width=12),
+    Column("status", gettext_noop("状态"), width=10),
+    Column("out_of_contact", gettext_noop("失联日期"), width=11),
+    Column("ended", gettext_noop("迁出或解除"), width=24),
 )
 FIELDS = (
     "id", "path", "resident__name", "resident__sex", "resident__id_number_masked", "resident__phone_masked",

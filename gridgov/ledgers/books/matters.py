@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from gridgov.ledgers.books.base import Book, Choice, Column, GridNames, LedgerFilters, chunked, in_period, local_date
 from gridgov.ledgers.choices import LedgerKind
@@ -19,38 +20,38 @@ from gridgov.matters.models import Category, Feedback, Matter, MatterEvent, Medi
 CHUNK = 500  # matters come as objects with their sessions, agreements and feedback prefetched
 
 DISPUTE_COLUMNS: tuple[Column, ...] = (
-    Column("no", "序号", width=6),
-    Column("reference", "受理编号", width=17, text=True),
-    Column("recorded_on", "登记日期", width=11),
-    Column("category", "纠纷类型", width=16),
-    Column("parties", "当事人", width=20),
-    Column("phone", "联系电话", width=13, text=True),
-    Column("summary", "纠纷简要情况", width=40),
-    Column("color", "风险等级", width=8),
-    Column("mediators", "调解员", width=16),
-    Column("mediated_on", "调解日期", width=11),
-    Column("outcome", "调解结果", width=10),
-    Column("agreement", "协议", width=24),
-    Column("feedback", "回访情况", width=30),
-    Column("finished_on", "办结日期", width=11),
-    Column("state", "状态", width=12),
-    Column("grid", "所属网格", width=16),
+    Column("no", gettext_noop("序号"), width=6),
+    Column("reference", gettext_noop("受理编号"), width=17, text=True),
+    Column("recorded_on", gettext_noop("登记日期"), width=11),
+    Column("category", gettext_noop("纠纷类型"), width=16),
+    Column("parties", gettext_noop("当事人"), width=20),
+    Column("phone", gettext_noop("联系电话"), width=13, text=True),
+    Column("summary", gettext_noop("纠纷简要情况"), width=40),
+    Column("color", gettext_noop("风险等级"), width=8),
+    Column("mediators", gettext_noop("调解员"), width=16),
+    Column("mediated_on", gettext_noop("调解日期"), width=11),
+    Column("outcome", gettext_noop("调解结果"), width=10),
+    Column("agreement", gettext_noop("协议"), width=24),
+    Column("feedback", gettext_noop("回访情况"), width=30),
+    Column("finished_on", gettext_noop("办结日期"), width=11),
+    Column("state", gettext_noop("状态"), width=12),
+    Column("grid", gettext_noop("所属网格"), width=16),
 )
 HAZARD_COLUMNS: tuple[Column, ...] = (
-    Column("no", "序号", width=6),
-    Column("reference", "受理编号", width=17, text=True),
-    Column("found_on", "发现日期", width=11),
-    Column("category", "隐患类别", width=16),
-    Column("location", "地点", width=24),
-    Column("description", "隐患描述", width=40),
-    Column("color", "风险等级", width=8),
-    Column("measures", "整改措施", width=30),
-    Column("deadline", "整改时限", width=11),
-    Column("reinspection", "复查情况", width=24),
-    Column("closed_on", "销号日期", width=11),
-    Column("responsible", "责任人", width=14),
-    Column("state", "状态", width=12),
-    Column("grid", "所属网格", width=16),
+    Column("no", gettext_noop("序号"), width=6),
+    Column("reference", gettext_noop("受理编号"), width=17, text=True),
+    Column("found_on", gettext_noop("发现日期"), width=11),
+    Column("category", gettext_noop("隐患类别"), width=16),
+    Column("location", gettext_noop("地点"), width=24),
+    Column("description", gettext_noop("隐患描述"), width=40),
+    Column("color", gettext_noop("风险等级"), width=8),
+    Column("measures", gettext_noop("整改措施"), width=30),
+    Column("deadline", gettext_noop("整改时限"), width=11),
+    Column("reinspection", gettext_noop("复查情况"), width=24),
+    Column("closed_on", gettext_noop("销号日期"), width=11),
+    Column("responsible", gettext_noop("责任人"), width=14),
+    Column("state", gettext_noop("状态"), width=12),
+    Column("grid", gettext_noop("所属网格"), width=16),
 )
 
 

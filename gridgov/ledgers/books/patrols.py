@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from gridgov.ledgers.books.base import Book, Choice, Column, LedgerFilters, chunked, in_period, joined, person
 from gridgov.ledgers.books.links import matter_links
@@ -14,18 +15,18 @@ from gridgov.patrols.choices import Shift
 from gridgov.patrols.models import Patrol, PatrolMatter
 
 COLUMNS: tuple[Column, ...] = (
-    Column("no", "序号", width=6),
-    Column("date", "巡逻日期", width=11),
-    Column("shift", "时段", width=6),
-    Column("team", "巡逻队", width=16),
-    Column("route", "巡逻网格", width=28),
-    Column("minutes", "时长（分钟）", width=10),
-    Column("members", "参加队员", width=20),
-    Column("others", "其他参加人员", width=16),
-    Column("headcount", "参加人数", width=8),
-    Column("findings", "发现情况", width=40),
-    Column("matters", "转为事项", width=24),
-    Column("recorder", "录入人", width=10),
+    Column("no", gettext_noop("序号"), width=6),
+    Column("date", gettext_noop("巡逻日期"), width=11),
+    Column("shift", gettext_noop("时段"), width=6),
+    Column("team", gettext_noop("巡逻队"), width=16),
+    Column("route", gettext_noop("巡逻网格"), width=28),
+    Column("minutes", gettext_noop("时长（分钟）"), width=10),
+    Column("members", gettext_noop("参加队员"), width=20),
+    Column("others", gettext_noop("其他参加人员"), width=16),
+    Column("headcount", gettext_noop("参加人数"), width=8),
+    Column("findings", gettext_noop("发现情况"), width=40),
+    Column("matters", gettext_noop("转为事项"), width=24),
+    Column("recorder", gettext_noop("录入人"), width=10),
 )
 FIELDS = (
     "id", "date", "shift", "team__name", "duration_minutes", "others", "headcount", "findings",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from gridgov.ledgers.books.base import Book, Choice, Column, LedgerFilters, chunked, in_period, person
 from gridgov.ledgers.choices import LedgerKind
@@ -13,17 +14,17 @@ from gridgov.publicity.choices import Channel, Topic
 from gridgov.publicity.models import PublicityEvent, PublicityPhoto
 
 COLUMNS: tuple[Column, ...] = (
-    Column("no", "序号", width=6),
-    Column("held_on", "宣讲日期", width=11),
-    Column("place", "宣讲地点", width=16),
-    Column("topic", "宣讲内容", width=10),
-    Column("title", "宣讲主题", width=30),
-    Column("channel", "宣讲方式", width=14),
-    Column("speaker", "宣讲人", width=12),
-    Column("attendance", "受众人次", width=8),
-    Column("summary", "活动情况", width=40),
-    Column("photos", "照片（张）", width=8),
-    Column("recorder", "录入人", width=10),
+    Column("no", gettext_noop("序号"), width=6),
+    Column("held_on", gettext_noop("宣讲日期"), width=11),
+    Column("place", gettext_noop("宣讲地点"), width=16),
+    Column("topic", gettext_noop("宣讲内容"), width=10),
+    Column("title", gettext_noop("宣讲主题"), width=30),
+    Column("channel", gettext_noop("宣讲方式"), width=14),
+    Column("speaker", gettext_noop("宣讲人"), width=12),
+    Column("attendance", gettext_noop("受众人次"), width=8),
+    Column("summary", gettext_noop("活动情况"), width=40),
+    Column("photos", gettext_noop("照片（张）"), width=8),
+    Column("recorder", gettext_noop("录入人"), width=10),
 )
 FIELDS = (
     "id", "held_on", "place__name", "topic", "title", "channel", "speaker", "attendance", "summary",

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from gridgov.ledgers.books.base import (
     Book,
@@ -31,20 +32,20 @@ from gridgov.visits.choices import VisitMode, VulnerableCategory
 from gridgov.visits.models import Visit, VisitMatter
 
 COLUMNS: tuple[Column, ...] = (
-    Column("no", "序号", width=7),
-    Column("visited_on", "走访日期", width=11),
-    Column("visitors", "走访人", width=16),
-    Column("grid", "所属网格", width=16),
-    Column("household", "户编号", width=14, text=True),
-    Column("householder", "户主", width=10),
-    Column("phone", "联系电话", width=13, text=True),
-    Column("address", "家庭住址", width=28),
-    Column("mode", "走访方式", width=9),
-    Column("people_met", "见到的人", width=14),
-    Column("vulnerable", "关爱对象", width=16),
-    Column("findings", "发现问题", width=40),
-    Column("matters", "转为事项", width=24),
-    Column("recorder", "录入人", width=10),
+    Column("no", gettext_noop("序号"), width=7),
+    Column("visited_on", gettext_noop("走访日期"), width=11),
+    Column("visitors", gettext_noop("走访人"), width=16),
+    Column("grid", gettext_noop("所属网格"), width=16),
+    Column("household", gettext_noop("户编号"), width=14, text=True),
+    Column("householder", gettext_noop("户主"), width=10),
+    Column("phone", gettext_noop("联系电话"), width=13, text=True),
+    Column("address", gettext_noop("家庭住址"), width=28),
+    Column("mode", gettext_noop("走访方式"), width=9),
+    Column("people_met", gettext_noop("见到的人"), width=14),
+    Column("vulnerable", gettext_noop("关爱对象"), width=16),
+    Column("findings", gettext_noop("发现问题"), width=40),
+    Column("matters", gettext_noop("转为事项"), width=24),
+    Column("recorder", gettext_noop("录入人"), width=10),
 )
 FIELDS = (
     "id", "visited_at", "path", "mode", "people_met", "findings", "companions",
