@@ -33,6 +33,15 @@ from gridgov.registers.excel import FILE_LANGUAGE
 log = logging.getLogger(__name__)
 
 KEEP_FILES = dt.timedelta(hours=24)  # a finished export's file is kept this long for download, then dropped
+MAX_ROWS = 1_048_576 - 2  # Excel's rows per sheet, less the title and the header
+
+
+def check_size(rows: int) -> None:
+    if rows > MAX_ROWS:
+        raise ValidationError(
+            f"共 {rows} 条，超过 Excel 单个工作表的上限（{MAX_ROWS} 条），请缩小地域范围或时间段后分次导出"
+        )
+
 
 __all__ = ["ActionRefused", "create_export", "export_ledger", "run_export", "start_export", "write_ledger"]
 
@@ -76,7 +85,7 @@ def write_ledger(
 
 
 def _audit(kind: str, place: Place | None, rows: int, filters: LedgerFilters) -> None:
-    detail = {"ledger": kind, "rows": rows, "masked": True, "format": "xlsx", "filters": filters.as_dict()}
+    detail = {"ledger": kind, "rows": rows, "masked": True, "format": "xlsx", "filters": filters.as_query()}
     record(AuditAction.EXPORT, place, detail=detail)
 
 
@@ -84,6 +93,7 @@ def export_ledger(user, kind: str, path: str, filters: LedgerFilters | None = No
     """Write one ledger to ``path`` (masked, formula-safe) and audit the export; returns the row count."""
     filters = filters or LedgerFilters()
     book, place = check_export(user, kind, filters)
+    check_size(book.queryset(user, filters).order_by().count())
     rows = write_ledger(user, book, place, filters, path, progress)
     _audit(kind, place, rows, filters)
     return rows
@@ -101,7 +111,7 @@ def create_export(user, kind: str, filters: LedgerFilters) -> LedgerExport:
         path=place.code,
         place=place,
         ledger=kind,
-        filters=filters.as_dict(),
+        filters=filters.as_query(),
         requested_by=user,
         status=ExportStatus.RUNNING,
         filename=f"{queries.title_of(book, place, filters)}-{stamp}.xlsx"[-200:],
@@ -130,6 +140,7 @@ def run_export(export: LedgerExport, progress: background.Progress | None = None
         book, place = check_export(user, export.ledger, LedgerFilters(place=export.path))
         filters = LedgerFilters.from_query(export.filters, book)
         total = book.queryset(user, filters).order_by().count()
+        check_size(total)
         progress_writer = background.ProgressWriter(LedgerExport, export.pk, progress)
         progress_writer(0, total)
         with tempfile.TemporaryDirectory(prefix="gridgov-ledger-") as tmp:
@@ -143,6 +154,8 @@ def run_export(export: LedgerExport, progress: background.Progress | None = None
                     size=len(content), message=f"共 {rows} 条")  # fmt: skip
     except ActionRefused as exc:
         _finish(export, status=ExportStatus.FAILED, message=str(exc))
+    except ValidationError as exc:
+        _finish(export, status=ExportStatus.FAILED, message="；".join(exc.messages))
     except Exception:
         log.exception("ledger export %s failed", export.pk)
         _finish(export, status=ExportStatus.FAILED, message="导出出错，请稍后重试或联系系统管理员。")

@@ -130,6 +130,13 @@ def exports_for(user, limit: int = 5) -> list[LedgerExport]:
     return list(LedgerExport.objects.for_user(user).defer("content").select_related("place").order_by("-id")[:limit])
 
 
+def export_file(user, pk: int) -> tuple[LedgerExport, bytes | None]:
+    """A user's export and its file (None: not finished, failed, or no longer kept)."""
+    job = export_for(user, pk)
+    content = LedgerExport.objects.filter(pk=job.pk).values_list("content", flat=True).first()
+    return job, None if content is None else bytes(content)
+
+
 def export_for(user, pk: int) -> LedgerExport:
     export = LedgerExport.objects.for_user(user).defer("content").select_related("place").filter(pk=pk).first()
     if export is None:

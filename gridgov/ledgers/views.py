@@ -51,6 +51,7 @@ def ledger(request, kind: str = LedgerKind.VISIT):
         ],
         "page": page,
         "exports": [e for e in queries.exports_for(request.user) if e.ledger == book.kind],
+        "too_many": page.total > actions.MAX_ROWS,
     }
     return render(request, "ledgers/ledger.html", context)
 
@@ -97,11 +98,10 @@ def export_progress(request, pk: int):
 @scoped
 @require_GET
 def export_download(request, pk: int):
-    job = queries.export_for(request.user, pk)
-    content = type(job).objects.filter(pk=job.pk).values_list("content", flat=True).first()
+    job, content = queries.export_file(request.user, pk)
     if content is None:
         raise Http404("no file (not finished, failed, or no longer kept)")
-    response = HttpResponse(bytes(content), content_type=XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.filename)}"
     add_never_cache_headers(response)
     return response

@@ -74,9 +74,6 @@ class LedgerFilters:
     def as_query(self) -> dict[str, str]:
         return {k: (v.isoformat() if isinstance(v, dt.date) else str(v)) for k, v in self.__dict__.items() if v}
 
-    def as_dict(self) -> dict:
-        return self.as_query()
-
     @property
     def period(self) -> str:
         """The period as a ledger's title says it: 2026年, 2026-03-01至2026-03-31, 2026-03-01起, 至2026-03-31."""

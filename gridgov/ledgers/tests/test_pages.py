@@ -151,3 +151,16 @@ def test_key_population_ledger_only_for_holders(world, officer, drug_users, enli
 
 def test_menu_has_the_ledgers_entry(world, login):
     assert 'href="/ledgers/"' in login(world.grid_worker_a).get("/", follow=True).content.decode()
+
+
+def test_more_rows_than_a_sheet_holds_is_refused_with_the_reason(world, visits, login, monkeypatch):
+    monkeypatch.setattr(actions, "MAX_ROWS", 4)
+    client = login(world.town_staff)
+    assert "超过 Excel 单表上限" in client.get("/ledgers/visit/").content.decode()
+    last = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    page = client.post("/ledgers/visit/export/", {"place": TOWN}, follow=True).content.decode()
+    job = LedgerExport.objects.get()
+    assert (job.status, job.content) == (ExportStatus.FAILED, None)
+    assert job.message == "共 5 条，超过 Excel 单个工作表的上限（4 条），请缩小地域范围或时间段后分次导出"
+    assert job.message in page and "下载 Excel" not in page
+    assert not AuditLog.objects.filter(pk__gt=last).exists()  # nothing was exported
