@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from gridgov.ledgers.choices import LedgerKind
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place
 from gridgov.registers.excel import Column
@@ -111,8 +112,6 @@ class Book:
 
     @property
     def label(self) -> str:
-        from gridgov.ledgers.choices import LedgerKind
-
         return LedgerKind(self.kind).label
 
     @property

@@ -164,3 +164,30 @@ def test_more_rows_than_a_sheet_holds_is_refused_with_the_reason(world, visits, 
     assert job.message == "共 5 条，超过 Excel 单个工作表的上限（4 条），请缩小地域范围或时间段后分次导出"
     assert job.message in page and "下载 Excel" not in page
     assert not AuditLog.objects.filter(pk__gt=last).exists()  # nothing was exported
+
+
+def test_page_queries_do_not_grow_with_its_rows(world, officer, drug_users, enlist, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.ledgers.tests.helpers import matter_from_visit, patrol, team
+
+    patrol_team = team(world)
+    client = login(officer)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            made = visit(world.grid_worker_a, world.household_a, 1 + i, findings="漏水")
+            matter_from_visit(world.grid_worker_a, made, title=f"漏水{i}")
+            patrol(world.town_staff, patrol_team, [world.grid_a, world.grid_c], 1 + i, members=patrol_team.member_list)
+        enlist([world.resident_a, world.resident_b][n % 2], drug_users, "red")
+
+    add(1)
+    few = {url: queries(url) for url in ("/ledgers/visit/", "/ledgers/patrol/", "/ledgers/key_person/")}
+    add(12)
+    assert {url: queries(url) for url in few} == few
