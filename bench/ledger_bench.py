@@ -266,10 +266,10 @@ def main(argv: list[str] | None = None) -> None:
                 f"{last['formula_like_cells']} cells starting = + - @"
             )
         line(
-            f"  {writer}: rows/s | per CPU-second | peak RSS | SQL queries",
+            f"  {writer}: rows/s wall | rows per CPU-second",
             f"{rate[writer]:,.0f} | {cpu_rate[writer]:,.0f}",
-            f"{median(writer, 'peak_mb'):.0f} MB (start {median(writer, 'before_mb'):.0f}), "
-            f"{median(writer, 'queries'):.0f} queries; {extra}",
+            f"peak RSS {median(writer, 'peak_mb'):.0f} MB (start {median(writer, 'before_mb'):.0f}), "
+            f"{median(writer, 'queries'):.0f} SQL queries; {extra}",
         )
     for writer in writers:
         if writer != "rustpy":
