@@ -4,9 +4,9 @@ The writer is rustpy-xlsxwriter (Rust's rust_xlsxwriter, constant memory, stream
 same 100,000-row visits ledger its writing took about an eighth of the CPU of XlsxWriter's constant_memory mode
 and a seventh of pyexcelerate's (3.4 and 2.9 times the rows per CPU-second end to end, query included), in no
 more memory than XlsxWriter (pyexcelerate holds the whole sheet): `python -m bench.ledger_bench --compare`.
-It writes every value as an inline string,
-never a formula; cells are also neutralised as the register export does (`registers.excel.safe_text`: a
-leading = + - @ tab or CR gets a quote), so a copy into another sheet or a CSV cannot run either.
+It writes every value as an inline string, never a formula; cells are also neutralised as the register export
+does (`registers.excel.safe_text`: a leading = + - @ tab or CR gets a quote), so a copy into another sheet or a
+CSV cannot run either.
 """
 
 from __future__ import annotations
