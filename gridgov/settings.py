@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gridgov.cleanups",
     "gridgov.campaigns",
     "gridgov.field",
+    "gridgov.ledgers",
 ]
 
 MIDDLEWARE = [
@@ -166,7 +167,7 @@ GRIDGOV_UPLOAD_MAX_BYTES = env_int("GRIDGOV_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 GRIDGOV_UPLOAD_MAX_UNPACKED_BYTES = env_int("GRIDGOV_UPLOAD_MAX_UNPACKED_BYTES", 400 * 1024 * 1024)
 GRIDGOV_UPLOAD_MAX_RATIO = env_int("GRIDGOV_UPLOAD_MAX_RATIO", 200)
 GRIDGOV_IMPORT_MAX_ROWS = env_int("GRIDGOV_IMPORT_MAX_ROWS", 200_000)
-# Web imports run in a background thread so the page can show progress; off = inside the request.
+# Web imports and ledger exports run in a background thread so the page can show progress; off = inside the request.
 GRIDGOV_IMPORT_BACKGROUND = env_bool("GRIDGOV_IMPORT_BACKGROUND", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Photos and documents attached to records. Never served as public files: each app serves them

@@ -11,6 +11,7 @@ needs a pattern-ops index that cannot serve ORDER BY (measured: 320 ms vs 0.1 ms
 Digit strings sort the same under every collation, so the range is exact.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Lookup
 
 
@@ -30,3 +31,27 @@ class Within(Lookup):
         if not prefix:
             return "1=1", []
         return f"({lhs} >= %s AND {lhs} < %s)", [*lhs_params, prefix, *lhs_params, upper_bound(prefix)]
+
+
+class Among(Lookup):
+    """`id__among=[1, 2, 3]` (or `fk__among=`): ``IN`` over a list of integer ids, each bound as one parameter.
+
+    What `__in` does, minus Django's preparation of every value through the field (and, for a foreign key, the
+    related model's field): 13 ms against 5 ms for 2,000 ids, which a ledger export of 100,000 rows pays twice per
+    chunk of 2,000. Only for ids the code already holds as ints; anything else is refused.
+    """
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        values = list(self.rhs)
+        if not all(type(v) is int for v in values):
+            raise TypeError("__among takes a list of ints")
+        return values
+
+    def as_sql(self, compiler, connection):
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*lhs_params, *self.rhs]

@@ -8,20 +8,16 @@ export writes exactly one audit event.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
-import threading
-import time
-from collections.abc import Callable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
+from gridgov.core import background
 from gridgov.core.models import scope_prefix
 from gridgov.places.models import Place
 from gridgov.registers import excel, exporter, importer
@@ -30,9 +26,8 @@ from gridgov.registers.models import RegisterImport
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
+Progress = background.Progress
 MIN_REASON = 4
-PROGRESS_SECONDS = 0.5  # the page polls every second
 
 
 class ActionRefused(Exception):
@@ -62,47 +57,14 @@ def create_import(user, *, filename: str, data: bytes) -> RegisterImport:
 
 
 def start_import(register_import: RegisterImport, data: bytes) -> None:
-    """Run the import after the current transaction commits: in a background thread, or at once when
-    settings.GRIDGOV_IMPORT_BACKGROUND is false (tests, where other connections cannot see the test's data)."""
-    if not getattr(settings, "GRIDGOV_IMPORT_BACKGROUND", True):
-        run_import(register_import, data)
-        return
-    context = contextvars.copy_context()  # the request's actor, IP and request id go with the job
-    thread = threading.Thread(
-        target=context.run,
-        args=(_run_in_thread, register_import.pk, data),
-        name=f"register-import-{register_import.pk}",
-        daemon=True,
-    )
-    transaction.on_commit(thread.start)
+    """Run the import after the current transaction commits, in a background thread (`core.background`), or at
+    once when settings.GRIDGOV_IMPORT_BACKGROUND is false (tests, where other connections cannot see the test's
+    data)."""
+    background.start_after_commit(_run_by_pk, register_import.pk, data, name=f"register-import-{register_import.pk}")
 
 
-def _run_in_thread(pk: int, data: bytes) -> None:
-    try:
-        run_import(RegisterImport.objects.get(pk=pk), data)
-    except Exception:  # the thread has no one to report to but the log and the import's row
-        log.exception("register import %s failed", pk)
-    finally:
-        connections.close_all()
-
-
-class _ProgressWriter:
-    """Writes processed_rows to the import's row (short autocommit updates, at most every
-    PROGRESS_SECONDS) and passes every report on to ``progress`` (the command's bar)."""
-
-    def __init__(self, pk: int, progress: Progress | None) -> None:
-        self.pk, self.progress = pk, progress
-        self.written_at = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.written_at >= PROGRESS_SECONDS:
-            self.written_at = now
-            RegisterImport.objects.filter(pk=self.pk).update(
-                processed_rows=done, total_rows=total, updated_at=timezone.now()
-            )
-        if self.progress is not None:
-            self.progress(done, total)
+def _run_by_pk(pk: int, data: bytes) -> None:
+    run_import(RegisterImport.objects.get(pk=pk), data)
 
 
 def _finish(register_import: RegisterImport, **fields) -> None:
@@ -136,7 +98,7 @@ def run_import(register_import: RegisterImport, data: bytes, progress: Progress 
     """Validate every row; write all of them in one transaction, or none and keep an error workbook."""
     plan = None
     try:
-        progress_writer = _ProgressWriter(register_import.pk, progress)
+        progress_writer = background.ProgressWriter(RegisterImport, register_import.pk, progress)
         plan = importer.validate(data, register_import.path, progress_writer)
         if plan.ok:
             try:

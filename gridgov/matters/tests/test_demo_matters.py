@@ -12,6 +12,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min
 
 from gridgov.accounts.choices import Role
+from gridgov.ledgers import actions as ledger_actions
+from gridgov.ledgers.books import LedgerFilters
 from gridgov.matters import ledgers, queries
 from gridgov.matters.demo import seed_matters
 from gridgov.matters.models import (
@@ -131,7 +133,7 @@ def test_demo_matters_are_searchable_and_in_the_work_queues(demo, db):
 
 def test_ledger_export_of_the_demo_year(demo, db, tmp_path):
     out = str(tmp_path / "d.xlsx")
-    rows = ledgers.export_ledger(None, "dispute", out, ledgers.LedgerFilters.for_year(2026, place=TOWN))
+    rows = ledger_actions.export_ledger(None, "dispute", out, LedgerFilters.for_year(2026, place=TOWN))
     assert rows == figures(dt.date(2026, 1, 1), dt.date(2026, 12, 31))["dispute"][0]
 
 

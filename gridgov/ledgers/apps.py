@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class LedgersConfig(AppConfig):
+    name = "gridgov.ledgers"
+    label = "ledgers"
+    verbose_name = "电子台账"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.access import Access, register_menu
+
+        register_menu([("ledgers:index", gettext_noop("台账"), Access("scoped"))])
