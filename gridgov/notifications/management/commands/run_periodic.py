@@ -6,8 +6,8 @@
 
 Each round enqueues the deadline job (yellow/red supervision cards, auto-escalation), the routine
 remediation reopening, the outbox delivery (WeCom robot retries), the key-person alerts (raised,
-then noticed to the responsible persons and the towns' officers) and the chat notices' group-robot deliveries
-through Django's task API,
+then noticed to the responsible persons and the towns' officers), the chat notices' group-robot deliveries
+and the audit chain's sealing and check through Django's task API,
 then, with the database backend (``TASKS`` = ``django_tasks_db.DatabaseBackend``), runs every ready
 task in this process like ``manage.py db_worker --batch`` would. With ``--enqueue-only`` it leaves
 them to separate ``manage.py db_worker`` processes. A task already waiting is not enqueued again.
@@ -27,11 +27,19 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from gridgov.audit.tasks import seal_audit_chain
 from gridgov.chatnotices.tasks import deliver_chat_notices
 from gridgov.matters.tasks import flag_overdue_matters, reopen_recurrences
 from gridgov.notifications.tasks import deliver_outbox, key_person_alerts
 
-PERIODIC = (flag_overdue_matters, reopen_recurrences, deliver_outbox, key_person_alerts, deliver_chat_notices)
+PERIODIC = (
+    flag_overdue_matters,
+    reopen_recurrences,
+    deliver_outbox,
+    key_person_alerts,
+    deliver_chat_notices,
+    seal_audit_chain,
+)
 KEEP_RESULTS = dt.timedelta(days=1)
 
 
