@@ -211,3 +211,21 @@ def test_guard_triggers_are_installed_and_cover_every_column(db):
     columns = {f.column for f in AuditLog._meta.concrete_fields}
     assert set(guard.FIXED_COLUMNS) | set(guard.CHAIN_COLUMNS) == columns
     assert set(hashing.CONTENT_FIELDS) | {"id", "row_hash"} == set(guard.FIXED_COLUMNS)
+
+
+def test_the_auditors_page_shows_the_chain_verified_up_to_a_row_then_broken_at_a_row(world, chain, login, client):
+    client = login(world.auditor)
+    response = client.post("/audit/check/")  # seals the login row, checks from where the last check ended
+    assert response.status_code == 302
+    head = AuditChain.objects.get()
+    last = AuditLog.objects.get(seq=head.sealed_seq)
+    html = client.get("/audit/").content.decode()
+    assert f"已校验至第 {head.sealed_seq} 行（记录 #{last.pk}）" in html and "完好" in html
+    assert "增量校验" in html  # the check made by the button started where the fixture's full check ended
+    attacker(f"UPDATE {TABLE} SET actor_name = 'grid2' WHERE id = %s", [chain.pk])
+    guard.install(connection)
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=io.StringIO())
+    html = client.get("/audit/").content.decode()
+    assert "已损坏" in html
+    assert f"记录 #{chain.pk}（第 {chain.seq} 行）与其内容摘要不符：被修改或伪造（记录 #{chain.pk}）" in html
