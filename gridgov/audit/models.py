@@ -39,7 +39,7 @@ class AuditLog(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     detail = models.JSONField("详情", null=True, blank=True)
     row_hash = models.CharField("内容摘要", max_length=32, editable=False)
-    seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True, editable=False)
+    seq = models.BigIntegerField("链序号", null=True, blank=True, editable=False)
     prev_hash = models.CharField("前一链接", max_length=32, null=True, blank=True, editable=False)
     chain_hash = models.CharField("链接摘要", max_length=32, null=True, blank=True, editable=False)
 
@@ -53,6 +53,10 @@ class AuditLog(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             # The rows the sealing step has yet to link (a few, however long the log).
             models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
+        constraints = [
+            # The chain's order; partial, so that writing a row (seq still empty) adds no entry to it.
+            models.UniqueConstraint(fields=["seq"], condition=models.Q(seq__isnull=False), name="audit_seq_unique"),
         ]
 
     def __str__(self) -> str:

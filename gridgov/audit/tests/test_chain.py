@@ -229,3 +229,47 @@ def test_the_auditors_page_shows_the_chain_verified_up_to_a_row_then_broken_at_a
     html = client.get("/audit/").content.decode()
     assert "已损坏" in html
     assert f"记录 #{chain.pk}（第 {chain.seq} 行）与其内容摘要不符：被修改或伪造（记录 #{chain.pk}）" in html
+
+
+def test_values_that_the_database_gives_back_in_another_form_still_verify(world):
+    """PostgreSQL's jsonb prints 1e16 as 10000000000000000 and its inet prints IPv6 its own way: the digest is
+    taken over the form that comes back, on both engines."""
+    token = _current.set(ActorContext(ip="::ffff:10.0.0.1", request_id="r2", source="web"))
+    try:
+        row = record(
+            AuditAction.UPDATE,
+            world.household_a,
+            before={"lat": 1e16, "lng": 106.2051, "tiny": 1.5e-7, "n": 3.0, "nested": {1: 2.0, "b": [1.0, None]}},
+            after={"text": '换行\n制表\t引号"', "big": 2**62, "neg": -0.0},
+            detail={"emoji": "🏠", "ipv6": "2001:db8::1"},
+        )
+    finally:
+        _current.reset(token)
+    seal_chain()
+    assert verify_chain().ok
+    stored = AuditLog.objects.get(pk=row.pk)
+    assert stored.before == {"lat": 10**16, "lng": 106.2051, "tiny": 1.5e-7, "n": 3, "nested": {"1": 2, "b": [1, None]}}
+    assert stored.row_hash == hashing.row_hash(tuple(getattr(stored, f) for f in hashing.CONTENT_FIELDS))
+
+
+def test_the_digest_is_hmac_sha256_under_a_key_of_its_own():
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    from gridgov.utils.crypto import decode_master_key, derive_key
+
+    key = derive_key(decode_master_key(settings.GRIDGOV_MASTER_KEY), b"gridgov audit chain v1")
+    expected = hmac.new(key, b"link|7|42|" + b"a" * 32 + b"|" + b"b" * 32, hashlib.sha256).hexdigest()[:32]
+    assert hashing.link_hash(7, 42, "a" * 32, "b" * 32) == expected
+    assert key != derive_key(decode_master_key(settings.GRIDGOV_MASTER_KEY), b"gridgov index v1")
+
+
+def test_the_periodic_round_seals_and_checks_incrementally_after_a_full_check(chain):
+    from gridgov.audit.actions import seal_and_check
+
+    record(AuditAction.LOGIN, None, actor_name="late")
+    assert seal_and_check() == {"sealed": 1, "full": False, "ok": True}
+    check = AuditCheck.objects.order_by("-id").first()
+    assert (check.full, check.ok, check.checked_rows, check.up_to_seq) == (False, True, 1, chain.seq + 2)
