@@ -126,3 +126,28 @@ def test_pages_hold_at_most_fifty_rows(world, history, login, client):
     last = client.get(f"/audit/?page={pages}")
     assert len(last.context["rows"]) == total - 50 * (pages - 1)
     assert len(re.findall(r"<tr>", first.content.decode())) == 51  # the heading and 50 rows
+
+
+def test_an_export_past_the_limit_is_refused_with_a_reason_and_writes_nothing(world, history, login, client, settings):
+    settings.GRIDGOV_AUDIT_EXPORT_MAX_ROWS = 5
+    client = login(world.auditor)
+    total = AuditLog.objects.count()
+    response = client.post("/audit/export/", {"action": "create"}, follow=True)
+    count = AuditLog.objects.filter(action="create").count()
+    assert f"共 {count} 条，超过一次导出的上限 5 条：请缩小日期范围" in response.content.decode()
+    assert response.redirect_chain == [("/audit/?action=create", 302)]
+    assert AuditLog.objects.count() == total and not AuditLog.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_the_log_page_runs_the_same_queries_for_one_row_or_a_full_page(world, login, client, django_assert_num_queries):
+    from gridgov.audit.actions import record
+
+    client = login(world.auditor)
+    client.get("/audit/")  # sessions and caches warm
+    record(AuditAction.LOGIN_FAILED, None, detail={"username": "u"}, actor_name="u")
+    with django_assert_num_queries(7):  # session, account, count, rows, last check, chain head, unsealed
+        assert len(client.get("/audit/?action=login_failed").context["rows"]) == 1
+    for n in range(60):
+        record(AuditAction.LOGIN_FAILED, None, detail={"username": f"u{n}"}, actor_name=f"u{n}")
+    with django_assert_num_queries(7):
+        assert len(client.get("/audit/?action=login_failed").context["rows"]) == 50
