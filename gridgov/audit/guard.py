@@ -8,8 +8,8 @@ raises is what refuses. On both engines the triggers refuse
   prefix and moves the chain's base, so removing rows any other way still shows as missing rows);
 - on PostgreSQL also TRUNCATE (which skips row triggers).
 An owner can still drop a trigger; `verify_audit` reports missing triggers, and the chain shows what was done
-meanwhile. A deployment that separates the owner from the application role closes even that (see the report
-of `manage.py verify_audit` and the README's operations notes).
+meanwhile. A PostgreSQL deployment whose tables belong to another role than the application's closes even that
+(`app_role_grants`).
 
 The migration that installs the triggers calls `install`; any later migration that rebuilds the table on
 SQLite (which drops its triggers) must call it again.
@@ -82,6 +82,18 @@ PG_REMOVE = (
     f"DROP TRIGGER IF EXISTS audit_auditlog_guard ON {TABLE}",
     "DROP FUNCTION IF EXISTS audit_auditlog_guard()",
 )
+
+
+def app_role_grants(role: str) -> list[str]:
+    """For a PostgreSQL deployment whose tables belong to another role than the application's: what the application
+    role needs on the audit table, and nothing more (no TRUNCATE, and as a non-owner it cannot drop or disable the
+    triggers, so even the one allowed UPDATE and the pruning DELETE stay under them)."""
+    return [
+        f"REVOKE ALL ON {TABLE} FROM {role}",
+        f"GRANT SELECT, INSERT, DELETE ON {TABLE} TO {role}",
+        f"GRANT UPDATE ({', '.join(CHAIN_COLUMNS)}) ON {TABLE} TO {role}",
+        f"GRANT USAGE ON SEQUENCE {TABLE}_id_seq TO {role}",
+    ]
 
 
 def _statements(vendor: str, install: bool) -> tuple[str, ...]:

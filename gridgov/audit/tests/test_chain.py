@@ -273,3 +273,28 @@ def test_the_periodic_round_seals_and_checks_incrementally_after_a_full_check(ch
     assert seal_and_check() == {"sealed": 1, "full": False, "ok": True}
     check = AuditCheck.objects.order_by("-id").first()
     assert (check.full, check.ok, check.checked_rows, check.up_to_seq) == (False, True, 1, chain.seq + 2)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles are PostgreSQL's")
+def test_an_application_role_that_does_not_own_the_table_cannot_lift_the_triggers_either(chain):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE gridgov_app_test NOLOGIN")  # rolled back with the test's transaction
+        for sql in guard.app_role_grants("gridgov_app_test"):
+            cursor.execute(sql)
+        cursor.execute("GRANT ALL ON audit_auditchain, audit_auditcheck, audit_auditcheck_id_seq TO gridgov_app_test")
+        cursor.execute("SET LOCAL ROLE gridgov_app_test")
+    assert "审计日志不可修改" in _refused(f"UPDATE {TABLE} SET seq = seq + 1000 WHERE id = %s", [chain.pk])
+    assert "审计日志须保留183天" in _refused(f"DELETE FROM {TABLE} WHERE id = %s", [chain.pk])
+    for sql in (
+        f"UPDATE {TABLE} SET actor_name = 'grid2' WHERE id = {chain.pk}",  # not a granted column
+        f"TRUNCATE {TABLE}",
+        f"ALTER TABLE {TABLE} DISABLE TRIGGER ALL",
+        f"DROP TRIGGER audit_auditlog_guard ON {TABLE}",
+    ):
+        message = _refused(sql)
+        assert "permission denied" in message or "must be owner" in message, sql
+    record(AuditAction.LOGIN, None, actor_name="as the application role")  # writing still works
+    assert seal_chain() == 1  # and so does sealing
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    assert verify_chain().ok
