@@ -8,6 +8,7 @@ BENCHES = [
     "bench.import_bench",
     "bench.list_bench",
     "bench.open311_bench",
+    "bench.audit_chain_bench",
     "bench.matters_bench",
     "bench.field_bench",
     "bench.ledger_bench",

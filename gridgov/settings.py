@@ -177,6 +177,14 @@ GRIDGOV_ATTACHMENT_MAX_BYTES = env_int("GRIDGOV_ATTACHMENT_MAX_BYTES", 10 * 1024
 GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Audit log (等保三级): kept at least 183 days (the database refuses deleting younger rows whatever this says);
+# the periodic job seals new rows into the chain every round and checks the whole chain every N hours.
+GRIDGOV_AUDIT_RETENTION_DAYS = env_int("GRIDGOV_AUDIT_RETENTION_DAYS", 183)
+if GRIDGOV_AUDIT_RETENTION_DAYS < 183:
+    raise EnvError("GRIDGOV_AUDIT_RETENTION_DAYS must be at least 183 (audit logs are kept six months)")
+GRIDGOV_AUDIT_FULL_CHECK_HOURS = env_int("GRIDGOV_AUDIT_FULL_CHECK_HOURS", 24)
+GRIDGOV_AUDIT_EXPORT_MAX_ROWS = env_int("GRIDGOV_AUDIT_EXPORT_MAX_ROWS", 200_000)
+
 # Coverage bounds ("方便群众、便于管理、规模适度"): configurable per deployment.
 GRIDGOV_GRID_MIN_HOUSEHOLDS = env_int("GRIDGOV_GRID_MIN_HOUSEHOLDS", 20)
 GRIDGOV_GRID_MAX_HOUSEHOLDS = env_int("GRIDGOV_GRID_MAX_HOUSEHOLDS", 300)

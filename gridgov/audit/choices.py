@@ -15,3 +15,4 @@ class AuditAction(models.TextChoices):
     VIEW = "view", _("查看")  # a page or API answer that shows key-population records
     IMPORT = "import", _("导入")
     EXPORT = "export", _("导出")
+    PRUNE = "prune", _("清理过期审计日志")

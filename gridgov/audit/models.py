@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
 
 from gridgov.audit.choices import AuditAction
 
@@ -15,9 +16,16 @@ class AuditLogQuerySet(models.QuerySet):
 
 
 class AuditLog(models.Model):
-    """审计日志: one append-only row per change, login, grant, reveal, import or export."""
+    """审计日志: one append-only row per change, login, grant, reveal, import or export.
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    Tamper-evident (see `gridgov.audit.hashing`): ``row_hash`` is a keyed digest of the row's content, written
+    with the row; ``seq``, ``prev_hash`` and ``chain_hash`` place it in the chain, written once by the sealing
+    step. Database triggers (migration 0004) refuse any other UPDATE, and any DELETE but the pruning of sealed
+    rows older than 183 days. NOTE: on SQLite, a migration that rebuilds this table drops its triggers; it must
+    install them again (`gridgov.audit.guard`), and `test_guard_triggers_are_installed` fails until it does.
+    """
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     action = models.CharField("动作", max_length=16, choices=AuditAction.choices)
     actor_id = models.BigIntegerField("操作人ID", null=True, blank=True)
     actor_name = models.CharField("操作人", max_length=150, blank=True)
@@ -30,6 +38,10 @@ class AuditLog(models.Model):
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)
     detail = models.JSONField("详情", null=True, blank=True)
+    row_hash = models.CharField("内容摘要", max_length=32, editable=False)
+    seq = models.BigIntegerField("链序号", null=True, blank=True, editable=False)
+    prev_hash = models.CharField("前一链接", max_length=32, null=True, blank=True, editable=False)
+    chain_hash = models.CharField("链接摘要", max_length=32, null=True, blank=True, editable=False)
 
     objects = AuditLogQuerySet.as_manager()
 
@@ -37,7 +49,15 @@ class AuditLog(models.Model):
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The rows the sealing step has yet to link (a few, however long the log).
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
+        constraints = [
+            # The chain's order; partial, so that writing a row (seq still empty) adds no entry to it.
+            models.UniqueConstraint(fields=["seq"], condition=models.Q(seq__isnull=False), name="audit_seq_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"
@@ -49,3 +69,65 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("审计日志不可删除")
+
+
+class AuditChain(models.Model):
+    """审计链头: the chain's last sealed row, and where pruning left its start.
+
+    One row, changed only under its own lock, by the sealing step and by pruning, which both refuse to go on
+    from a head whose ``mac`` does not vouch for its fields (a head rewritten in the database to hide rows
+    removed from the end of the chain).
+    """
+
+    name = models.CharField("链", max_length=16, primary_key=True)
+    sealed_seq = models.BigIntegerField("已封存至", default=0)
+    sealed_hash = models.CharField("末行链接", max_length=32)
+    sealed_at = models.DateTimeField("封存时间", null=True, blank=True)
+    base_seq = models.BigIntegerField("清理至", default=0)  # rows up to here were pruned (kept >= 183 days)
+    base_hash = models.CharField("清理处链接", max_length=32)
+    mac = models.CharField("链头摘要", max_length=32)
+
+    MAIN = "main"
+    SIGNED = ("name", "sealed_seq", "sealed_hash", "sealed_at", "base_seq", "base_hash")
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.sealed_seq}"
+
+    def signed_fields(self) -> dict:
+        return {name: getattr(self, name) for name in self.SIGNED}
+
+
+class AuditCheck(models.Model):
+    """审计链校验: one run of the chain's verification and what it found (``mac`` vouches for the row)."""
+
+    at = models.DateTimeField("校验时间", default=timezone.now, db_index=True)
+    full = models.BooleanField("完整校验", default=False)
+    ok = models.BooleanField("通过")
+    checked_rows = models.BigIntegerField("校验行数", default=0)
+    up_to_seq = models.BigIntegerField("校验至链序号", default=0)
+    up_to_row_id = models.BigIntegerField("校验至记录", null=True, blank=True)
+    unsealed = models.BigIntegerField("待封存", default=0)
+    problem = models.CharField("问题", max_length=300, blank=True)
+    problem_row_id = models.BigIntegerField("问题记录", null=True, blank=True)
+    problem_seq = models.BigIntegerField("问题链序号", null=True, blank=True)
+    mac = models.CharField("摘要", max_length=32)
+
+    SIGNED = (
+        "at", "full", "ok", "checked_rows", "up_to_seq", "up_to_row_id", "unsealed", "problem", "problem_row_id",
+        "problem_seq",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "审计链校验"
+        verbose_name_plural = "审计链校验"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'ok' if self.ok else self.problem}"
+
+    def signed_fields(self) -> dict:
+        return {name: getattr(self, name) for name in self.SIGNED}

@@ -5,6 +5,10 @@ three audit rows), so the row is inserted with one prepared statement instead of
 same columns and values `gridgov.audit.actions.record` writes (each value prepared by the
 `AuditLog` field itself), without building a model instance and compiling an INSERT each time.
 Nothing listens to AuditLog's own save signals, so skipping them changes nothing else.
+
+The row's content digest is computed here, in Python, and written with it: a plain INSERT that reads
+nothing, so a batched transaction (`gridgov.core.writes`) still only records it. The sealing step
+links the row into the chain after it is committed (`gridgov.audit.actions.seal_chain`).
 """
 
 from __future__ import annotations
@@ -16,27 +20,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from gridgov.audit import hashing
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
 from gridgov.audit.models import AuditLog
 from gridgov.core.context import current
 from gridgov.core.models import BaseModel
 
-_FIELD_NAMES = (
-    "at",
-    "action",
-    "actor_id",
-    "actor_name",
-    "ip",
-    "request_id",
-    "source",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "before",
-    "after",
-    "detail",
-)
+_FIELD_NAMES = (*hashing.CONTENT_FIELDS, "row_hash")
 _sql: dict[str, tuple[str, list]] = {}
 
 
@@ -69,11 +60,12 @@ def write_change(instance: BaseModel, action: str, before: dict[str, Any] | None
         instance._meta.label_lower,
         str(instance.pk) if instance.pk is not None else "",
         str(instance)[:200],
-        before,
-        after,
+        hashing.normal_json(before),
+        hashing.normal_json(after),
         None,
     )
-    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+    row = (*values, hashing.row_hash(values))
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

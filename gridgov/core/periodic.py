@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 _TASKS: list = []
+_LAST: list = []
 
 
-def register_periodic(*tasks) -> None:
-    """Add django-tasks tasks to every round of ``run_periodic`` (once each, in the order given)."""
+def register_periodic(*tasks, last: bool = False) -> None:
+    """Add django-tasks tasks to every round of ``run_periodic`` (once each, in the order given). ``last``
+    puts them after every other app's tasks (the audit chain seals what the other jobs wrote)."""
     for task in tasks:
-        if all(known.module_path != task.module_path for known in _TASKS):
-            _TASKS.append(task)
+        if all(known.module_path != task.module_path for known in _TASKS + _LAST):
+            (_LAST if last else _TASKS).append(task)
 
 
 def periodic_tasks() -> tuple:
-    return tuple(_TASKS)
+    return (*_TASKS, *_LAST)

@@ -28,7 +28,7 @@ from gridgov.ledgers.books import BOOKS, Book, LedgerFilters
 from gridgov.ledgers.choices import ExportStatus
 from gridgov.ledgers.models import LedgerExport
 from gridgov.places.models import Place
-from gridgov.registers.excel import FILE_LANGUAGE
+from gridgov.utils.xlsx import FILE_LANGUAGE
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from gridgov.households.queries import filter_places, page_number
 from gridgov.ledgers import actions, queries
 from gridgov.ledgers.books import LedgerFilters
 from gridgov.ledgers.choices import LedgerKind
-from gridgov.registers.excel import XLSX_CONTENT_TYPE
+from gridgov.utils.xlsx import XLSX_CONTENT_TYPE
 
 STALE_AFTER = dt.timedelta(minutes=10)  # a running export not heard from for this long has died with its process
 WIDE = 24  # columns at least this wide take a line of their own on a phone

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import rustpy_xlsxwriter
 
-from gridgov.registers.excel import Column, safe_text
+from gridgov.utils.xlsx import Column, safe_text
 
 PROGRESS_EVERY = 1000  # rows between two progress reports
 Progress = Callable[[int], None]

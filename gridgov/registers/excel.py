@@ -14,33 +14,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import xlsxwriter
 from django.conf import settings
 from django.utils import translation
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from gridgov.households.choices import ETHNICITIES, HouseType, Relation, ResidenceType
 from gridgov.registers.rowcheck import (  # cell helpers shared with the row checks; others use them from here
-    FORMULA_LEADS,
     NO,
     YES,
     ascii_code,  # noqa: F401
     cell_text,
     number_lost_digits,  # noqa: F401
 )
+from gridgov.utils import xlsx
+from gridgov.utils.xlsx import FILE_LANGUAGE, XLSX_CONTENT_TYPE, Column, safe_text  # noqa: F401 (used from here)
 
 SHEET_NAME = "户籍"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    width: int = 12
-    text: bool = False  # Excel must keep it as text (codes, ID numbers, phones)
-    note: str = ""
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -62,7 +51,6 @@ COLUMNS: tuple[Column, ...] = (
 HEADERS = tuple(c.header for c in COLUMNS)
 KEY_OF_HEADER = {c.header: c.key for c in COLUMNS}
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS if c.required)
-FILE_LANGUAGE = "zh-hans"  # register files are read and written in Chinese, whatever the page's language
 CHOICES = {"house_type": HouseType, "relation": Relation, "residence_type": ResidenceType}
 SYNONYMS = {
     "house_type": {"公租房": HouseType.PUBLIC_RENTAL, "廉租房": HouseType.PUBLIC_RENTAL},
@@ -253,56 +241,11 @@ def header_text(value) -> str:
 # --- writing ------------------------------------------------------------------------------------------------------
 
 
-def safe_text(value) -> str:
-    """Text that no spreadsheet will run: a leading = + - @ tab or CR gets a quote in front."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text[:1] in FORMULA_LEADS and text:
-        return "'" + text
-    return text
+class SafeWriter(xlsx.SafeWriter):
+    """The register's sheet (户籍, its columns) unless told otherwise; see `gridgov.utils.xlsx.SafeWriter`."""
 
-
-class SafeWriter:
-    """An XlsxWriter sheet in constant_memory mode where every cell is written as a string, never a formula."""
-
-    def __init__(self, path: str, sheet_name: str = SHEET_NAME, columns: Iterable[Column] = COLUMNS) -> None:
-        self.workbook = xlsxwriter.Workbook(
-            path,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
-        self.workbook.set_properties({"title": "户籍", "comments": "gridgov"})
-        self.header_format = self.workbook.add_format({"bold": True, "bg_color": "#F0F2F5", "border": 1})
-        self.text_format = self.workbook.add_format({"num_format": "@"})
-        self.sheet = self.workbook.add_worksheet(sheet_name)
-        self.columns = list(columns)
-        self.row = 0
-
-    def set_columns(self, columns: list[Column]) -> None:
-        for i, column in enumerate(columns):
-            self.sheet.set_column(i, i, column.width, self.text_format if column.text else None)
-
-    def header(self, headers: Iterable[str]) -> None:
-        for col, text in enumerate(headers):
-            self.sheet.write_string(self.row, col, safe_text(text), self.header_format)
-        self.sheet.freeze_panes(self.row + 1, 0)
-        self.row += 1
-
-    def write(self, values: Iterable) -> None:
-        write_string, row = self.sheet.write_string, self.row
-        for col, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            write_string(row, col, safe_text(value))
-        self.row += 1
-
-    def close(self) -> None:
-        self.workbook.close()
+    def __init__(self, path: str, sheet_name: str = SHEET_NAME, columns: Iterable[Column] = None) -> None:
+        super().__init__(path, sheet_name, COLUMNS if columns is None else columns, title="户籍")
 
 
 def build_template() -> bytes:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from gridgov.utils.crypto import sealer_for
 from gridgov.utils.idnumber import IdNumberReader, InvalidIdNumber, InvalidPhone, normalize_phone
+from gridgov.utils.xlsx import FORMULA_LEADS
 
 # The resident columns of a valid row's values, in order (importer.RESIDENT_COLUMNS from "name" on).
 STAGE_COLUMNS = (
@@ -44,7 +45,6 @@ YES, NO = "是", "否"
 YES_NO = {"是": True, "否": False, "": False, "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False}
 LIMITS = {"number": 32, "address": 200, "name": 50, "works_away_place": 100}
 GRID_DIGITS, CLUSTER_DIGITS = 16, 18
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 MOBILE_SECOND = frozenset("3456789")
 
 

@@ -43,6 +43,11 @@ def _derive(master: bytes, label: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(master)
 
 
+def derive_key(master: bytes, label: bytes) -> bytes:
+    """A 32-byte key for one purpose (``label``), independent of every other key derived from ``master``."""
+    return _derive(master, label)
+
+
 class Sealer:
     """Encrypts, decrypts and blind-indexes short strings such as ID numbers and phones."""
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from gridgov.ledgers.choices import LedgerKind
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place
-from gridgov.registers.excel import Column
+from gridgov.utils.xlsx import Column
 
 __all__ = ["Book", "Choice", "Column", "LedgerFilters", "chunked", "day_start", "local_date", "GridNames"]
 

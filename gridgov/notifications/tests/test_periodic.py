@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from gridgov.audit.models import AuditLog
 from gridgov.matters.models import Matter, Supervision
 from gridgov.matters.tests.helpers import record
 from gridgov.notifications.models import Notice, OutboundMessage
@@ -20,6 +21,7 @@ PATHS = [
     "gridgov.notifications.tasks.deliver_outbox",
     "gridgov.notifications.tasks.key_person_alerts",
     "gridgov.chatnotices.tasks.deliver_chat_notices",
+    "gridgov.audit.tasks.seal_audit_chain",
 ]
 committed = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +51,9 @@ def test_the_job_flags_overdue_matters_notifies_and_posts_the_card_once(engine, 
         "deliver_outbox: SUCCESSFUL deferred=0 failed=0 left=0 sent=0",  # sent after commit
         "key_person_alerts: SUCCESSFUL notices=0 raised=0",
         "deliver_chat_notices: SUCCESSFUL failed=0 left=0 sent=0",
+        f"seal_audit_chain: SUCCESSFUL full=True ok=True sealed={AuditLog.objects.count()}",  # every row, checked
     ]
+    assert not AuditLog.objects.filter(seq__isnull=True).exists()
     card = Supervision.objects.get()
     assert (card.matter_id, card.color) == (matter.pk, "yellow")
     assert sorted(Notice.objects.values_list("recipient_id", "kind")) == [
