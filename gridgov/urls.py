@@ -29,5 +29,10 @@ urlpatterns = [
     path("cleanups/", include("gridgov.cleanups.urls")),
     path("campaigns/", include("gridgov.campaigns.urls")),
     path("field/", include("gridgov.field.urls")),
+    path("workbench/", include("gridgov.workbench.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
 ]
+
+handler403 = "gridgov.core.views.forbidden"
+handler404 = "gridgov.core.views.not_found"
+handler500 = "gridgov.core.views.server_error"

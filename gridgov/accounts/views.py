@@ -40,16 +40,12 @@ def logout_view(request):
 
 @authenticated
 def home(request):
-    """The landing page: business users go to their place; administrators to their one tool."""
-    user = request.user
-    if user.role == Role.SYSTEM_ADMIN:
-        return redirect("accounts:accounts")
-    if user.role == Role.SECURITY_ADMIN:
-        return redirect("accounts:accounts")
-    if user.role == Role.AUDITOR:
-        return redirect("audit:log")
-    if user.place_id is not None and user.role:
-        return redirect("places:detail", code=user.place.code)
+    """The landing page: each role's own home (`gridgov.workbench.views.home_target`)."""
+    from gridgov.workbench.views import home_target
+
+    target = home_target(request)
+    if target is not None:
+        return redirect(target)
     return render(request, "accounts/no_role.html")
 
 

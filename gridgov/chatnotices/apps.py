@@ -9,6 +9,6 @@ class ChatnoticesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("chatnotices:list", gettext_noop("群通知"), Access("scoped"))])
+        register_menu("field", [("chatnotices:list", gettext_noop("群通知"))])

@@ -9,11 +9,12 @@ class HouseholdsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
         register_menu(
+            "people",
             [
-                ("households:list", gettext_noop("户籍"), Access("scoped")),
-                ("households:residents", gettext_noop("居民"), Access("scoped")),
-            ]
+                ("households:list", gettext_noop("户籍")),
+                ("households:residents", gettext_noop("居民")),
+            ],
         )

@@ -9,18 +9,14 @@ class KeyPersonsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.accounts.choices import Role
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
         from gridgov.keypersons import signals  # noqa: F401  (connects the resident-move handler)
-        from gridgov.keypersons.access import KEY_POPULATION
 
         register_menu(
+            "field",
             [
-                ("keypersons:list", gettext_noop("重点人群"), KEY_POPULATION),
-                (
-                    "keypersons:categories",
-                    gettext_noop("重点人员类别"),
-                    Access("roles", frozenset({Role.SYSTEM_ADMIN})),
-                ),
-            ]
+                ("keypersons:list", gettext_noop("重点人群")),
+                ("keypersons:alerts", gettext_noop("重点人员预警")),
+            ],
         )
+        register_menu("settings", [("keypersons:categories", gettext_noop("重点人员类别"))])

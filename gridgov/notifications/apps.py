@@ -7,6 +7,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "通知"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.menu import register_menu
         from gridgov.notifications import signals
 
         signals.connect()
+        register_menu("settings", [("notifications:outbox", gettext_noop("企业微信群机器人"))])
