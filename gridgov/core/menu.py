@@ -152,4 +152,6 @@ def breadcrumbs(user, current: str) -> list[Link]:
     if section is None or section.url_name == "workbench:index":
         return [home]
     link = Link(section.url_name, gettext(section.label), target(section.url_name)[0], section.url_name == current)
+    if section.group == "work":  # the group is the root itself
+        return [home, link]
     return [home, Link("", gettext(GROUPS[section.group]), ""), link]

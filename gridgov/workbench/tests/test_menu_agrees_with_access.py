@@ -15,8 +15,8 @@ from django.test import Client
 from gridgov.audit.models import AuditLog
 from gridgov.core import menu
 from gridgov.testing import PASSWORD, make_user
+from gridgov.workbench.tests.test_browser_role_homes import PHONE_UA
 
-PHONE_UA = "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
 NAV_LINK = re.compile(r'<a (?:class="navlink" )?href="([^"]+)"(?: aria-current="page")?>([^<]+)</a>')
 
 # What each persona's menu holds, group by group (exact: a new entry or a changed marker shows up here).
