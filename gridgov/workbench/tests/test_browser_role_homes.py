@@ -4,10 +4,10 @@ answers 404 for it; the page fits the screen. Screenshots of each home (and of e
 go to /tmp/shots/role-homes/.
 
 The demo town (`seed_demo`) is built once for the module, committed, and served by a live server of the
-module's own; the browser tests run outside any test transaction (no flush wipes the town between them, no
-open transaction holds SQLite's lock against the server) and the module fixture empties the database
-afterwards. `test_the_table_covers_every_demo_login` is the module's one database test: it also makes
-pytest-django create the test database when this module runs alone.
+module's own. Every test carries the `django_db` marker (so pytest-django creates the test database
+whichever tests are selected) but this module replaces pytest-django's per-test helper with one that
+opens no transaction: a test transaction would hold SQLite's lock against the server, and a transactional
+test's flush would wipe the town. The tests only read; the module fixture empties the database afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.db import connections
 from gridgov.core import menu
 from gridgov.demo.accounts import DEMO_PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 SHOTS = Path("/tmp/shots/role-homes")
 DESKTOP = {"width": 1366, "height": 768}
@@ -45,6 +45,13 @@ HOMES = {
     "auditor": ("/audit/", "/audit/", "h1:text('审计日志')"),
 }
 FIELD_APP = ".fieldtabs"
+
+
+@pytest.fixture
+def _django_db_helper(django_db_setup, django_db_blocker):
+    """Overrides pytest-django's helper for this module: database access without a per-test transaction."""
+    with django_db_blocker.unblock():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +91,6 @@ def browser():
             chromium.close()
 
 
-@pytest.mark.django_db
 def test_the_table_covers_every_demo_login():
     from gridgov.demo.accounts import planned_accounts
 
@@ -146,3 +152,32 @@ def check_links(context, base: str, username: str, shown: set[str]) -> None:
         if href not in shown:
             response = context.request.get(f"{base}{href}", max_redirects=0)
             assert response.status == 404, (username, label, href, response.status)
+
+
+BOX_AND_WORDS = """name => {
+  const input = document.querySelector(`form.filters input[name=${name}]`);
+  const walker = document.createTreeWalker(input.closest("label"), NodeFilter.SHOW_TEXT);
+  let node = walker.nextNode();
+  while (node && !node.textContent.trim()) node = walker.nextNode();
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const b = input.getBoundingClientRect(), t = range.getBoundingClientRect();
+  return {box: [b.x, b.y, b.width, b.height], words: [t.x, t.y, t.width, t.height], text: node.textContent.trim()};
+}"""
+
+
+@pytest.mark.parametrize("size,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_filter_checkboxes_sit_beside_their_words(demo_server, browser, size, viewport):
+    """通知 and 走访台账: the box is right before its words, on their line, not centred in a column of its own."""
+    context = browser.new_context(viewport=viewport, device_scale_factor=1, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, demo_server, "grid1")
+    for url, name, words in (("/notifications/", "unread", "只看未读"), ("/visits/", "mine", "只看我的")):
+        page.goto(f"{demo_server}{url}")
+        found = page.evaluate(BOX_AND_WORDS, name)
+        (bx, by, bw, bh), (wx, wy, _, wh) = found["box"], found["words"]
+        assert found["text"] == words
+        assert bw < 30 and 0 <= wx - (bx + bw) < 16, (url, found)  # the words start right after the box
+        assert abs((by + bh / 2) - (wy + wh / 2)) < 8, (url, found)  # on the same line
+        page.screenshot(path=str(SHOTS / f"checkbox-{name}-{size}.png"))
+    context.close()
