@@ -28,9 +28,12 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
 
+# DEBUG stays off (the project's own 404/403 pages, no settings or URL patterns shown) unless asked for:
+# `make run GRIDGOV_DEBUG=1`. `--insecure` lets this development server serve the static files without DEBUG.
+GRIDGOV_DEBUG ?= 0
 run: demo
 	@$(BIN)/python manage.py demo_accounts
-	GRIDGOV_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	GRIDGOV_DEBUG=$(GRIDGOV_DEBUG) $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
 
 # The periodic jobs (overdue matters, supervision cards, webhook retries): run beside `make run`.
 periodic: migrate

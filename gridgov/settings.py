@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gridgov.campaigns",
     "gridgov.field",
     "gridgov.ledgers",
+    "gridgov.workbench",
 ]
 
 MIDDLEWARE = [
@@ -80,7 +81,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.core.access.AccessMiddleware",
+    "gridgov.core.errors.ErrorPageMiddleware",
 ]
+# Our own 403 and 404 pages (Chinese or English, with the menu) in every mode, DEBUG included.
+CSRF_FAILURE_VIEW = "gridgov.core.views.csrf_failure"
 
 ROOT_URLCONF = "gridgov.urls"
 WSGI_APPLICATION = "gridgov.wsgi.application"

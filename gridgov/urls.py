@@ -1,14 +1,14 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from gridgov.accounts import views as account_views
 from gridgov.api import api
 from gridgov.core import access
+from gridgov.workbench import views as workbench_views
 
 urlpatterns = [
     # Machine intake first: every filing resolves its URL, and nothing else lives under open311/.
     path("open311/", include("gridgov.open311.urls")),
-    path("", account_views.home, name="home"),
+    path("", workbench_views.home, name="home"),
     path("i18n/setlang/", access.public(set_language), name="set_language"),
     path("", include("gridgov.accounts.urls")),
     path("audit/", include("gridgov.audit.urls")),
@@ -30,5 +30,10 @@ urlpatterns = [
     path("campaigns/", include("gridgov.campaigns.urls")),
     path("field/", include("gridgov.field.urls")),
     path("ledgers/", include("gridgov.ledgers.urls")),
+    path("workbench/", include("gridgov.workbench.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
 ]
+
+handler403 = "gridgov.core.views.forbidden"
+handler404 = "gridgov.core.views.not_found"
+handler500 = "gridgov.core.views.server_error"

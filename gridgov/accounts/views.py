@@ -14,7 +14,7 @@ from gridgov.accounts import actions
 from gridgov.accounts.choices import Role
 from gridgov.accounts.forms import AccountCreateForm, GrantForm, LoginForm
 from gridgov.accounts.models import User
-from gridgov.core.access import authenticated, public, roles
+from gridgov.core.access import public, roles
 
 
 @public
@@ -36,21 +36,6 @@ def login_view(request):
 def logout_view(request):
     logout(request)
     return redirect("accounts:login")
-
-
-@authenticated
-def home(request):
-    """The landing page: business users go to their place; administrators to their one tool."""
-    user = request.user
-    if user.role == Role.SYSTEM_ADMIN:
-        return redirect("accounts:accounts")
-    if user.role == Role.SECURITY_ADMIN:
-        return redirect("accounts:accounts")
-    if user.role == Role.AUDITOR:
-        return redirect("audit:log")
-    if user.place_id is not None and user.role:
-        return redirect("places:detail", code=user.place.code)
-    return render(request, "accounts/no_role.html")
 
 
 @roles(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)

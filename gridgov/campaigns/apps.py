@@ -9,6 +9,6 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("campaigns:list", gettext_noop("摸排"), Access("scoped"))])
+        register_menu("field", [("campaigns:list", gettext_noop("摸排"))])

@@ -10,9 +10,9 @@ class ChatnoticesConfig(AppConfig):
         from django.utils.translation import gettext_noop
 
         from gridgov.chatnotices.tasks import deliver_chat_notices
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
         from gridgov.core.periodic import register_periodic
 
         register_periodic(deliver_chat_notices)
 
-        register_menu([("chatnotices:list", gettext_noop("群通知"), Access("scoped"))])
+        register_menu("field", [("chatnotices:list", gettext_noop("群通知"))])

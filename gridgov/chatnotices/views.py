@@ -14,16 +14,18 @@ from django.views.decorators.http import require_POST
 from gridgov.chatnotices import actions, queries
 from gridgov.chatnotices.choices import DeliveryStatus
 from gridgov.chatnotices.forms import NoticeForm, WebhookForm, apply_errors
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.core.actions import ActionRefused
 from gridgov.households.queries import filter_places, page_number, page_of
+
+sending_roles = scoped_for(*actions.SENDING_ROLES)
 
 
 def _may_send(user) -> bool:
     return user.role in actions.SENDING_ROLES
 
 
-@scoped
+@sending_roles
 def notice_list(request):
     page = page_of(queries.notices_for(request.user), page_number(request.GET.get("page")))
     context = {
@@ -34,7 +36,7 @@ def notice_list(request):
     return render(request, "chatnotices/notice_list.html", context)
 
 
-@scoped
+@sending_roles
 def notice_create(request):
     form = NoticeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -52,7 +54,7 @@ def notice_create(request):
     return render(request, "chatnotices/notice_form.html", context, status=status)
 
 
-@scoped
+@sending_roles
 def notice_detail(request, pk: int):
     notice = queries.notice_for(request.user, pk)
     status = request.GET.get("status", "")
@@ -69,7 +71,7 @@ def notice_detail(request, pk: int):
     return render(request, "chatnotices/notice_detail.html", context)
 
 
-@scoped
+@sending_roles
 @require_POST
 def notice_retry(request, pk: int):
     notice = queries.notice_for(request.user, pk)
@@ -82,20 +84,20 @@ def notice_retry(request, pk: int):
     return redirect("chatnotices:detail", pk=notice.pk)
 
 
-@scoped
+@sending_roles
 def awaiting_list(request):
     page = page_of(queries.awaiting_hand_for(request.user), page_number(request.GET.get("page")))
     return render(request, "chatnotices/awaiting_list.html", {"page": page})
 
 
-@scoped
+@sending_roles
 def delivery_detail(request, pk: int):
     delivery = queries.delivery_for(request.user, pk)
     context = {"delivery": delivery, "may_send": _may_send(request.user)}
     return render(request, "chatnotices/delivery_detail.html", context)
 
 
-@scoped
+@sending_roles
 @require_POST
 def delivery_sent_by_hand(request, pk: int):
     delivery = queries.delivery_for(request.user, pk)
@@ -109,7 +111,7 @@ def delivery_sent_by_hand(request, pk: int):
     return redirect(back if back.startswith("/chatnotices/") else "chatnotices:awaiting")
 
 
-@scoped
+@sending_roles
 def group_list(request):
     place = request.GET.get("place", "")
     place = place if place.isdigit() else ""
@@ -125,7 +127,7 @@ def group_list(request):
     return render(request, "chatnotices/group_list.html", context)
 
 
-@scoped
+@sending_roles
 def group_webhook(request, pk: int):
     group = queries.group_for(request.user, pk)
     form = WebhookForm(request.POST or None)

@@ -29,6 +29,9 @@ AREA_PLACE_KINDS = (PlaceKind.TOWN, PlaceKind.VILLAGE)
 COVER_KINDS = (PlaceKind.VILLAGE, PlaceKind.GROUP)
 PROBLEM_PLACE_KINDS = (PlaceKind.VILLAGE, PlaceKind.GROUP, PlaceKind.GRID, PlaceKind.CLUSTER)
 AREA_ROLES = frozenset({Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE})
+# Areas and their rounds belong to a town or village, above every grid: grid workers and household-cluster
+# leaders have none in their area, so the pages are not theirs (see the views' marker).
+CLEANUP_ROLES = AREA_ROLES | {Role.GRID_LEADER}
 MAX_PROBLEMS = 50
 
 

@@ -9,6 +9,6 @@ class CleanupsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("cleanups:list", gettext_noop("环境整治"), Access("scoped"))])
+        register_menu("field", [("cleanups:list", gettext_noop("环境整治"))])

@@ -14,12 +14,14 @@ from django.views.decorators.http import require_POST
 
 from gridgov.cleanups import actions, queries
 from gridgov.cleanups.forms import AreaForm, ProblemForm, RoundForm, apply_errors
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.core.actions import ActionRefused
 from gridgov.households.queries import filter_places, page_number, page_of
 
+cleanup_roles = scoped_for(*actions.CLEANUP_ROLES)
 
-@scoped
+
+@cleanup_roles
 def round_list(request):
     filters = queries.filters_from(request.GET)
     rounds = queries.rounds_for(request.user, filters)
@@ -35,7 +37,7 @@ def round_list(request):
     return render(request, "cleanups/round_list.html", context)
 
 
-@scoped
+@cleanup_roles
 def round_detail(request, pk: int):
     found = queries.round_for(request.user, pk)
     context = {
@@ -46,7 +48,7 @@ def round_detail(request, pk: int):
     return render(request, "cleanups/round_detail.html", context)
 
 
-@scoped
+@cleanup_roles
 def round_create(request):
     form = RoundForm(request.user, request.POST or None, initial={"area": request.GET.get("area")})
     if request.method == "POST" and form.is_valid():
@@ -64,7 +66,7 @@ def round_create(request):
     return render(request, "cleanups/round_form.html", {"form": form}, status=status)
 
 
-@scoped
+@cleanup_roles
 @require_POST
 def problem_add(request, pk: int):
     found = queries.round_for(request.user, pk)
@@ -85,7 +87,7 @@ def problem_add(request, pk: int):
     return render(request, "cleanups/round_detail.html", context, status=400)
 
 
-@scoped
+@cleanup_roles
 def area_list(request):
     areas = list(queries.areas_for(request.user))
     queries.covers_of(areas)
@@ -93,7 +95,7 @@ def area_list(request):
     return render(request, "cleanups/area_list.html", {"areas": areas, "may_manage": may_manage})
 
 
-@scoped
+@cleanup_roles
 def area_create(request):
     form = AreaForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -110,7 +112,7 @@ def area_create(request):
     return render(request, "cleanups/area_form.html", {"form": form}, status=status)
 
 
-@scoped
+@cleanup_roles
 def area_edit(request, pk: int):
     area = queries.area_for(request.user, pk)
     initial = {

@@ -10,16 +10,17 @@ scoping primitive (see `gridgov.core.models.ScopedQuerySet`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 
 
 @dataclass(frozen=True)
 class Access:
     kind: str  # "public" | "authenticated" | "scoped" | "roles" | "api"
+    # "roles": the only roles allowed; "scoped": the business roles allowed (empty = every business role)
     roles: frozenset[str] = frozenset()
     grant: str = ""  # a boolean account field that must also be set, e.g. "may_view_key_population"
 
@@ -50,6 +51,13 @@ def scoped_with_grant(grant: str) -> Callable:
     return _mark(Access("scoped", grant=grant))
 
 
+def scoped_for(*names: str) -> Callable:
+    """Business data for some business roles only (e.g. register import: the village and the town, not the
+    grid worker); the view reads through `for_user`. Name the role set in the app's `actions`, where the
+    action guards use it too."""
+    return _mark(Access("scoped", frozenset(names)))
+
+
 def roles(*names: str) -> Callable:
     """Only the listed account roles (e.g. the auditor for the audit log)."""
     return _mark(Access("roles", frozenset(names)))
@@ -74,7 +82,8 @@ def is_allowed(user, rule: Access) -> bool:
         return True
     if rule.kind == "scoped":
         granted = not rule.grant or getattr(user, rule.grant, False) is True
-        return user.role in BUSINESS_ROLES and user.place_id is not None and granted
+        allowed = user.role in BUSINESS_ROLES and (not rule.roles or user.role in rule.roles)
+        return allowed and user.place_id is not None and granted
     if rule.kind == "roles":
         return user.role in rule.roles
     return False
@@ -88,35 +97,25 @@ class AccessMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        from gridgov.core.views import not_found
+
         rule = rule_of(view_func)
-        if rule is None:
-            raise Http404("no access rule declared for this view")
+        if rule is None:  # no declaration: nobody may open it
+            return not_found(request)
         if is_allowed(request.user, rule):
             return None
         if not request.user.is_authenticated:
             if request.headers.get("Accept", "").startswith("application/json"):
                 return JsonResponse({"detail": "需要登录"}, status=401)
             return redirect_to_login(request.get_full_path())
-        raise Http404("out of scope")
+        # Out of scope: our own 404 page in every mode (a raised Http404 shows Django's debug page under DEBUG).
+        return not_found(request)
 
 
-@dataclass(frozen=True)
-class MenuItem:
-    url_name: str
-    label: str
-    rule: Access
-
-
-MENU: list[MenuItem] = []
-
-
-def register_menu(items: Iterable[tuple[str, str, Access]]) -> None:
-    for url_name, label, rule in items:
-        MENU.append(MenuItem(url_name, label, rule))
-
-
-def menu_for(user) -> list[MenuItem]:
-    return [item for item in MENU if is_allowed(user, item.rule)]
+def may_open(user, view) -> bool:
+    """Whether ``user`` passes the access marker of ``view`` (a view function or class-based view)."""
+    rule = rule_of(view)
+    return rule is not None and is_allowed(user, rule)
 
 
 def mark_api_urls(urls):

@@ -100,11 +100,19 @@ class SessionIdleMiddleware:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Template context: the menu entries the user's role may open."""
-    from gridgov.core.access import menu_for
+    """Template context: the menu the user may open (grouped, the role's daily work first on a phone) and
+    the page's default breadcrumbs. Both are built only when a template reads them."""
+    from django.utils.functional import SimpleLazyObject
+
+    from gridgov.core import menu
 
     user = getattr(request, "user", None)
-    return {"nav_items": menu_for(user) if user is not None and user.is_authenticated else []}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match is not None else ""
+    return {
+        "nav": SimpleLazyObject(lambda: menu.menu_for(user, current)),
+        "crumbs": SimpleLazyObject(lambda: menu.breadcrumbs(user, current)),
+    }
 
 
 class LanguageMiddleware:

@@ -9,6 +9,6 @@ class CoverageConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("coverage:index", gettext_noop("覆盖检查"), Access("scoped"))])
+        register_menu("stats", [("coverage:index", gettext_noop("覆盖检查"))])

@@ -9,6 +9,6 @@ class DeedsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("deeds:list", gettext_noop("办实事"), Access("scoped"))])
+        register_menu("field", [("deeds:list", gettext_noop("办实事"))])

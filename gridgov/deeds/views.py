@@ -10,15 +10,18 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.core.actions import ActionRefused
 from gridgov.deeds import actions, queries
 from gridgov.deeds.choices import DeedCategory
 from gridgov.deeds.forms import DeedForm, apply_errors
 from gridgov.households.queries import filter_places, page_number, page_of
+from gridgov.publicity.common import RECORDING_ROLES
+
+recording_roles = scoped_for(*RECORDING_ROLES)
 
 
-@scoped
+@recording_roles
 def deed_list(request):
     filters = queries.filters_from(request.GET)
     rows = queries.deeds_for(request.user, filters)
@@ -34,12 +37,12 @@ def deed_list(request):
     return render(request, "deeds/deed_list.html", context)
 
 
-@scoped
+@recording_roles
 def deed_detail(request, pk: int):
     return render(request, "deeds/deed_detail.html", {"deed": queries.deed_for(request.user, pk)})
 
 
-@scoped
+@recording_roles
 def deed_create(request):
     form = DeedForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():

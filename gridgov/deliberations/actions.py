@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.choices import Role
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import in_scope
 from gridgov.deliberations.choices import Subject
@@ -23,6 +24,10 @@ from gridgov.places.models import Place
 from gridgov.publicity.common import can_record_at, check_date, create_once, text
 
 GROUP_ONLY = (PlaceKind.GROUP,)
+# Meetings are held and recorded by villager group (五到组), above every grid: the village committee, the
+# governance center and grid leaders (bound to a village) record and read them; grid workers and
+# household-cluster leaders have none in their area, so the pages are not theirs (see the views' marker).
+MEETING_ROLES = frozenset({Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE, Role.GRID_LEADER})
 
 
 @dataclass
@@ -41,6 +46,8 @@ class DeliberationInput:
 
 def record_deliberation(user, data: DeliberationInput) -> tuple[Deliberation, bool]:
     """登记议事协商. Returns (meeting, created); the same ``client_uuid`` again returns the first meeting."""
+    if getattr(user, "role", None) not in MEETING_ROLES:
+        raise ActionRefused(_("您的账号不能登记议事协商"))
     can_record_at(user, data.group, GROUP_ONLY, _("议事协商"), _("议事协商应记录到村民小组"))
     errors = {}
     if data.subject not in Subject.values:

@@ -9,6 +9,6 @@ class DeliberationsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("deliberations:list", gettext_noop("议事"), Access("scoped"))])
+        register_menu("field", [("deliberations:list", gettext_noop("议事"))])

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.core.actions import ActionRefused
 from gridgov.deliberations import actions, queries
 from gridgov.deliberations.choices import Subject
@@ -18,8 +18,10 @@ from gridgov.deliberations.forms import DeliberationForm, apply_errors
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.places.models import Place
 
+meeting_roles = scoped_for(*actions.MEETING_ROLES)
 
-@scoped
+
+@meeting_roles
 def deliberation_list(request):
     filters = queries.filters_from(request.GET)
     rows = queries.deliberations_for(request.user, filters)
@@ -35,14 +37,14 @@ def deliberation_list(request):
     return render(request, "deliberations/deliberation_list.html", context)
 
 
-@scoped
+@meeting_roles
 def deliberation_detail(request, pk: int):
     meeting = queries.deliberation_for(request.user, pk)
     context = {"meeting": meeting, "matters": queries.matters_of(request.user, meeting)}
     return render(request, "deliberations/deliberation_detail.html", context)
 
 
-@scoped
+@meeting_roles
 def deliberation_create(request):
     form = DeliberationForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -60,7 +62,7 @@ def deliberation_create(request):
     return render(request, "deliberations/deliberation_form.html", {"form": form}, status=status)
 
 
-@scoped
+@meeting_roles
 def follow_up_matter(request, pk: int):
     """议定事项转办: the matter intake form, located in the meeting's group; the matter links to the meeting."""
     from gridgov.matters.forms import IntakeForm, apply_intake_errors

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import Model
 
 from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
@@ -26,6 +28,8 @@ from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
 
 DEMO_PASSWORD = "Gridgov-2026"
+# The liaison login stands for the town's 司法所: its queue and list hold what is routed there.
+LIAISON_DEPARTMENT = "judicial"
 DEMO_VILLAGE = "520330113201"  # 桂园村
 SECOND_VILLAGE = "520330113202"  # 永盛村
 
@@ -39,6 +43,7 @@ class DemoAccount:
     may_reveal_pii: bool = False
     may_view_key_population: bool = False
     appointment: Appointment | None = None  # the demo person's appointment this account is linked to
+    department: Model | None = None  # the matter engine's Department whose liaison this account is
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,16 @@ def planned_accounts() -> list[DemoAccount]:
         DemoAccount(
             "cluster", person(cluster_leader, "联户长"), Role.CLUSTER_LEADER, cluster, appointment=cluster_leader
         ),
-        DemoAccount("liaison", "司法所联络人", Role.DEPARTMENT_LIAISON, town),
+        DemoAccount(
+            "liaison",
+            "司法所联络人",
+            Role.DEPARTMENT_LIAISON,
+            town,
+            # by the app registry: the demo app imports no app that builds on it (matters seeds through it)
+            department=apps.get_model("matters", "Department")
+            .objects.filter(path=DEMO_TOWN, kind=LIAISON_DEPARTMENT)
+            .first(),
+        ),
         DemoAccount("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, None),
         DemoAccount("secadmin", "安全管理员", Role.SECURITY_ADMIN, None),
         DemoAccount("auditor", "审计员", Role.AUDITOR, None),
@@ -151,6 +165,8 @@ def ensure_demo_accounts() -> tuple[list[AccountLine], list[str]]:
             if plan.appointment is not None and plan.appointment.user_id is None and user.place_id == plan.place.pk:
                 plan.appointment.user = user
                 plan.appointment.save(update_fields=["user", "updated_at"])
+            if plan.department is not None and not plan.department.liaisons.filter(pk=user.pk).exists():
+                plan.department.liaisons.add(user)
             place = user.place
             lines.append(
                 AccountLine(

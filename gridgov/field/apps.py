@@ -9,6 +9,6 @@ class FieldConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("field:today", gettext_noop("移动工作台"), Access("scoped"))])
+        register_menu("work", [("field:today", gettext_noop("移动工作台"))])

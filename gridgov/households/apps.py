@@ -9,7 +9,7 @@ class HouseholdsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
         from gridgov.households.models import Household, Resident
         from gridgov.places.queries import count_in_places
 
@@ -17,8 +17,9 @@ class HouseholdsConfig(AppConfig):
         count_in_places("residents", Resident.objects.for_user)
 
         register_menu(
+            "people",
             [
-                ("households:list", gettext_noop("户籍"), Access("scoped")),
-                ("households:residents", gettext_noop("居民"), Access("scoped")),
-            ]
+                ("households:list", gettext_noop("户籍")),
+                ("households:residents", gettext_noop("居民")),
+            ],
         )

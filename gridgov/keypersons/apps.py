@@ -9,10 +9,8 @@ class KeyPersonsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.accounts.choices import Role
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
         from gridgov.keypersons import signals  # noqa: F401  (connects the resident-move handler)
-        from gridgov.keypersons.access import KEY_POPULATION
         from gridgov.keypersons.models import holds_grant
         from gridgov.keypersons.queries import due_follow_ups_for_plan
         from gridgov.visits.queries import KeyPopulationSource, plug_key_population
@@ -22,12 +20,10 @@ class KeyPersonsConfig(AppConfig):
         plug_key_population(KeyPopulationSource(holds_grant=holds_grant, due_follow_ups=due_follow_ups_for_plan))
 
         register_menu(
+            "field",
             [
-                ("keypersons:list", gettext_noop("重点人群"), KEY_POPULATION),
-                (
-                    "keypersons:categories",
-                    gettext_noop("重点人员类别"),
-                    Access("roles", frozenset({Role.SYSTEM_ADMIN})),
-                ),
-            ]
+                ("keypersons:list", gettext_noop("重点人群")),
+                ("keypersons:alerts", gettext_noop("重点人员预警")),
+            ],
         )
+        register_menu("settings", [("keypersons:categories", gettext_noop("重点人员类别"))])

@@ -9,6 +9,6 @@ class LedgersConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("ledgers:index", gettext_noop("台账"), Access("scoped"))])
+        register_menu("field", [("ledgers:index", gettext_noop("台账"))])

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.models import scope_prefix
 from gridgov.ledgers.books import BOOKS, Book, LedgerFilters
 from gridgov.ledgers.models import LedgerExport
@@ -22,8 +23,15 @@ from gridgov.places.models import Place
 PAGE_SIZE = 50  # a phone renders at most this many rows at once
 
 
+# The ledgers are the books a grid, village, town or county keeps; a household-cluster leader (about ten
+# households, reports matters) keeps none of them.
+LEDGER_ROLES = BUSINESS_ROLES - {Role.CLUSTER_LEADER}
+
+
 def may_open(user, book: Book) -> bool:
-    return user is None or not book.grant or getattr(user, book.grant, False) is True
+    if user is None:
+        return True
+    return user.role in LEDGER_ROLES and (not book.grant or getattr(user, book.grant, False) is True)
 
 
 def books_for(user) -> list[Book]:

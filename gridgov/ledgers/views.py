@@ -18,18 +18,19 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.households.queries import filter_places, page_number
 from gridgov.ledgers import actions, queries
 from gridgov.ledgers.books import LedgerFilters
 from gridgov.ledgers.choices import LedgerKind
 from gridgov.utils.xlsx import XLSX_CONTENT_TYPE
 
+ledger_roles = scoped_for(*queries.LEDGER_ROLES)
 STALE_AFTER = dt.timedelta(minutes=10)  # a running export not heard from for this long has died with its process
 WIDE = 24  # columns at least this wide take a line of their own on a phone
 
 
-@scoped
+@ledger_roles
 @require_GET
 def ledger(request, kind: str = LedgerKind.VISIT):
     """台账: a book's records in the column layout of its export, filtered, 50 to a page, with the total."""
@@ -56,7 +57,7 @@ def ledger(request, kind: str = LedgerKind.VISIT):
     return render(request, "ledgers/ledger.html", context)
 
 
-@scoped
+@ledger_roles
 @require_POST
 def export(request, kind: str):
     """导出: record the export of the filtered book and start it; its page shows the progress."""
@@ -80,13 +81,13 @@ def _export_context(request, pk: int) -> dict:
     return {"job": job, "book": book, "stale": stale, "filters": queries.describe(book, filters)}
 
 
-@scoped
+@ledger_roles
 @require_GET
 def export_detail(request, pk: int):
     return render(request, "ledgers/export_detail.html", _export_context(request, pk))
 
 
-@scoped
+@ledger_roles
 @require_GET
 def export_progress(request, pk: int):
     """The progress panel alone, polled by HTMX every second while the export runs."""
@@ -95,7 +96,7 @@ def export_progress(request, pk: int):
     return response
 
 
-@scoped
+@ledger_roles
 @require_GET
 def export_download(request, pk: int):
     job, content = queries.export_file(request.user, pk)

@@ -18,18 +18,18 @@ class MattersConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.accounts.choices import BUSINESS_ROLES, Role
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
         from gridgov.core.periodic import register_periodic
         from gridgov.matters.tasks import flag_overdue_matters, reopen_recurrences
 
         register_periodic(flag_overdue_matters, reopen_recurrences)
         post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="matters_ensure_search_index")
-        rule = Access("roles", frozenset(BUSINESS_ROLES | {Role.DEPARTMENT_LIAISON}))
         register_menu(
+            "matters",
             [
-                ("matters:queue", gettext_noop("待办"), rule),
-                ("matters:list", gettext_noop("事项"), rule),
-                ("matters:settings", gettext_noop("事项设置"), Access("roles", frozenset({Role.CENTER_STAFF}))),
-            ]
+                ("matters:queue", gettext_noop("待办")),
+                ("matters:list", gettext_noop("全部事项")),
+                ("matters:create", gettext_noop("登记事项")),
+            ],
         )
+        register_menu("settings", [("matters:settings", gettext_noop("事项设置"))])

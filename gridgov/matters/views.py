@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
-from gridgov.core.access import roles
+from gridgov.core.access import roles, scoped
 from gridgov.core.actions import ActionRefused as CoreActionRefused
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.matters import actions, policy, queries
@@ -168,7 +168,7 @@ def _queue_rows(rows: list[queries.QueueRow]) -> SafeString:
 # ---------------------------------------------------------------- intake
 
 
-@matter_roles
+@scoped  # recording is for the business roles (`actions.RECORDING_ROLES`): a liaison records no matter
 def matter_create(request):
     if request.user.role == Role.CLUSTER_LEADER:
         return redirect("matters:quick_report")

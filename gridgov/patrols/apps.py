@@ -9,6 +9,6 @@ class PatrolsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("patrols:list", gettext_noop("巡逻日志"), Access("scoped"))])
+        register_menu("field", [("patrols:list", gettext_noop("巡逻日志"))])

@@ -10,15 +10,17 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.core.actions import ActionRefused
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.patrols import actions, queries
 from gridgov.patrols.choices import Shift
 from gridgov.patrols.forms import PatrolForm, apply_errors
 
+patrol_roles = scoped_for(*actions.RECORDING_ROLES)
 
-@scoped
+
+@patrol_roles
 def patrol_list(request):
     filters = queries.PatrolFilters.from_query(request.GET)
     patrols = queries.patrols_for(request.user, filters)
@@ -37,7 +39,7 @@ def patrol_list(request):
     return render(request, "patrols/patrol_list.html", context)
 
 
-@scoped
+@patrol_roles
 def patrol_detail(request, pk: int):
     patrol = queries.patrol_for(request.user, pk)
     queries.route_names([patrol])
@@ -46,7 +48,7 @@ def patrol_detail(request, pk: int):
     return render(request, "patrols/patrol_detail.html", context)
 
 
-@scoped
+@patrol_roles
 def patrol_create(request):
     raw = str(request.GET.get("team") or request.POST.get("team") or "")
     if not raw.isdigit() or len(raw) > 18:
@@ -68,7 +70,7 @@ def patrol_create(request):
     return render(request, "patrols/patrol_form.html", {"form": form, "team": team}, status=status)
 
 
-@scoped
+@patrol_roles
 def patrol_to_matter(request, pk: int):
     """转为事项: the matter intake form, prefilled from the patrol; the new matter is linked to it."""
     from gridgov.matters.forms import IntakeForm, apply_intake_errors

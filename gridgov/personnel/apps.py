@@ -9,6 +9,6 @@ class PersonnelConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("personnel:appointments", gettext_noop("人员"), Access("scoped"))])
+        register_menu("people", [("personnel:appointments", gettext_noop("人员"))])

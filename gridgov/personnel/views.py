@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped, scoped_for
 from gridgov.personnel import actions, forms, queries
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 
@@ -45,7 +45,7 @@ def _card_context(request, appointment, *, bound=None, error: str = "", notice: 
     return {"appointment": appointment, "workflow_forms": workflow_forms, "error": error, "notice": notice}
 
 
-@scoped
+@scoped_for(*actions.NOMINATING_ROLES)
 def appointment_list(request):
     filters = queries.Filters.from_query(request.GET)
     page = queries.page_of(
@@ -163,7 +163,7 @@ def appointment_end(request, pk: int):
     )
 
 
-@scoped
+@scoped_for(*actions.NOMINATING_ROLES)
 def nominate(request):
     initial = {"place_code": request.GET.get("place", ""), "role": request.GET.get("role", "")}
     form = forms.NominationForm(request.POST or None, user=request.user, initial=initial)
@@ -208,7 +208,7 @@ def _register(request, form_class, run, title: str):
     return render(request, "personnel/register.html", {"form": form, "title": title}, status=status)
 
 
-@scoped
+@scoped_for(*actions.ORGANISING_ROLES)
 def party_group_create(request):
     def run(d):
         group = actions.register_party_group(
@@ -219,7 +219,7 @@ def party_group_create(request):
     return _register(request, forms.PartyGroupForm, run, _("登记网格党小组"))
 
 
-@scoped
+@scoped_for(*actions.ORGANISING_ROLES)
 def patrol_team_create(request):
     def run(d):
         team = actions.register_patrol_team(request.user, place=d["place_code"], name=d["name"], grids=d["grid_codes"])
@@ -228,7 +228,7 @@ def patrol_team_create(request):
     return _register(request, forms.PatrolTeamForm, run, _("登记治安巡逻队"))
 
 
-@scoped
+@scoped_for(*actions.CHAT_GROUP_ROLES)
 def chat_group_create(request):
     def run(d):
         group = actions.register_chat_group(

@@ -9,6 +9,6 @@ class PlacesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("places:mine", gettext_noop("地域与网格"), Access("scoped"))])
+        register_menu("people", [("places:mine", gettext_noop("地域与网格"))])

@@ -9,6 +9,6 @@ class PublicityConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
 
-        register_menu([("publicity:list", gettext_noop("宣讲"), Access("scoped"))])
+        register_menu("field", [("publicity:list", gettext_noop("宣讲"))])

@@ -12,15 +12,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.core.actions import ActionRefused
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.publicity import actions, queries
 from gridgov.publicity.choices import Channel, Topic
+from gridgov.publicity.common import RECORDING_ROLES
 from gridgov.publicity.forms import EventForm, PhotoForm, apply_errors
 
+recording_roles = scoped_for(*RECORDING_ROLES)
 
-@scoped
+
+@recording_roles
 def event_list(request):
     filters = queries.filters_from(request.GET)
     rows = queries.events_for(request.user, filters)
@@ -37,14 +40,14 @@ def event_list(request):
     return render(request, "publicity/event_list.html", context)
 
 
-@scoped
+@recording_roles
 def event_detail(request, pk: int):
     event = queries.event_for(request.user, pk)
     context = {"event": event, "photos": queries.photos_of(event), "photo_form": PhotoForm()}
     return render(request, "publicity/event_detail.html", context)
 
 
-@scoped
+@recording_roles
 def event_create(request):
     form = EventForm(request.user, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +65,7 @@ def event_create(request):
     return render(request, "publicity/event_form.html", {"form": form}, status=status)
 
 
-@scoped
+@recording_roles
 @require_POST
 def photo_add(request, pk: int):
     event = queries.event_for(request.user, pk)
@@ -78,7 +81,7 @@ def photo_add(request, pk: int):
     return redirect("publicity:detail", pk=event.pk)
 
 
-@scoped
+@recording_roles
 @require_POST
 def photo_remove(request, pk: int, photo: int):
     found = queries.photo_for(request.user, pk, photo)
@@ -91,7 +94,7 @@ def photo_remove(request, pk: int, photo: int):
     return redirect("publicity:detail", pk=pk)
 
 
-@scoped
+@recording_roles
 def photo_file(request, pk: int, photo: int):
     """The image itself, only to users whose area holds the event; never guessable, never cached publicly."""
     found = queries.photo_for(request.user, pk, photo)

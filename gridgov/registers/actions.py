@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
 from gridgov.core import background
@@ -30,6 +31,11 @@ Progress = background.Progress
 MIN_REASON = 4
 
 
+# Who imports and exports whole registers: everyone who keeps a grid's register or more. A household-cluster
+# leader looks after about ten households and reports on them; whole registers are not theirs.
+REGISTER_ROLES = BUSINESS_ROLES - {Role.CLUSTER_LEADER}
+
+
 class ActionRefused(Exception):
     """The acting user may not do this; the message is shown to them."""
 
@@ -42,6 +48,8 @@ def create_import(user, *, filename: str, data: bytes) -> RegisterImport:
     scope = scope_prefix(user)
     if scope is None:
         raise ActionRefused("您的账号没有管辖范围，不能导入户籍")
+    if user.role not in REGISTER_ROLES:
+        raise ActionRefused("您的账号不能导入户籍")
     excel.check_upload(data)
     register_import = RegisterImport(
         path=scope,  # the import's scope: every grid and cluster in the file must lie under it
@@ -173,6 +181,8 @@ def export_register(user, place: Place, path: str, *, reveal: bool = False, reas
     ``user`` None is the operator's command line, which has the whole database anyway.
     """
     if user is not None:
+        if user.role not in REGISTER_ROLES:
+            raise ActionRefused("您的账号不能导出户籍")
         if not Place.objects.for_user(user).filter(pk=place.pk).exists():
             raise ActionRefused("该地域不在您的管辖范围内")
         if reveal and not getattr(user, "may_reveal_pii", False):

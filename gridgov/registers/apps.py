@@ -7,12 +7,15 @@ class RegistersConfig(AppConfig):
     verbose_name = "户籍导入导出"
 
     def ready(self) -> None:
-        from gridgov.core.access import Access, register_menu
+        from django.utils.translation import gettext_noop
+
+        from gridgov.core.menu import register_menu
 
         register_menu(
+            "people",
             [
-                ("registers:upload", "导入户籍", Access("scoped")),
-                ("registers:export", "导出户籍", Access("scoped")),
-                ("registers:imports", "导入记录", Access("scoped")),
-            ]
+                ("registers:upload", gettext_noop("导入户籍")),
+                ("registers:export", gettext_noop("导出户籍")),
+                ("registers:imports", gettext_noop("导入记录")),
+            ],
         )

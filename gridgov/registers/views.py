@@ -19,10 +19,12 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
-from gridgov.core.access import scoped
+from gridgov.core.access import scoped_for
 from gridgov.registers import actions, excel
 from gridgov.registers.forms import ExportForm, UploadForm
 from gridgov.registers.models import RegisterImport
+
+register_roles = scoped_for(*actions.REGISTER_ROLES)
 
 PAGE_SIZE = 30
 STALE_AFTER = timedelta(minutes=10)
@@ -44,7 +46,7 @@ def _attachment(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@scoped
+@register_roles
 def upload(request):
     """导入户籍: choose a file; it is checked at once (size, type, zip bomb), then imported in the background."""
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -63,7 +65,7 @@ def upload(request):
     )
 
 
-@scoped
+@register_roles
 @require_GET
 def import_list(request):
     """导入记录: past imports in the user's scope, newest first."""
@@ -90,13 +92,13 @@ def _detail_context(request, pk: int) -> dict:
     return {"imp": register_import, "stale": stale}
 
 
-@scoped
+@register_roles
 @require_GET
 def import_detail(request, pk: int):
     return render(request, "registers/import_detail.html", _detail_context(request, pk))
 
 
-@scoped
+@register_roles
 @require_GET
 def import_progress(request, pk: int):
     """The progress panel alone, polled by HTMX every second while the import runs."""
@@ -105,7 +107,7 @@ def import_progress(request, pk: int):
     return response
 
 
-@scoped
+@register_roles
 @require_GET
 def error_workbook(request, pk: int):
     """The rejected rows (ID numbers and phones masked) with the reasons."""
@@ -116,13 +118,13 @@ def error_workbook(request, pk: int):
     return _attachment(bytes(register_import.error_workbook), f"{stem}-错误清单.xlsx")
 
 
-@scoped
+@register_roles
 @require_GET
 def blank_template(request):
     return _attachment(excel.build_template(), "户籍导入模板.xlsx")
 
 
-@scoped
+@register_roles
 def export(request):
     """导出户籍: the register of a place in scope, masked unless the user may reveal and gives a reason."""
     form = ExportForm(request.user, request.POST or None, requested=request.GET.get("place", "")[:24])

@@ -9,12 +9,15 @@ class VisitsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from gridgov.core.access import Access, register_menu
+        from gridgov.core.menu import register_menu
         from gridgov.visits import signals  # noqa: F401  (connects the resident-move handler)
 
         register_menu(
+            "field",
             [
-                ("visits:today", gettext_noop("今日计划"), Access("scoped")),
-                ("visits:list", gettext_noop("走访台账"), Access("scoped")),
-            ]
+                ("visits:today", gettext_noop("今日计划")),
+                ("visits:list", gettext_noop("走访台账")),
+                ("visits:vulnerable", gettext_noop("关爱对象")),
+            ],
         )
+        register_menu("stats", [("visits:coverage", gettext_noop("走访覆盖"))])

@@ -253,10 +253,14 @@ def test_round_form_and_area_pages(world, area_a, login):
     assert ResponsibilityArea.objects.filter(name="桂园村二片区").count() == 1
 
 
-def test_grid_worker_cannot_open_another_villages_area(world, area_b, login):
-    client = login(world.grid_worker_a)
-    assert client.get(f"/cleanups/areas/{area_b.pk}/").status_code == 404
-    assert "永盛村责任区" not in client.get("/cleanups/areas/").content.decode()
+def test_grid_workers_and_cluster_leaders_get_no_cleanup_pages(world, area_a, area_b, login):
+    """Areas and rounds belong to a village or town, above every grid: the pages are not theirs (404)."""
+    for user in (world.grid_worker_a, world.cluster_leader_a1):
+        client = login(user)
+        for url in ("/cleanups/", "/cleanups/areas/", f"/cleanups/areas/{area_a.pk}/", f"/cleanups/areas/{area_b.pk}/"):
+            response = client.get(url)
+            assert response.status_code == 404
+            assert area_a.name not in response.content.decode() and area_b.name not in response.content.decode()
 
 
 # ---------------------------------------------------------------- API

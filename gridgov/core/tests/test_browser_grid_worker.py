@@ -104,7 +104,7 @@ def test_grid_worker_sees_only_own_grid_and_gets_404_for_another(world, grid_a_s
     other_household = world.household_b.pk
     page = browser.new_page(viewport=DESKTOP)
     sign_in(page, live_server.url, world.grid_worker_a.username)
-    assert page.url == f"{live_server.url}/places/5203301132010101/"
+    assert page.url == f"{live_server.url}/workbench/"  # the grid worker's home: today's visits and the queue
 
     page.goto(f"{live_server.url}/households/")
     assert household_numbers(page) == grid_a_street
@@ -194,7 +194,8 @@ def test_town_page_with_villages_on_the_map(world, village_polygons, live_server
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=viewport)
     sign_in(page, live_server.url, world.town_staff.username)
-    assert page.url == f"{live_server.url}/places/520330113/"
+    assert page.url == f"{live_server.url}/workbench/"  # the town's home
+    page.goto(f"{live_server.url}/places/520330113/")
     assert page.locator("#placemap path.leaflet-interactive").count() == 2
     assert page.locator(".maplabel").all_inner_texts() == ["桂园村", "永盛村"]
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0

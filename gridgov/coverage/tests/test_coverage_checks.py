@@ -175,7 +175,7 @@ def test_page_defaults_to_the_users_place_and_links_the_rows(world, gaps, login)
     assert f'href="/personnel/grids/{gaps["grid_d"].code}/"' in html
     assert f'href="/personnel/grids/{world.grid_a.code}/">桂园村第1网格第1联户</a>' in html
     assert "H-X-001 永盛村散居户" in html and "流动人员甲" in html
-    assert '<a href="/coverage/">覆盖检查</a>' in html
+    assert '<a href="/coverage/" aria-current="page">覆盖检查</a>' in html  # the menu marks the page shown
 
 
 def test_page_for_a_place_within_scope(world, gaps, login):

@@ -175,11 +175,19 @@ def test_list_shows_only_meetings_in_scope(world, meeting, login, group_b):
     assert re.findall(r"<b>(\d+)</b><span>", page) == ["1", "23"]
 
 
-def test_grid_worker_sees_no_group_meetings(world, meeting, login):
+def test_grid_workers_and_cluster_leaders_get_no_meeting_pages(world, meeting, login):
+    """Meetings sit at group level, above every grid: the pages are not theirs (404, the menu hides them)."""
     made = meeting(world.village_committee, world.group_a)
-    client = login(world.grid_worker_a)
-    assert links(client.get("/deliberations/")) == []
-    assert client.get(f"/deliberations/{made.pk}/").status_code == 404
+    for user in (world.grid_worker_a, world.cluster_leader_a1):
+        client = login(user)
+        for url in ("/deliberations/", f"/deliberations/{made.pk}/", "/deliberations/new/"):
+            response = client.get(url)
+            assert response.status_code == 404
+            assert made.topic not in response.content.decode()
+        assert client.post("/deliberations/new/", {"group": world.group_a.pk}).status_code == 404
+    with pytest.raises(ActionRefused, match="您的账号不能登记议事协商"):
+        meeting(world.grid_worker_a, world.group_a)
+    assert Deliberation.objects.count() == 1
 
 
 def test_town_list_filters_by_place_subject_and_period(world, meeting, login, group_b):

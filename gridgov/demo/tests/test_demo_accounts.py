@@ -91,3 +91,15 @@ def test_seed_demo_if_empty_changes_nothing_when_places_exist(db):
     assert Place.objects.count() == places
     assert AuditLog.objects.count() == audit_rows
     assert accounts() == EXPECTED
+
+
+def test_the_liaison_stands_for_the_towns_judicial_office_and_its_queue_holds_what_is_routed_there(db):
+    from gridgov.matters.models import Matter
+    from gridgov.matters.queries import work_queue
+
+    liaison = User.objects.get(username="liaison")
+    assert list(liaison.departments.values_list("name", flat=True)) == ["寨坝镇司法所"]
+    held = Matter.objects.filter(is_open=True, holder_department__name="寨坝镇司法所")
+    assert work_queue(liaison).count() == held.count()
+    routed = Matter.objects.filter(routings__department__name="寨坝镇司法所").distinct()
+    assert Matter.objects.for_user(liaison).count() == routed.count() > 0  # the office's matters, past and present

@@ -61,8 +61,8 @@ def test_auditor_cannot_open_matter_pages(engine, login):
 
 def test_menu_offers_matters_and_queue(engine, login):
     page = login(engine.grid_worker_a).get(reverse("matters:queue")).content.decode()
-    assert f'href="{reverse("matters:queue")}">待办</a>' in page
-    assert f'href="{reverse("matters:list")}">事项</a>' in page
+    assert f'href="{reverse("matters:queue")}" aria-current="page">待办</a>' in page
+    assert f'href="{reverse("matters:list")}">全部事项</a>' in page
 
 
 # ---------------------------------------------------------------- intake

@@ -325,7 +325,8 @@ def test_nomination_form_refuses_grid_workers(world, login):
             "nominated_on": "2026-03-01",
         },
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # the form is not theirs: its view's marker admits only nominating roles
+    assert "某人" not in response.content.decode()
     assert Appointment.objects.count() == 0
 
 
@@ -374,5 +375,15 @@ def test_registration_forms(world, login):
 
 
 def test_menu_has_the_personnel_entry(world, login):
-    response = login(world.grid_worker_a).get("/personnel/")
-    assert '<a href="/personnel/">人员</a>' in response.content.decode()
+    response = login(world.village_committee).get("/personnel/")
+    assert '<a href="/personnel/" aria-current="page">人员</a>' in response.content.decode()
+
+
+def test_grid_workers_and_cluster_leaders_use_their_grids_roster_not_the_appointment_list(world, login):
+    for user in (world.grid_worker_a, world.cluster_leader_a1):
+        client = login(user)
+        assert client.get("/personnel/").status_code == 404
+        assert '<a href="/personnel/"' not in client.get("/", follow=True).content.decode()
+        roster = client.get(f"/personnel/grids/{world.grid_a.code}/")
+        assert roster.status_code == 200
+        assert 'href="/personnel/' + '"' not in roster.content.decode()  # no link to the list they cannot open

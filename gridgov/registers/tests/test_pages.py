@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gridgov.core.access import menu_for
+from gridgov.core.menu import menu_for
 from gridgov.households.models import Resident
 from gridgov.registers import actions
 from gridgov.registers.choices import ImportStatus
@@ -148,9 +148,22 @@ def test_template_round_trips_through_the_importer(world, login):
 
 
 def test_menu_has_the_register_entries(world):
-    labels = [item.label for item in menu_for(world.grid_worker_a)]
-    assert {"导入户籍", "导出户籍", "导入记录"} <= set(labels)
-    assert not {"导入户籍", "导出户籍", "导入记录"} & {item.label for item in menu_for(world.auditor)}
+    def labels(user):
+        return {link.label for link in menu_for(user).links()}
+
+    assert {"导入户籍", "导出户籍", "导入记录"} <= labels(world.grid_worker_a)
+    assert not {"导入户籍", "导出户籍", "导入记录"} & labels(world.auditor)
+    assert not {"导入户籍", "导出户籍", "导入记录"} & labels(world.cluster_leader_a1)
+
+
+def test_household_cluster_leaders_get_404_on_register_pages_and_cannot_import(world, login):
+    client = login(world.cluster_leader_a1)
+    for url in ("/registers/", "/registers/imports/", "/registers/export/", "/registers/template/"):
+        assert client.get(url).status_code == 404
+    assert client.post("/registers/", {}).status_code == 404
+    with pytest.raises(actions.ActionRefused, match="您的账号不能导入户籍"):
+        actions.create_import(world.cluster_leader_a1, filename="r.xlsx", data=workbook(register_rows(1)))
+    assert RegisterImport.objects.count() == 0
 
 
 def test_administrators_get_404_on_register_pages(world, login):

@@ -42,6 +42,8 @@ class Command(BaseCommand):
             made = load_matters_demo().seed_matters(seed=seed)
             if made is not None and verbosity >= 1:
                 self.stdout.write(f"演示事项 {made.matters:,} 件（流转记录 {made.events:,} 条）。")
+            if not no_accounts:
+                ensure_demo_accounts()  # again, now that the departments exist: links the liaison to its 司法所
             if not options.get("no_activity"):
                 self._seed_activity(seed, verbosity)
 
