@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_noop
 
 
 class AccountsConfig(AppConfig):
@@ -8,3 +9,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from gridgov.accounts import signals  # noqa: F401
+        from gridgov.accounts.choices import Role
+        from gridgov.core.access import Access, register_menu
+
+        register_menu(
+            [
+                ("accounts:tokens", gettext_noop("API令牌"), Access("roles", frozenset({Role.SECURITY_ADMIN}))),
+                ("accounts:me", gettext_noop("账号安全"), Access("authenticated")),
+            ]
+        )
