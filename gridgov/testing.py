@@ -66,6 +66,18 @@ def second_factor_code(user: User) -> str:
     return totp_now(device)
 
 
+def wrong_code(user: User) -> str:
+    """Six digits the account's authenticator does not accept now (nor one step either side)."""
+    device = ensure_second_factor(user)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = totp.t()
+    accepted = set()
+    for step in (now - 1, now, now + 1):
+        totp.time = device.t0 + step * device.step
+        accepted.add(f"{totp.token():06d}")
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
+
+
 def sign_in(client, user: User, password: str = PASSWORD, **extra):
     """Sign ``client`` in as ``user`` through the real pages: the password, then the code when asked."""
     response = client.post("/login/", {"username": user.username, "password": password}, **extra)
