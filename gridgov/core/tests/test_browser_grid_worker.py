@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from gridgov.households import actions
 from gridgov.accounts.models import User
+from gridgov.households import actions
 from gridgov.testing import PASSWORD, new_id_number, second_factor_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
