@@ -100,6 +100,10 @@ class PasswordHistory(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_idx")]
 
 
+def default_token_expiry():
+    return timezone.now() + timedelta(days=settings.GRIDGOV_API_TOKEN_DAYS)
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self):
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -112,7 +116,7 @@ class ApiToken(models.Model):
     name = models.CharField("用途", max_length=100)
     digest = models.CharField("摘要", max_length=64, unique=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    expires_at = models.DateTimeField("到期时间")
+    expires_at = models.DateTimeField("到期时间", default=default_token_expiry)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
 

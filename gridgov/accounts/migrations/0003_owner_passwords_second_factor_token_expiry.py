@@ -3,6 +3,7 @@
 import datetime
 
 import django.db.models.deletion
+import gridgov.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
@@ -42,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='apitoken',
             name='expires_at',
-            field=models.DateTimeField(verbose_name='到期时间'),
+            field=models.DateTimeField(default=gridgov.accounts.models.default_token_expiry, verbose_name='到期时间'),
         ),
         migrations.AddField(
             model_name='apitoken',
