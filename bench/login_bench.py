@@ -93,12 +93,12 @@ def _code(device) -> str:
 
 
 def run() -> dict:
+    import logging
+
     from django.conf import settings
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
-
-    import logging
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # each throttled try logs a 429 warning
     key, plain, guarded, device = _setup()
