@@ -161,3 +161,16 @@ def test_an_optional_account_enrols_from_its_security_page(world, login):
     client.post("/me/second-factor/", {"action": "recovery_codes"})
     assert old.isdisjoint(RecoveryCode.objects.values_list("digest", flat=True))
     assert RecoveryCode.objects.count() == 10
+
+
+def test_a_forced_login_without_the_second_factor_is_signed_out_and_the_bench_helper_passes_it(world):
+    from gridgov.testing import force_verified_login
+
+    world.town_staff.may_reveal_pii = True
+    world.town_staff.save()
+    bare = Client()
+    bare.force_login(world.town_staff)
+    assert bare.get("/households/").status_code == 302
+    verified = Client()
+    force_verified_login(verified, world.town_staff)
+    assert verified.get("/households/").status_code == 200
