@@ -57,7 +57,7 @@ def new_auditor(world):
 def shot(page, name: str) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the phone"
-    page.screenshot(path=str(SHOTS / f"first-sign-in-{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"first-sign-in-{name}.png"))
 
 
 def submit(page) -> None:
@@ -108,7 +108,9 @@ def test_first_sign_in_changes_the_password_enrols_totp_and_the_next_asks_for_th
     shot(page, "3-recovery-codes")
     submit(page)
     assert page.url == f"{base}/audit/"
-    shot(page, "4-signed-in")
+    page.goto(f"{base}/me/")  # the account's security page: second factor on, codes left, no tokens section
+    assert "已启用" in page.content() and "剩余恢复码 10 个" in page.content() and "API 令牌" not in page.content()
+    shot(page, "4-security-page")
 
     # 4. Signed out, the next sign-in takes the chosen password and then asks for the code.
     page.click("label.navbutton")  # the phone's menu
