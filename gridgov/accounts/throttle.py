@@ -76,7 +76,10 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):
-    """Axes' database handler with a limit per lockout parameter and per-address cool-offs."""
+    """Axes' database handler with a limit per lockout parameter and per-address cool-offs.
+
+    Expects `AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]` (settings.py), in that order.
+    """
 
     def _failures(self, request, credentials) -> tuple[int, int]:
         """(failures of this account from this address, failures from this address) within the cool-off."""
