@@ -1,6 +1,6 @@
 import pytest
 
-from gridgov.testing import PASSWORD, World, build_world
+from gridgov.testing import World, build_world, sign_in
 
 
 def pytest_configure(config):
@@ -26,12 +26,11 @@ def world(db) -> World:
 
 @pytest.fixture
 def login(client):
-    """Sign a test client in as a user, through the real login form."""
+    """Sign a test client in as a user, through the real sign-in pages (password, then code when asked)."""
 
     def _login(user, c=None):
         c = c or client
-        response = c.post("/login/", {"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302, response.content.decode()[:500]
+        sign_in(c, user)
         return c
 
     return _login

@@ -12,6 +12,7 @@ BENCHES = [
     "bench.matters_bench",
     "bench.field_bench",
     "bench.ledger_bench",
+    "bench.login_bench",
 ]
 
 if __name__ == "__main__":

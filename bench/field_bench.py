@@ -234,6 +234,7 @@ def time_today_plan(results: dict) -> None:
 
 def _bench_people():
     """A grid worker holding the key-population grant in grid1's grid, and key persons there to follow up."""
+    from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
     from gridgov.accounts.choices import Role
@@ -247,12 +248,13 @@ def _bench_people():
     worker, _ = User.objects.get_or_create(
         username="bench_field",
         defaults={"display_name": "网格员（基准）", "role": Role.GRID_WORKER, "place": grid,
-                  "may_view_key_population": True},
+                  "may_view_key_population": True, "password": make_password(None)},  # token only
     )  # fmt: skip
     officer, _ = User.objects.get_or_create(
         username="bench_officer",
         defaults={"display_name": "重点人群专干（基准）", "role": Role.CENTER_STAFF,
-                  "place_id": User.objects.get(username="town").place_id, "may_view_key_population": True},
+                  "place_id": User.objects.get(username="town").place_id, "may_view_key_population": True,
+                  "password": make_password(None)},
     )  # fmt: skip
     assert officer.place.code == town
     persons = list(KeyPerson.objects.filter(path__startswith=grid.code, status="under_follow_up")[:20])

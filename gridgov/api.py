@@ -6,20 +6,17 @@ Each app contributes a router from its `api.py`; every operation reads through
 
 from __future__ import annotations
 
-from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
-from gridgov.accounts.models import ApiToken
+from gridgov.accounts.queries import user_for_api_token
 
 
 def _user_for_token(request, raw: str):
-    token = ApiToken.objects.select_related("user", "user__place").filter(digest=ApiToken.digest_of(raw)).first()
-    if token is None or not token.user.is_active or token.user.is_locked:
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    request.user = token.user
-    return token.user
+    user = user_for_api_token(raw)
+    if user is not None:
+        request.user = user
+    return user
 
 
 class BearerToken(HttpBearer):

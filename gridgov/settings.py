@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # login throttling per (account, address) and per address: gridgov.accounts.throttle
+    "django_otp",  # second factor: TOTP devices and hashed recovery codes (gridgov.accounts)
+    "django_otp.plugins.otp_totp",
     "gridgov.core",
     "gridgov.audit",
     "gridgov.places",
@@ -79,8 +82,10 @@ MIDDLEWARE = [
     "gridgov.core.context.RequestUserMiddleware",
     "gridgov.core.context.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gridgov.accounts.middleware.SignInPolicyMiddleware",  # after messages: it says why it signed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.core.access.AccessMiddleware",
+    "axes.middleware.AxesMiddleware",
     "gridgov.core.errors.ErrorPageMiddleware",
 ]
 # Our own 403 and 404 pages (Chinese or English, with the menu) in every mode, DEBUG included.
@@ -137,14 +142,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "gridgov.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "gridgov.accounts.passwords.UsernameNotInPasswordValidator"},
+    {"NAME": "gridgov.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout and idle session expiry.
-GRIDGOV_MAX_FAILED_LOGINS = env_int("GRIDGOV_MAX_FAILED_LOGINS", 5)
-GRIDGOV_LOCKOUT_MINUTES = env_int("GRIDGOV_LOCKOUT_MINUTES", 30)
+# Sign-in: passwords the owner chose (forced change at first login, after a reset and after
+# GRIDGOV_PASSWORD_MAX_AGE_DAYS; 0 = no expiry), a second factor (TOTP) for the administrators and
+# the holders of the reveal or key-population grants (everyone with GRIDGOV_2FA_FOR_EVERYONE=1).
+GRIDGOV_PASSWORD_MAX_AGE_DAYS = env_int("GRIDGOV_PASSWORD_MAX_AGE_DAYS", 90)
+GRIDGOV_2FA_ENABLED = env_bool("GRIDGOV_2FA_ENABLED", True)  # 0 only to measure its cost (bench)
+GRIDGOV_2FA_FOR_EVERYONE = env_bool("GRIDGOV_2FA_FOR_EVERYONE", False)
+GRIDGOV_SIGNIN_STEP_SECONDS = env_int("GRIDGOV_SIGNIN_STEP_SECONDS", 10 * 60)  # password change / code pages
+GRIDGOV_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env_str("GRIDGOV_TOTP_ISSUER", "网格治理")
+# API tokens expire (create_api_token --days, at most GRIDGOV_API_TOKEN_MAX_DAYS).
+GRIDGOV_API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)
+GRIDGOV_API_TOKEN_MAX_DAYS = env_int("GRIDGOV_API_TOKEN_MAX_DAYS", 365)
+
+# Login throttling (django-axes, see gridgov.accounts.throttle): failures are counted per (account,
+# address) and per address; past the limit that pair or address is refused without checking the
+# password for a cool-off that doubles with each lockout of the address within a day. The account
+# itself is never locked: its owner signs in from elsewhere, and open sessions and tokens keep working.
+AXES_ENABLED = env_bool("GRIDGOV_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURES_PER_ACCOUNT", 5)  # per (account, address)
+GRIDGOV_LOGIN_FAILURES_PER_ADDRESS = env_int("GRIDGOV_LOGIN_FAILURES_PER_ADDRESS", 30)  # any accounts
+GRIDGOV_LOGIN_COOLOFF_MINUTES = env_int("GRIDGOV_LOGIN_COOLOFF_MINUTES", 15)
+GRIDGOV_LOGIN_COOLOFF_MAX_MINUTES = env_int("GRIDGOV_LOGIN_COOLOFF_MAX_MINUTES", 24 * 60)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = "gridgov.accounts.throttle.cool_off"
+AXES_HANDLER = "gridgov.accounts.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "gridgov.accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gridgov.core.context.client_ip"  # the address the audit log records
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused tries neither count nor extend the lock
+AXES_RESET_ON_SUCCESS = False  # the handler resets only the signed-in (account, address) pair
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log
+AXES_USERNAME_FORM_FIELD = "username"
+
+# Idle session expiry.
 SESSION_COOKIE_AGE = env_int("GRIDGOV_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False  # SessionIdleMiddleware moves the expiry on, at most once a minute
 SESSION_COOKIE_HTTPONLY = True
@@ -199,9 +236,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("GRIDGOV_LOG_LEVEL", "WARNING")},
+    # django-axes logs every failed sign-in (with the username and address masked); the audit log has them.
+    "loggers": {"axes": {"level": env_str("GRIDGOV_AXES_LOG_LEVEL", "ERROR")}},
 }
 
-AUTHENTICATION_BACKENDS = ["gridgov.accounts.backends.GridgovBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a throttled sign-in before the password is checked
+    "gridgov.accounts.backends.GridgovBackend",
+]
 
 # Django's task API (django-tasks backport) with its database backend: no extra server.
 # `manage.py run_periodic` enqueues the deadline job and the outbox delivery, and runs them.

@@ -6,6 +6,10 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
 from gridgov.households import actions as household_actions
@@ -23,10 +27,79 @@ def make_place(code: str, name: str, kind: str, parent: Place | None = None, **e
 
 
 def make_user(username: str, role: str, place: Place | None, **extra) -> User:
+    """An account whose owner chose ``PASSWORD``; with an authenticator when it must use a second factor."""
+    extra.setdefault("password_changed_at", timezone.now())
     user = User(username=username, display_name=extra.pop("display_name", username), role=role, place=place, **extra)
     user.set_password(PASSWORD)
     user.save()
+    if user.requires_second_factor:
+        ensure_second_factor(user)
     return user
+
+
+def ensure_second_factor(user: User) -> TOTPDevice:
+    """The account's confirmed authenticator, enrolled now if it has none (the test's phone)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="测试手机", confirmed=True)
+        user.second_factor_since = timezone.now()
+        User.objects.filter(pk=user.pk).update(second_factor_since=user.second_factor_since)
+    return device
+
+
+def totp_now(device: TOTPDevice) -> str:
+    """The code the authenticator shows now (RFC 6238, as django-otp checks it)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def second_factor_code(user: User) -> str:
+    """A code the account's authenticator accepts now, also when the test signed in a moment ago.
+
+    django-otp refuses a code from a time step already used (replay) and slows down after a wrong
+    one; a test signing in several times within 30 seconds is not an attacker, so both are reset.
+    """
+    device = ensure_second_factor(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    return totp_now(device)
+
+
+def wrong_code(user: User) -> str:
+    """Six digits the account's authenticator does not accept now (nor one step either side)."""
+    device = ensure_second_factor(user)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = totp.t()
+    accepted = set()
+    for step in (now - 1, now, now + 1):
+        totp.time = device.t0 + step * device.step
+        accepted.add(f"{totp.token():06d}")
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
+
+
+def sign_in(client, user: User, password: str = PASSWORD, **extra):
+    """Sign ``client`` in as ``user`` through the real pages: the password, then the code when asked."""
+    response = client.post("/login/", {"username": user.username, "password": password}, **extra)
+    assert response.status_code == 302, response.content.decode()[:500]
+    if response["Location"] == "/login/verify/":
+        response = client.post("/login/verify/", {"code": second_factor_code(user)}, **extra)
+        assert response.status_code == 302, response.content.decode()[:500]
+    assert response["Location"].startswith("/") and not response["Location"].startswith("/login/"), response["Location"]
+    return response
+
+
+def force_verified_login(client, user: User) -> None:
+    """`Client.force_login` plus a passed second factor, for benchmarks that skip the sign-in pages."""
+    from gridgov.accounts.signin import VERIFIED
+
+    client.force_login(user)
+    if user.requires_second_factor or user.second_factor_since:
+        ensure_second_factor(user)
+        user.refresh_from_db(fields=["second_factor_since"])
+        session = client.session
+        session[VERIFIED] = user.second_factor_stamp
+        session.save()
 
 
 def new_id_number(birth: dt.date = dt.date(1980, 5, 17), region: str = "520330") -> str:

@@ -1,52 +1,42 @@
-"""Account state changes: sign-in bookkeeping, lockout, creation, grants. Each writes the audit log."""
+"""Account state changes: sign-in bookkeeping, creation, grants, passwords, second factors, API tokens.
+
+Each writes the audit log.
+"""
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridgov.accounts.choices import ADMIN_ROLES, Role
-from gridgov.accounts.models import ApiToken, User
+from gridgov.accounts.models import ApiToken, RecoveryCode, RecoveryCodeDevice, User
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
 from gridgov.core.actions import ActionRefused
 
 
-def record_failed_login(username: str) -> User | None:
-    """Count a failed sign-in; lock the account when the limit is reached."""
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(username=username).first()
-        record(AuditAction.LOGIN_FAILED, user, detail={"username": username[:150]}, actor_name=username[:150])
-        if user is None:
-            return None
-        User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-        user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-        if user.failed_login_count >= settings.GRIDGOV_MAX_FAILED_LOGINS:
-            user.locked_until = timezone.now() + timedelta(minutes=settings.GRIDGOV_LOCKOUT_MINUTES)
-            user.failed_login_count = 0
-            user.save(update_fields=["locked_until", "failed_login_count"])
-            record(
-                AuditAction.LOCKOUT,
-                user,
-                detail={"until": user.locked_until.isoformat(), "minutes": settings.GRIDGOV_LOCKOUT_MINUTES},
-                actor_name=username[:150],
-            )
-        return user
+def record_failed_sign_in(username: str, *, reason: str) -> None:
+    """One audit row per failed sign-in: a wrong password, a refused (throttled) try, a wrong code."""
+    user = User.objects.filter(username=username).first()
+    record(
+        AuditAction.LOGIN_FAILED,
+        user,
+        detail={"username": username[:150], "reason": reason},
+        actor_name=username[:150],
+    )
 
 
-def record_login(user: User) -> None:
-    if user.failed_login_count or user.locked_until:
-        user.failed_login_count = 0
-        user.locked_until = None
-        user.save(update_fields=["failed_login_count", "locked_until"])
-    record(AuditAction.LOGIN, user, actor_id=user.pk, actor_name=user.username)
+def record_login(user: User, *, second_factor: str = "") -> None:
+    detail = {"second_factor": second_factor} if second_factor else None
+    record(AuditAction.LOGIN, user, actor_id=user.pk, actor_name=user.username, detail=detail)
 
 
 def _require(actor: User, role: str) -> None:
@@ -68,13 +58,43 @@ def create_account(actor: User, *, username: str, display_name: str, password: s
     return user
 
 
-def unlock_account(actor: User, user: User) -> None:
+def clear_login_throttle(actor: User, user: User) -> int:
+    """Forget the account's failed sign-ins from every address (the system administrator's help desk)."""
+    from axes.models import AccessAttempt
+
     _require(actor, Role.SYSTEM_ADMIN)
     with transaction.atomic():
-        user.locked_until = None
-        user.failed_login_count = 0
-        user.save(update_fields=["locked_until", "failed_login_count"])
-        record(AuditAction.UPDATE, user, after={"unlocked": True})
+        count, _ = AccessAttempt.objects.filter(username=user.username).delete()
+        record(AuditAction.UPDATE, user, detail={"event": "login_throttle_cleared", "attempts": count})
+    return count
+
+
+def reset_password(actor: User, user: User, password: str) -> None:
+    """The system administrator gives a temporary password; its owner must change it at the next sign-in.
+
+    The account's second factor is kept, so the administrator who knows the temporary password still
+    cannot sign in as an account that has one (resetting that is the security administrator's).
+    """
+    _require(actor, Role.SYSTEM_ADMIN)
+    if user.pk == actor.pk:
+        raise ActionRefused(gettext("请在“账号安全”页修改自己的密码"))
+    validate_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = None
+    with transaction.atomic():
+        user.save(update_fields=["password", "password_changed_at"])
+        record(AuditAction.UPDATE, user, detail={"event": "password_reset"})
+
+
+def change_password(user: User, password: str) -> None:
+    """The owner chooses a new password (validated by the form: strength, username, history)."""
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    with transaction.atomic():
+        user.save(update_fields=["password", "password_changed_at"])
+        record(
+            AuditAction.UPDATE, user, actor_id=user.pk, actor_name=user.username, detail={"event": "password_changed"}
+        )
 
 
 def grant(
@@ -111,10 +131,131 @@ def grant(
     return user
 
 
-def issue_api_token(user: User, name: str) -> str:
-    """Create a token and return it; only its digest is kept."""
+def issue_api_token(user: User, name: str, days: int | None = None) -> str:
+    """Create a token that expires after ``days`` and return it; only its digest is kept.
+
+    Never for the three administrators (they use no API), nor for an account whose password an
+    administrator set and its owner has not yet changed.
+    """
+    days = settings.GRIDGOV_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.GRIDGOV_API_TOKEN_MAX_DAYS:
+        raise ActionRefused(gettext("令牌有效期须为1至%(max)d天") % {"max": settings.GRIDGOV_API_TOKEN_MAX_DAYS})
+    if user.is_admin_role:
+        raise ActionRefused(gettext("管理员账号不能使用 API 令牌"))
+    if not user.is_active:
+        raise ActionRefused(gettext("账号已停用"))
+    if user.password_change_required:
+        raise ActionRefused(gettext("该账号须先由本人修改密码，才能创建 API 令牌"))
     raw = "ggv_" + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(days=days)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(raw))
-        record(AuditAction.GRANT, user, detail={"api_token": token.name, "token_id": token.pk})
+        token = ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(raw), expires_at=expires_at)
+        record(
+            AuditAction.GRANT,
+            user,
+            detail={"api_token": token.name, "token_id": token.pk, "expires_at": expires_at.isoformat()},
+        )
     return raw
+
+
+def revoke_api_token(actor: User, token: ApiToken) -> None:
+    """The token's owner, or the security administrator, revokes it; it stops working at once."""
+    if token.user_id != actor.pk and actor.role != Role.SECURITY_ADMIN:
+        raise ActionRefused(gettext("只能撤销自己的令牌"))
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    with transaction.atomic():
+        token.save(update_fields=["revoked_at"])
+        record(AuditAction.UPDATE, token.user, detail={"event": "api_token_revoked", "token_id": token.pk})
+
+
+TOTP_DEVICE_NAME = "手机验证器"
+
+
+def start_totp_enrolment(user: User) -> TOTPDevice:
+    """The unconfirmed authenticator of ``user`` (made once, so reloading the page shows the same secret)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def confirm_totp_enrolment(user: User, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm the authenticator with a code it shows; returns new recovery codes, or None if the code is wrong.
+
+    A confirmed authenticator replaces any earlier one, and every session verified with that one ends.
+    """
+    if device.user_id != user.pk or device.confirmed:
+        raise ActionRefused(gettext("请重新开始设置两步验证"))
+    if not device.verify_token(code.strip()):
+        return None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        user.second_factor_since = timezone.now()
+        user.save(update_fields=["second_factor_since"])
+        codes = _new_recovery_codes(user)
+        record(AuditAction.UPDATE, user, actor_id=user.pk, actor_name=user.username, detail={"event": "totp_enrolled"})
+    return codes
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=gettext("恢复码"), confirmed=True)
+    codes = []
+    for _ in range(settings.GRIDGOV_RECOVERY_CODES):
+        raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()  # 80 bits
+        codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(device=device, digest=RecoveryCodeDevice.digest_of(code)) for code in codes]
+    )
+    return codes
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the account's recovery codes (the old ones stop working); shown once."""
+    if user.second_factor_since is None:
+        raise ActionRefused(gettext("请先设置两步验证"))
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        record(AuditAction.UPDATE, user, actor_id=user.pk, actor_name=user.username, detail={"event": "recovery_codes"})
+    return codes
+
+
+def verify_second_factor(user: User, code: str) -> str:
+    """Check a code from the authenticator (6 digits) or a recovery code; returns "totp", "recovery" or ""."""
+    code = code.strip()
+    if code.isdigit():
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(code):
+                return "totp"
+        return ""
+    for device in RecoveryCodeDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(code):
+            record(
+                AuditAction.UPDATE,
+                user,
+                actor_id=user.pk,
+                actor_name=user.username,
+                detail={"event": "recovery_code_used", "remaining": device.remaining()},
+            )
+            return "recovery"
+    return ""
+
+
+def reset_second_factor(actor: User, user: User) -> None:
+    """The security administrator removes a lost authenticator; its owner enrols a new one at the next sign-in.
+
+    Every session verified with the old one ends (its stamp no longer matches).
+    """
+    _require(actor, Role.SECURITY_ADMIN)
+    if user.pk == actor.pk:
+        raise ActionRefused(gettext("不能重置自己的两步验证"))
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
+        user.second_factor_since = None
+        user.save(update_fields=["second_factor_since"])
+        record(AuditAction.UPDATE, user, detail={"event": "second_factor_reset"})

@@ -4,7 +4,11 @@ from gridgov.accounts.models import User
 
 
 class GridgovBackend(ModelBackend):
-    """Loads the account with its place in one query; refuses locked accounts."""
+    """Loads the account with its place in one query.
+
+    Failed sign-ins never lock the account itself (see `gridgov.accounts.throttle`): an attacker must
+    not be able to shut its owner out, nor end the owner's open sessions.
+    """
 
     def get_user(self, user_id):
         try:
@@ -12,6 +16,3 @@ class GridgovBackend(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
-
-    def user_can_authenticate(self, user) -> bool:
-        return super().user_can_authenticate(user) and not user.is_locked

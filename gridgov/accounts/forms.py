@@ -1,21 +1,26 @@
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.actions import record_failed_login
+from gridgov.accounts.actions import record_failed_sign_in
 from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
+from gridgov.accounts.throttle import throttled_minutes
 from gridgov.places.models import Place
 
 
 class LoginForm(forms.Form):
+    """Username and password. Every failure answers the same, whether the username exists or not."""
+
     username = forms.CharField(label=_("用户名"), max_length=150)
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput)
 
     def __init__(self, request=None, *args, **kwargs):
         self.request = request
         self.user = None
+        self.throttled = False
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -23,19 +28,56 @@ class LoginForm(forms.Form):
         password = self.cleaned_data.get("password", "")
         if not username or not password:
             return self.cleaned_data
-        existing = User.objects.filter(username=username).first()
-        if existing is not None and existing.is_locked:
-            raise forms.ValidationError(
-                _("连续登录失败次数过多，账号已锁定，请稍后再试或联系系统管理员"), code="locked"
-            )
         user = authenticate(self.request, username=username, password=password)
-        if user is None:
-            locked = record_failed_login(username)
-            if locked is not None and locked.is_locked:
-                raise forms.ValidationError(_("连续登录失败次数过多，账号已锁定30分钟"), code="locked")
-            raise forms.ValidationError(_("用户名或密码错误"), code="invalid_login")
-        self.user = user
-        return self.cleaned_data
+        if user is not None:
+            self.user = user
+            return self.cleaned_data
+        self.throttled = bool(getattr(self.request, "axes_locked_out", False))
+        # Refused before the password was checked: axes counted nothing for this try.
+        refused = self.throttled and getattr(self.request, "axes_failures_since_start", None) is None
+        record_failed_sign_in(username, reason="throttled" if refused else "password")
+        if self.throttled:
+            raise forms.ValidationError(throttled_message(self.request), code="throttled")
+        raise forms.ValidationError(_("用户名或密码错误"), code="invalid_login")
+
+
+def throttled_message(request) -> str:
+    return gettext("登录失败次数过多，请%(minutes)d分钟后再试；忘记密码请联系系统管理员重置") % {
+        "minutes": throttled_minutes(request)
+    }
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("动态码或恢复码"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )
+
+
+class EnrolForm(forms.Form):
+    code = forms.RegexField(
+        label=_("验证器显示的6位动态码"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("请输入验证器显示的6位数字")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    """The system administrator's temporary password; the owner must change it at the next sign-in."""
+
+    password = forms.CharField(label=_("临时密码"), widget=forms.PasswordInput)
+
+    def __init__(self, account, *args, **kwargs):
+        self.account = account
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        validate_password(password, self.account)
+        return password
 
 
 class AccountCreateForm(forms.Form):
@@ -48,10 +90,15 @@ class AccountCreateForm(forms.Form):
     display_name = forms.CharField(label=_("姓名"), max_length=50)
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        validate_password(password)
-        return password
+    def clean(self):
+        cleaned = super().clean()
+        password, username = cleaned.get("password"), cleaned.get("username")
+        if password and username:
+            try:
+                validate_password(password, User(username=username))
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
 
 
 class GrantForm(forms.Form):

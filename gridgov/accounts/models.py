@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_otp.models import Device, ThrottlingMixin
 
 from gridgov.accounts.choices import ADMIN_ROLES, ROLE_PLACE_KINDS, Role
 
@@ -21,8 +24,12 @@ class User(AbstractUser):
     )
     may_reveal_pii = models.BooleanField("可查看完整身份证号和电话", default=False)
     may_view_key_population = models.BooleanField("可查看重点人群", default=False)
-    failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    # When the owner last chose the password; empty = set by an administrator (or never), so the
+    # next sign-in must change it. Older than GRIDGOV_PASSWORD_MAX_AGE_DAYS = expired, same effect.
+    password_changed_at = models.DateTimeField("密码设定时间", null=True, blank=True)
+    # When the owner's second factor (TOTP) was confirmed; empty = none. A session is verified for
+    # this value only, so resetting or re-enrolling ends every session verified with the old device.
+    second_factor_since = models.DateTimeField("两步验证启用时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "账号"
@@ -52,22 +59,68 @@ class User(AbstractUser):
                 raise ValidationError({"place": message})
 
     @property
-    def is_locked(self) -> bool:
-        return self.locked_until is not None and self.locked_until > timezone.now()
-
-    @property
     def is_admin_role(self) -> bool:
         return self.role in ADMIN_ROLES
 
+    @property
+    def password_change_required(self) -> bool:
+        """The password was set by an administrator, or is older than the maximum age."""
+        if not self.has_usable_password():
+            return False  # cannot sign in with a password at all (e.g. a token-only integration account)
+        if self.password_changed_at is None:
+            return True
+        days = settings.GRIDGOV_PASSWORD_MAX_AGE_DAYS
+        return bool(days) and self.password_changed_at + timedelta(days=days) <= timezone.now()
+
+    @property
+    def requires_second_factor(self) -> bool:
+        """Administrators and holders of the reveal or key-population grants must use a second factor."""
+        if not settings.GRIDGOV_2FA_ENABLED:
+            return False
+        if settings.GRIDGOV_2FA_FOR_EVERYONE or self.is_admin_role:
+            return True
+        return self.may_reveal_pii or self.may_view_key_population
+
+    @property
+    def second_factor_stamp(self) -> str:
+        """What a verified session records; it changes when the second factor is reset or re-enrolled."""
+        return self.second_factor_since.isoformat() if self.second_factor_since else ""
+
+
+class PasswordHistory(models.Model):
+    """密码历史: the hashes of an account's last passwords, so that none of them is chosen again."""
+
+    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="password_history")
+    encoded = models.CharField("密码哈希", max_length=128)
+    created_at = models.DateTimeField("设定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "密码历史"
+        verbose_name_plural = "密码历史"
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_idx")]
+
+
+def default_token_expiry():
+    return timezone.now() + timedelta(days=settings.GRIDGOV_API_TOKEN_DAYS)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
 
 class ApiToken(models.Model):
-    """API令牌: stored only as a SHA-256 digest; shown once when created."""
+    """API令牌: stored only as a SHA-256 digest; shown once when created; expires; can be revoked."""
 
     user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("用途", max_length=100)
     digest = models.CharField("摘要", max_length=64, unique=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("到期时间", default=default_token_expiry)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = "API令牌"
@@ -79,3 +132,72 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw: str) -> str:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "active"
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """恢复码: single-use codes for a lost phone, kept only as SHA-256 digests (shown once)."""
+
+    class Meta(Device.Meta):
+        verbose_name = "恢复码"
+        verbose_name_plural = "恢复码"
+
+    @staticmethod
+    def normalize(code: str) -> str:
+        return "".join(c for c in code.lower() if c.isalnum())
+
+    @classmethod
+    def digest_of(cls, code: str) -> str:
+        return hashlib.sha256(cls.normalize(code).encode("ascii", "replace")).hexdigest()
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed or not isinstance(token, str):
+            return False
+        with transaction.atomic():
+            used = self.codes.filter(digest=self.digest_of(token), used_at__isnull=True).update(used_at=timezone.now())
+        if used:
+            self.throttle_reset()
+        else:
+            self.throttle_increment()
+        return bool(used)
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField("摘要", max_length=64)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码"
+        verbose_name_plural = "恢复码"
+        constraints = [models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_unique")]
+
+
+class LoginLockout(models.Model):
+    """登录限制: one row each time an address (or an account from an address) is throttled.
+
+    The count of an address's rows within the longest cool-off makes its next cool-off grow.
+    """
+
+    ip_address = models.GenericIPAddressField("来源IP", null=True, blank=True)
+    username = models.CharField("用户名", max_length=150, blank=True)
+    scope = models.CharField("范围", max_length=16)  # "account" (account from this address) or "address"
+    at = models.DateTimeField("时间", auto_now_add=True)
+    minutes = models.PositiveIntegerField("限制分钟")
+
+    class Meta:
+        verbose_name = "登录限制"
+        verbose_name_plural = "登录限制"
+        indexes = [models.Index(fields=["ip_address", "at"], name="login_lockout_ip_idx")]

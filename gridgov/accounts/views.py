@@ -1,34 +1,17 @@
-import time
-
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts import actions
 from gridgov.accounts.choices import Role
-from gridgov.accounts.forms import AccountCreateForm, GrantForm, LoginForm
-from gridgov.accounts.models import User
+from gridgov.accounts.forms import AccountCreateForm, GrantForm, PasswordResetForm
+from gridgov.accounts.models import ApiToken, User
 from gridgov.core.access import public, roles
-
-
-@public
-def login_view(request):
-    form = LoginForm(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        login(request, form.user)
-        request.session["_seen"] = int(time.time())  # see SessionIdleMiddleware
-        actions.record_login(form.user)
-        target = request.POST.get("next") or request.GET.get("next") or ""
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-            target = "home"
-        return redirect(target)
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
 @public
@@ -46,7 +29,16 @@ def account_list(request):
         users = users.filter(username__icontains=q) | users.filter(display_name__icontains=q)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     form = AccountCreateForm() if request.user.role == Role.SYSTEM_ADMIN else None
-    return render(request, "accounts/account_list.html", {"page": page, "q": q, "form": form})
+    context = {"page": page, "q": q, "form": form, "failing": failing_usernames(page)}
+    return render(request, "accounts/account_list.html", context)
+
+
+def failing_usernames(page) -> set[str]:
+    """The accounts of the page with failed sign-ins still counted (from any address)."""
+    from axes.models import AccessAttempt
+
+    names = [u.username for u in page]
+    return set(AccessAttempt.objects.filter(username__in=names).values_list("username", flat=True))
 
 
 @roles(Role.SYSTEM_ADMIN)
@@ -64,16 +56,71 @@ def account_create(request):
             )
             return redirect("accounts:accounts")
     users = Paginator(User.objects.select_related("place").order_by("username"), 50).get_page(1)
-    return render(request, "accounts/account_list.html", {"page": users, "form": form, "q": ""}, status=400)
+    context = {"page": users, "form": form, "q": "", "failing": failing_usernames(users)}
+    return render(request, "accounts/account_list.html", context, status=400)
 
 
 @roles(Role.SYSTEM_ADMIN)
 @require_POST
 def account_unlock(request, pk: int):
+    """Forget an account's failed sign-ins (a user who mistyped from the office and cannot wait)."""
     user = get_object_or_404(User, pk=pk)
-    actions.unlock_account(request.user, user)
-    messages.success(request, _("已解锁 %(username)s") % {"username": user.username})
+    count = actions.clear_login_throttle(request.user, user)
+    messages.success(
+        request, _("已清除 %(username)s 的 %(count)d 条登录失败记录") % {"username": user.username, "count": count}
+    )
     return redirect("accounts:accounts")
+
+
+@roles(Role.SYSTEM_ADMIN)
+def account_password_reset(request, pk: int):
+    user = get_object_or_404(User, pk=pk)
+    form = PasswordResetForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.reset_password(request.user, user, form.cleaned_data["password"])
+        except actions.ActionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("已重置 %(username)s 的密码；本人下次登录时须修改") % {"username": user.username}
+            )
+            return redirect("accounts:accounts")
+    return render(request, "accounts/password_reset.html", {"form": form, "account": user})
+
+
+@roles(Role.SECURITY_ADMIN)
+@require_POST
+def account_second_factor_reset(request, pk: int):
+    user = get_object_or_404(User, pk=pk)
+    try:
+        actions.reset_second_factor(request.user, user)
+    except actions.ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("已重置 %(username)s 的两步验证；本人下次登录时重新设置") % {"username": user.username}
+        )
+    return redirect("accounts:grant", pk=user.pk)
+
+
+@roles(Role.SECURITY_ADMIN)
+def token_list(request):
+    """Every account's API tokens (names and dates only): the security administrator revokes any."""
+    tokens = ApiToken.objects.select_related("user").order_by("revoked_at", "-created_at")
+    page = Paginator(tokens, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/token_list.html", {"page": page})
+
+
+@roles(Role.SECURITY_ADMIN)
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
+    actions.revoke_api_token(request.user, token)
+    messages.success(
+        request, _("已撤销 %(username)s 的令牌“%(name)s”") % {"username": token.user.username, "name": token.name}
+    )
+    return redirect("accounts:tokens")
 
 
 @roles(Role.SECURITY_ADMIN)

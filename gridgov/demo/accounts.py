@@ -3,6 +3,11 @@
 All share one documented password, `DEMO_PASSWORD`. Created only if missing, so running this
 again changes nothing. The grid worker and cluster leader accounts are linked to the
 appointments of the demo people they stand for.
+
+A newcomer must see the town with what `make run` prints, so the demo marks the documented
+password as the owner's own (no forced change), and gives each login that must use a second
+factor (the administrators, `town`, `keypop`) a demo authenticator: `manage.py demo_totp USER`
+prints its current code, or its QR code for a phone.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
@@ -30,6 +37,7 @@ from gridgov.places.models import Place
 DEMO_PASSWORD = "Gridgov-2026"
 # The liaison login stands for the town's 司法所: its queue and list hold what is routed there.
 LIAISON_DEPARTMENT = "judicial"
+DEMO_DEVICE_NAME = "演示验证器"  # `demo_totp` prints codes of these devices only
 DEMO_VILLAGE = "520330113201"  # 桂园村
 SECOND_VILLAGE = "520330113202"  # 永盛村
 
@@ -53,6 +61,7 @@ class AccountLine:
     role_label: str
     place_label: str
     created: bool
+    second_factor: bool = False
 
 
 def _first(kind: str, under: str) -> Place | None:
@@ -148,6 +157,7 @@ def ensure_demo_accounts() -> tuple[list[AccountLine], list[str]]:
                 if encoded is None:  # one slow hash for all demo accounts
                     encoded = make_password(DEMO_PASSWORD)
                 user.password = encoded
+                user.password_changed_at = timezone.now()  # the documented password counts as the owner's
                 user.full_clean()
                 user.save()
                 record(
@@ -162,6 +172,9 @@ def ensure_demo_accounts() -> tuple[list[AccountLine], list[str]]:
                     },
                 )
                 created = True
+            keep_demo_password_usable(user)
+            if user.requires_second_factor:
+                enrol_demo_authenticator(user)
             if plan.appointment is not None and plan.appointment.user_id is None and user.place_id == plan.place.pk:
                 plan.appointment.user = user
                 plan.appointment.save(update_fields=["user", "updated_at"])
@@ -175,11 +188,48 @@ def ensure_demo_accounts() -> tuple[list[AccountLine], list[str]]:
                     str(Role(user.role).label) if user.role else "",
                     f"{place.name}（{place.code}）" if place else "—",
                     created,
+                    user.requires_second_factor,
                 )
             )
     return lines, skipped
 
 
+_demo_hash_ok: dict[str, bool] = {}
+
+
+def keep_demo_password_usable(user: User) -> None:
+    """A demo login still on the documented password never has to change it (not even after 90 days)."""
+    if not user.password_change_required:
+        return
+    if user.password not in _demo_hash_ok:  # the demo logins share one hash: check it once
+        _demo_hash_ok[user.password] = check_password(DEMO_PASSWORD, user.password)
+    if _demo_hash_ok[user.password]:
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password_changed_at"])
+
+
+def enrol_demo_authenticator(user: User) -> None:
+    """A confirmed demo authenticator for a login that must use a second factor (once)."""
+    if user.second_factor_since is not None:
+        return
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+    user.second_factor_since = timezone.now()
+    user.save(update_fields=["second_factor_since"])
+    record(AuditAction.UPDATE, user, detail={"event": "totp_enrolled", "device": DEMO_DEVICE_NAME})
+
+
 def format_accounts(lines: list[AccountLine]) -> str:
-    rows = [(line.username, line.display_name, line.role_label, line.place_label) for line in lines]
-    return f"演示账号（密码均为 {DEMO_PASSWORD}）：\n" + table(("用户名", "姓名", "角色", "所属地域"), rows)
+    rows = [
+        (line.username, line.display_name, line.role_label, line.place_label, "✓" if line.second_factor else "")
+        for line in lines
+    ]
+    text = f"演示账号（密码均为 {DEMO_PASSWORD}）：\n" + table(("用户名", "姓名", "角色", "所属地域", "动态码"), rows)
+    with_code = [line.username for line in lines if line.second_factor]
+    if with_code:
+        text += (
+            f"\n标 ✓ 的账号（{'、'.join(with_code)}）登录时还要输入6位动态码："
+            "另开终端运行 `.venv/bin/python manage.py demo_totp 用户名` 取当前动态码，"
+            "加 --qr 打印二维码，用手机验证器扫描后即可在手机上看动态码。"
+        )
+    return text

@@ -14,7 +14,9 @@ def snapshot(user):
 
 def test_system_admin_creates_accounts_but_cannot_grant(world, login):
     client = login(world.system_admin)
-    response = client.post("/accounts/new/", {"username": "newbie", "display_name": "新人", "password": "Newbie-2026"})
+    response = client.post(
+        "/accounts/new/", {"username": "newbie", "display_name": "新人", "password": "Fresh-start-26"}
+    )
     assert response.status_code == 302
     newbie = User.objects.get(username="newbie")
     assert (newbie.role, newbie.place_id) == ("", None)

@@ -7,7 +7,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from gridgov.api import api
 from gridgov.core.access import rule_of
 
-PUBLIC_ROUTES = {"accounts:login", "accounts:logout", "set_language"}
+# The sign-in steps after the password serve only a session holding a pending sign-in (gridgov.accounts.signin).
+SIGN_IN_STEPS = {"accounts:signin_password", "accounts:signin_second_factor", "accounts:signin_codes"}
+PUBLIC_ROUTES = {"accounts:login", "accounts:logout", "set_language"} | SIGN_IN_STEPS
 # Open311 GeoReport v2 is public by specification: machine clients, an API key for POST, no personal data out.
 OPEN311_ROUTES = {
     "open311:discovery",

@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditLog
@@ -70,16 +70,48 @@ def test_demo_accounts_is_idempotent_and_prints_the_table(db):
     assert AuditLog.objects.count() == audit_rows
     lines = outputs[0].splitlines()
     assert lines[0] == f"演示账号（密码均为 {DEMO_PASSWORD}）："
-    assert lines[1].split() == ["用户名", "姓名", "角色", "所属地域"]
+    assert lines[1].split() == ["用户名", "姓名", "角色", "所属地域", "动态码"]
     assert lines[3].split() == ["county", "县综治中心", "综治中心工作人员", "习水县（520330）"]
-    assert lines[4].split() == ["town", "镇综治中心", "综治中心工作人员", "寨坝镇（520330113）"]
-    assert len(lines) == 3 + len(EXPECTED)
+    assert lines[4].split() == ["town", "镇综治中心", "综治中心工作人员", "寨坝镇（520330113）", "✓"]
+    assert len(lines) == 4 + len(EXPECTED)
+    assert lines[-1].startswith("标 ✓ 的账号（town、keypop、sysadmin、secadmin、auditor）登录时还要输入6位动态码")
+    assert "manage.py demo_totp 用户名" in lines[-1]
 
 
 def test_a_demo_account_signs_in_with_the_documented_password(db, client):
     response = client.post("/login/", {"username": "grid1", "password": DEMO_PASSWORD})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/"
     assert client.session["_auth_user_id"] == str(User.objects.get(username="grid1").pk)
+
+
+def test_a_demo_login_with_a_grant_signs_in_with_the_printed_password_and_demo_totp(db, client):
+    """What `make run` prints is enough: the password, then the code `manage.py demo_totp town` prints."""
+    response = client.post("/login/", {"username": "town", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/login/verify/"  # no password form first
+    assert "_auth_user_id" not in client.session
+    out, err = StringIO(), StringIO()
+    call_command("demo_totp", "town", stdout=out, stderr=err)
+    code = out.getvalue().strip()
+    assert len(code) == 6 and code.isdigit() and "town 的当前动态码" in err.getvalue()
+    response = client.post("/login/verify/", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="town").pk)
+
+
+def test_demo_totp_prints_a_qr_code_and_only_for_demo_authenticators(db):
+    out = StringIO()
+    call_command("demo_totp", "sysadmin", "--qr", stdout=out)
+    uri, *qr = out.getvalue().splitlines()
+    assert uri.startswith("otpauth://totp/") and "sysadmin" in uri and "secret=" in uri
+    assert len(qr) > 10
+    with pytest.raises(CommandError, match="grid1 没有演示验证器"):
+        call_command("demo_totp", "grid1", stdout=StringIO())
+
+
+def test_demo_logins_are_never_sent_to_the_password_form(db):
+    User.objects.update(password_changed_at=None)  # as an old demo database, or after 90 days
+    call_command("demo_accounts", stdout=StringIO())
+    assert not [u.username for u in User.objects.all() if u.password_change_required]
 
 
 def test_seed_demo_if_empty_changes_nothing_when_places_exist(db):

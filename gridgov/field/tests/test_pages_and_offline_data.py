@@ -29,11 +29,10 @@ def test_today_shows_key_persons_due_only_with_the_grant_and_audits_the_view(wor
     plain = login(world.grid_worker_a).get("/field/").content.decode()
     assert "重点人员待稳控" not in plain and "/field/follow-up/" not in plain
 
-    grant(world.grid_worker_a)
+    grant(world.grid_worker_a)  # the grant needs a second factor: a new sign-in, with the code
     from django.test import Client
 
-    client = Client()
-    client.force_login(world.grid_worker_a)
+    client = login(world.grid_worker_a, Client())
     html = client.get("/field/").content.decode()
 
     assert "重点人员待稳控" in html

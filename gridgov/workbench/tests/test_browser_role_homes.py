@@ -19,8 +19,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
+from gridgov.accounts.models import User
 from gridgov.core import menu
 from gridgov.demo.accounts import DEMO_PASSWORD
+from gridgov.testing import second_factor_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -103,11 +105,16 @@ def all_entries() -> dict[str, str]:
 
 
 def sign_in(page, base: str, username: str):
+    """The password, then (administrators and grant holders) the code of the login's demo authenticator."""
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     with page.expect_navigation() as navigation:
         page.click("button[type=submit]")
+    if page.url.endswith("/login/verify/"):
+        page.fill("input[name=code]", second_factor_code(User.objects.get(username=username)))
+        with page.expect_navigation() as navigation:
+            page.click("button[type=submit]")
     return navigation.value
 
 
