@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from gridgov.accounts import views as account_views
 from gridgov.api import api
+from gridgov.api import not_found as api_not_found
 from gridgov.core import access
 
 urlpatterns = [
@@ -30,4 +31,5 @@ urlpatterns = [
     path("campaigns/", include("gridgov.campaigns.urls")),
     path("field/", include("gridgov.field.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
+    path("api/v1/<path:rest>", api_not_found, name="api_not_found"),
 ]
