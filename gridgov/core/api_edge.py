@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,14 +29,12 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
 from gridgov.core.access import is_allowed, rule_of
+from gridgov.utils.text import has_control_characters
 
 MAX_INT = 2**63 - 1  # PostgreSQL bigint and SQLite INTEGER: a larger id cannot exist and cannot be looked up
 MIN_INT = -(2**63)
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
-# C0 controls but tab, line feed and carriage return; DEL; lone surrogates; the two XML non-characters.
-# PostgreSQL refuses NUL in text, XML 1.0 (Open311, exports) refuses all of them.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 SOURCES = {"path", "query", "body", "form", "file", "header", "cookie"}
 
 
@@ -47,10 +44,6 @@ class InputRefused(Exception):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
         super().__init__(errors)
-
-
-def has_control_characters(text: str) -> bool:
-    return CONTROL_CHARACTERS.search(text) is not None
 
 
 def problems_of(value: Any, where: str) -> Iterator[tuple[str, str]]:
