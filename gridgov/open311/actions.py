@@ -227,7 +227,10 @@ TEXT_FIELDS = (
 )
 
 
-def _validate(key: ApiKey, data: Submission) -> None:
+def refuse_unsafe(key: ApiKey, data: Submission) -> None:
+    """What no filing may carry: control characters in any field (PostgreSQL refuses NUL, XML 1.0 all of
+    them: one would make the public requests.xml unparseable), an empty description, a point far outside the
+    key's area (`geo.within_key_area`)."""
     for name in TEXT_FIELDS:
         if has_control_characters(getattr(data, name)):
             raise Open311Error(400, f"{name} contains control characters")
@@ -236,14 +239,19 @@ def _validate(key: ApiKey, data: Submission) -> None:
             raise Open311Error(400, f"attribute {name} contains control characters")
     if not data.description.strip():
         raise Open311Error(400, "description was not provided")
+    if data.lat is not None and data.long is not None and -90 <= data.lat <= 90 and -180 <= data.long <= 180:
+        if not geo.within_key_area(key.place, data.long, data.lat):
+            raise Open311Error(400, f"lat/long is outside the area of this api_key ({key.place.name})")
+
+
+def _validate(key: ApiKey, data: Submission) -> None:
+    refuse_unsafe(key, data)
     if data.lat is None and data.long is None and not data.address_string.strip() and not data.address_id.strip():
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
     if (data.lat is None) != (data.long is None):
         raise Open311Error(400, "lat and long must be given together")
     if data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.long <= 180):
         raise Open311Error(400, "lat/long out of range")
-    if data.lat is not None and not geo.within_key_area(key.place, data.long, data.lat):
-        raise Open311Error(400, f"lat/long is outside the area of this api_key ({key.place.name})")
     if len(data.description) > MAX_DESCRIPTION:
         raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
     for name in ("address_string", "address_id", "email", "device_id", "account_id", "first_name", "last_name"):
