@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema
@@ -594,7 +595,9 @@ def get_matter(request, pk: int):
     "/",
     response={201: MatterDetail, 403: ErrorOut, 422: ErrorOut},
     summary="登记事项",
-    description="事项落在发生地的最基层单位；登记人就是该单位的人员时直接受理。",
+    description=(
+        "事项落在发生地的最基层单位；登记人就是该单位的人员时直接受理。发生地不存在或不在账号范围内时返回 404。"
+    ),
 )
 @matter_roles
 def create_matter(request, body: MatterIn):
@@ -609,9 +612,10 @@ def create_matter(request, body: MatterIn):
             return _invalid("household", "涉及户不存在")
     place = None
     if body.place:
-        place = Place.objects.filter(code=body.place).first()
+        # A place out of the account's scope answers as one that does not exist: 404, naming nothing.
+        place = Place.objects.for_user(user).filter(code=body.place).first()
         if place is None:
-            return _invalid("place", "发生地不存在")
+            raise Http404("place out of scope")
     resident = None
     if body.reporter.type == ReporterType.RESIDENT and body.reporter.resident_id is not None:
         resident = Resident.objects.for_user(user).filter(pk=body.reporter.resident_id).first()

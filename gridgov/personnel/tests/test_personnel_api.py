@@ -95,7 +95,11 @@ def test_party_groups_cover_the_grid_workers_grid(world, org, api_client):
 
 
 def test_patrol_teams_with_current_members(world, org, api_client):
+    # The town's team patrols grid A: its grid worker sees the team, but not its members, who serve at the
+    # town (out of the grid worker's scope, as in the appointments list); the town sees them.
     data = api_client(world.grid_worker_a).get("/api/v1/personnel/patrol-teams/").json()
+    assert [(t["name"], [m["person_name"] for m in t["members"]]) for t in data["items"]] == [("镇巡逻队", [])]
+    data = api_client(world.town_staff).get("/api/v1/personnel/patrol-teams/").json()
     assert [(t["name"], [m["person_name"] for m in t["members"]]) for t in data["items"]] == [("镇巡逻队", ["孙巡"])]
     assert api_client(world.grid_worker_b).get("/api/v1/personnel/patrol-teams/").json()["items"] == []
 
