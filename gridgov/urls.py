@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from gridgov.accounts import views as account_views
@@ -31,5 +31,6 @@ urlpatterns = [
     path("campaigns/", include("gridgov.campaigns.urls")),
     path("field/", include("gridgov.field.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
-    path("api/v1/<path:rest>", api_not_found, name="api_not_found"),
+    # Any other address under the API, control characters included (a converter's ".+" stops at a newline).
+    re_path(r"^api/v1/(?P<rest>[\s\S]*)\Z", api_not_found, name="api_not_found"),
 ]

@@ -134,3 +134,9 @@ def test_an_unknown_api_address_answers_json(town, client):
     response = town.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json()["detail"] == "不存在或不在账号范围内"
+
+
+def test_an_address_with_a_control_character_answers_json(town):
+    response = town.get("/api/v1/visits/%0A%1C")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
