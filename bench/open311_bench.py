@@ -5,7 +5,9 @@ one police key), starts gunicorn on loopback and drives it from a local load gen
 process (gunicorn's are separate): Python threads, each with its own keep-alive `http.client`
 connection, posting form-encoded GeoReport v2 requests for BENCH_OPEN311_SECONDS (20) or at most
 BENCH_OPEN311_MAX (40,000) requests. Three runs; prints each and the median. Only 127.0.0.1 is ever
-contacted.
+contacted. Each run also drives a second server on the same database without the intake checks
+(`bench/open311_unchecked.py`), so the server CPU of a filing with them is compared with the same filing
+without them, measured in the same run (the checks' budget: +10%).
 
 The server is 3 gthread workers x 1 thread (BENCH_OPEN311_WORKERS, _WORKER_CLASS, _WORKER_THREADS):
 gthread keeps connections alive (sync workers close after every response, so each filing paid a TCP
@@ -178,26 +180,28 @@ def run() -> dict:
             [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True, cwd=Path.cwd()
         )
         key = setup.stdout.strip().splitlines()[-1]
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "gridgov.wsgi:application",
-                "--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
-                "--threads", str(WORKER_THREADS),
-                "--log-level", "warning",
-            ],
-            env=env,
-        )  # fmt: skip
+        port, reference_port = free_port(), free_port()
+        server = _serve("gridgov.wsgi:application", port, env)
+        reference = _serve("bench.open311_unchecked:application", reference_port, env)
         try:
             wait_ready(port, server, "/open311/discovery.json")
+            wait_ready(reference_port, reference, "/open311/discovery.json")
             warm_ok, warm_errors, _ = load(port, key, 2.0, 500)  # warm every worker: imports, caches
+            ref_ok, ref_errors, _ = load(reference_port, key, 2.0, 500)
+            warm_ok, warm_errors = warm_ok + ref_ok, warm_errors + ref_errors
             rates, all_errors, filed = [], warm_errors, warm_ok
             print(
                 f"Open311 POST requests, SQLite, gunicorn {WORKERS} {WORKER_CLASS} workers x {WORKER_THREADS} threads,"
                 f" {THREADS} client threads"
             )
-            cpu_ms = []
+            cpu_ms, reference_ms = [], []
             for n in range(1, RUNS + 1):
+                before = _cpu_seconds(reference.pid)
+                ok, errors, elapsed = load(reference_port, key, SECONDS, MAX_REQUESTS)
+                reference_ms.append((_cpu_seconds(reference.pid) - before) * 1000 / max(ok, 1))
+                all_errors += errors
+                filed += ok
+                line(f"run {n} without the intake checks: {ok:,} filed", f"{ok / elapsed:,.0f} /s")
                 server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
                 ok, errors, elapsed = load(port, key, SECONDS, MAX_REQUESTS)
                 server_cpu = _cpu_seconds(server.pid) - server_cpu
@@ -212,6 +216,12 @@ def run() -> dict:
             server_ms = statistics.median(c[0] for c in cpu_ms)
             client_ms = statistics.median(c[1] for c in cpu_ms)
             line("server CPU per request (gunicorn master + workers)", f"{server_ms:.2f} ms")
+            reference_median = statistics.median(reference_ms)
+            line(
+                "  the same filing without the intake checks",
+                f"{reference_median:.2f} ms",
+                f"with them {100 * (server_ms / reference_median - 1):+.1f}% (budget +10%)",
+            )
             line("  of which any request costs (GET discovery.json)", f"{baseline_cpu_ms(port, server.pid):.2f} ms")
             line("load generator CPU per request", f"{client_ms:.2f} ms")
             cores = os.cpu_count() or 1
@@ -231,9 +241,28 @@ def run() -> dict:
                 f"target >= {TARGET:.0f}/s, 0 errors ({all_errors} errors)",
             )
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-    return {"median_per_second": median, "errors": all_errors, "runs": rates}
+            for process in (server, reference):
+                process.terminate()
+                process.wait(timeout=30)
+    return {
+        "median_per_second": median,
+        "errors": all_errors,
+        "runs": rates,
+        "server_cpu_ms": server_ms,
+        "server_cpu_ms_without_checks": reference_median,
+    }
+
+
+def _serve(application: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", application,
+            "--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
+            "--threads", str(WORKER_THREADS),
+            "--log-level", "warning",
+        ],
+        env=env,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

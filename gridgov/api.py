@@ -1,15 +1,21 @@
 """The REST API root (/api/v1/): token or session authentication on every operation.
 
 Each app contributes a router from its `api.py`; every operation reads through
-`Model.objects.for_user(request.user)`.
+`Model.objects.for_user(request.user)`. Every input of every operation passes one edge
+(`gridgov.core.api_edge`): the operation's access marker, ranges and control characters, and one
+422 body; the OpenAPI document lists the error answers of every operation.
 """
 
 from __future__ import annotations
 
+from django.http import JsonResponse
+from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from gridgov.accounts.queries import user_for_api_token
+from gridgov.core import access, api_edge
 
 
 def _user_for_token(request, raw: str):
@@ -31,7 +37,13 @@ class HeaderToken(APIKeyHeader):
         return _user_for_token(request, key) if key else None
 
 
-api = NinjaAPI(
+class GridgovAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return api_edge.document_errors(document)
+
+
+api = GridgovAPI(
     title="gridgov API",
     version="1",
     description="网格化基层治理平台接口。所有数据按账号所属地域限定范围。",
@@ -68,3 +80,16 @@ api.add_router("/deeds", deeds_router)
 api.add_router("/cleanups", cleanups_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/field", field_router)
+
+api_edge.install(api)
+
+
+@csrf_exempt  # it changes nothing; a refused CSRF check would answer an HTML page
+@access.api
+def not_found(request, rest: str = ""):
+    """Any other address under /api/v1/: the API's own JSON answers, never the HTML error page."""
+    if not request.user.is_authenticated and not request.headers.get("Authorization", "") + request.headers.get(
+        "X-API-Token", ""
+    ):
+        return JsonResponse({"detail": gettext("需要认证"), "errors": {}}, status=401)
+    return JsonResponse({"detail": gettext("不存在或不在账号范围内"), "errors": {}}, status=404)

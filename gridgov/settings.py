@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from gridgov.utils.crypto import decode_master_key, new_master_key
 from gridgov.utils.env import EnvError, env_bool, env_int, env_list, env_str
@@ -69,10 +70,12 @@ INSTALLED_APPS = [
     "gridgov.field",
     "gridgov.ledgers",
     "gridgov.workbench",
+    "ninja",  # its API docs page then uses the Swagger UI files it ships, not a CDN
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "gridgov.core.context.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.context.LanguageMiddleware",
@@ -187,6 +190,37 @@ SESSION_SAVE_EVERY_REQUEST = False  # SessionIdleMiddleware moves the expiry on,
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GRIDGOV_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# HTTPS only in production: redirect plain HTTP, and tell browsers never to use it again (HSTS).
+SECURE_SSL_REDIRECT = env_bool("GRIDGOV_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GRIDGOV_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("GRIDGOV_HSTS_PRELOAD", PRODUCTION)
+if env_bool("GRIDGOV_BEHIND_PROXY", False):
+    # The reverse proxy terminates TLS and says so; without this every request would look like plain HTTP.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): everything from this site only; no inline script, no inline
+# style, no eval. Pages take their behaviour from static files (gridgov/static/js/behaviours.js, the map
+# scripts) and their look from static CSS; HTMX runs with its injected styles and eval off (base.html);
+# Leaflet draws with no tile server and sets positions through the DOM, which style-src does not govern.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Leaflet's and Swagger UI's CSS carry a few data: images
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],  # the field app's service worker
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

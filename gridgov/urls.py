@@ -1,7 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from gridgov.api import api
+from gridgov.api import not_found as api_not_found
 from gridgov.core import access
 from gridgov.workbench import views as workbench_views
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("ledgers/", include("gridgov.ledgers.urls")),
     path("workbench/", include("gridgov.workbench.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
+    # Any other address under the API, control characters included (a converter's ".+" stops at a newline).
+    re_path(r"^api/v1/(?P<rest>[\s\S]*)\Z", api_not_found, name="api_not_found"),
 ]
 
 handler403 = "gridgov.core.views.forbidden"

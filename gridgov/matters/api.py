@@ -14,12 +14,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
-from gridgov.core.access import scoped
+from gridgov.accounts.choices import BUSINESS_ROLES, Role
+from gridgov.core.access import roles
 from gridgov.core.actions import ActionRefused as CoreActionRefused
 from gridgov.core.schemas import ErrorOut, PageOut
 from gridgov.households.models import Household, Resident
@@ -54,6 +56,9 @@ from gridgov.personnel.models import Appointment
 from gridgov.places.models import Place
 
 router = Router(tags=["事项"])
+
+# The matter pages' marker: the business roles and the departments' liaisons (who reply to matters routed to them).
+matter_roles = roles(*sorted(BUSINESS_ROLES), Role.DEPARTMENT_LIAISON)
 
 MAX_LIMIT = 200
 REFUSALS = (actions.ActionRefused, CoreActionRefused)
@@ -539,7 +544,7 @@ ACTION_RESPONSES = {200: MatterDetail, 403: ErrorOut, 409: ErrorOut, 422: ErrorO
 
 
 @router.get("/", response=MatterPage, summary="事项列表", description="账号范围内的事项，新的在前；分页不计总数。")
-@scoped
+@matter_roles
 def list_matters(request, params: Query[MatterQuery]):
     if params.queue:
         qs = queries.work_queue(request.user)
@@ -580,7 +585,7 @@ def list_matters(request, params: Query[MatterQuery]):
     summary="事项详情",
     description="含流转记录、调解、协议、回访和当前账号可做的动作；不在账号范围内时返回 404。",
 )
-@scoped
+@matter_roles
 def get_matter(request, pk: int):
     return _detail_out(request.user, _detail(request.user, pk))
 
@@ -594,10 +599,10 @@ def get_matter(request, pk: int):
     summary="登记事项",
     description=(
         "事项落在发生地的最基层单位；登记人就是该单位的人员时直接受理。report_up=true 时登记并上报上一级"
-        "（只有该单位的人员可以）。"
+        "（只有该单位的人员可以）。发生地不存在或不在账号范围内时返回 404。"
     ),
 )
-@scoped
+@matter_roles
 def create_matter(request, body: MatterIn):
     user = request.user
     category = Category.objects.filter(pk=body.category_id).first()
@@ -610,9 +615,10 @@ def create_matter(request, body: MatterIn):
             return _invalid("household", "涉及户不存在")
     place = None
     if body.place:
-        place = Place.objects.filter(code=body.place).first()
+        # A place out of the account's scope answers as one that does not exist: 404, naming nothing.
+        place = Place.objects.for_user(user).filter(code=body.place).first()
         if place is None:
-            return _invalid("place", "发生地不存在")
+            raise Http404("place out of scope")
     resident = None
     if body.reporter.type == ReporterType.RESIDENT and body.reporter.resident_id is not None:
         resident = Resident.objects.for_user(user).filter(pk=body.reporter.resident_id).first()
@@ -657,13 +663,13 @@ def _post(path: str, summary: str, description: str = ""):
 
 
 @_post("accept", "受理")
-@scoped
+@matter_roles
 def accept(request, pk: int, body: NoteIn):
     return _act(request, pk, lambda m: actions.accept(request.user, m, note=body.note))
 
 
 @_post("resolve-on-spot", "现场处置", "化解则办结待回访；未化解记一次处置，事项继续办理。")
-@scoped
+@matter_roles
 def resolve_on_spot(request, pk: int, body: ResolveIn):
     return _act(
         request,
@@ -680,13 +686,13 @@ def resolve_on_spot(request, pk: int, body: ResolveIn):
 
 
 @_post("report-up", "上报", "上报一级；红色事项按设置可越级。")
-@scoped
+@matter_roles
 def report_up(request, pk: int, body: ReportUpIn):
     return _act(request, pk, lambda m: actions.report_up(request.user, m, reason=body.reason, to_level=body.to_level))
 
 
 @_post("route", "交办部门")
-@scoped
+@matter_roles
 def route(request, pk: int, body: RouteIn):
     def call(m: Matter):
         department = Department.objects.filter(pk=body.department_id).first()
@@ -698,25 +704,25 @@ def route(request, pk: int, body: RouteIn):
 
 
 @_post("reply", "部门反馈", "承办部门的联络人反馈办理结果，事项回到交办单位。")
-@scoped
+@matter_roles
 def reply(request, pk: int, body: ResultIn):
     return _act(request, pk, lambda m: actions.department_reply(request.user, m, result=body.result))
 
 
 @_post("send-back", "结果下发")
-@scoped
+@matter_roles
 def send_back(request, pk: int, body: SendBackIn):
     return _act(request, pk, lambda m: actions.send_back(request.user, m, result=body.result, to_level=body.to_level))
 
 
 @_post("return", "回退")
-@scoped
+@matter_roles
 def return_with_reason(request, pk: int, body: ReasonIn):
     return _act(request, pk, lambda m: actions.return_with_reason(request.user, m, reason=body.reason))
 
 
 @_post("merge", "合并重复事项")
-@scoped
+@matter_roles
 def merge(request, pk: int, body: MergeIn):
     def call(m: Matter):
         original = _scoped(request).filter(pk=body.original_id).first()
@@ -728,13 +734,13 @@ def merge(request, pk: int, body: MergeIn):
 
 
 @_post("reopen", "重新办理")
-@scoped
+@matter_roles
 def reopen(request, pk: int, body: ReasonIn):
     return _act(request, pk, lambda m: actions.reopen(request.user, m, reason=body.reason))
 
 
 @_post("mediations", "安排调解")
-@scoped
+@matter_roles
 def schedule_mediation(request, pk: int, body: ScheduleIn):
     def call(m: Matter):
         people = _appointments(m, body.mediator_ids)
@@ -748,7 +754,7 @@ def schedule_mediation(request, pk: int, body: ScheduleIn):
 
 
 @_post("mediation-results", "记录调解", "记录已安排调解的结果，或一次未安排的调解。")
-@scoped
+@matter_roles
 def record_mediation(request, pk: int, body: MediationIn):
     def call(m: Matter):
         session = None
@@ -775,7 +781,7 @@ def record_mediation(request, pk: int, body: MediationIn):
 
 
 @_post("agreement", "登记调解协议")
-@scoped
+@matter_roles
 def record_agreement(request, pk: int, body: AgreementIn):
     def call(m: Matter):
         session = None
@@ -800,25 +806,25 @@ def record_agreement(request, pk: int, body: AgreementIn):
 
 
 @_post("answer", "诉求答复", "解答类答复后办结待回访；办理类标记后继续办理。")
-@scoped
+@matter_roles
 def answer(request, pk: int, body: AnswerIn):
     return _act(request, pk, lambda m: actions.answer(request.user, m, answer_type=body.answer_type, text=body.text))
 
 
 @_post("rectify", "隐患整改")
-@scoped
+@matter_roles
 def rectify(request, pk: int, body: RectifyIn):
     return _act(request, pk, lambda m: actions.rectify(request.user, m, measures=body.measures))
 
 
 @_post("reinspect", "整改复查")
-@scoped
+@matter_roles
 def reinspect(request, pk: int, body: ReinspectIn):
     return _act(request, pk, lambda m: actions.reinspect(request.user, m, passed=body.passed, note=body.note))
 
 
 @_post("proxy-handle", "代办", "红管家代办，办结待回访。")
-@scoped
+@matter_roles
 def proxy_handle(request, pk: int, body: ProxyIn):
     def call(m: Matter):
         people = _appointments(m, [body.steward_id])
@@ -830,7 +836,7 @@ def proxy_handle(request, pk: int, body: ProxyIn):
 
 
 @_post("feedback", "回访", "记录回访；反映人不认可时事项重新办理。")
-@scoped
+@matter_roles
 def feedback(request, pk: int, body: FeedbackIn):
     data = actions.FeedbackInput(
         method=body.method,
@@ -843,7 +849,7 @@ def feedback(request, pk: int, body: FeedbackIn):
 
 
 @_post("close", "结案", "反映人已知时，须先回访并获认可。")
-@scoped
+@matter_roles
 def close(request, pk: int, body: NoteIn):
     return _act(request, pk, lambda m: actions.close(request.user, m, note=body.note))
 
@@ -866,13 +872,13 @@ class EditIn(Schema):
 
 
 @_post("supervise", "督办", "县、乡镇（街道）综治中心对下级承办的事项发出黄牌或红牌督办，通知承办单位。")
-@scoped
+@matter_roles
 def supervise(request, pk: int, body: SuperviseIn):
     return _act(request, pk, lambda m: actions.supervise(request.user, m, color=body.color, reason=body.reason))
 
 
 @_post("edit", "修改事项", "承办方修改标题、描述、风险等级、分类；流转记录保留修改前后的内容。")
-@scoped
+@matter_roles
 def edit_matter(request, pk: int, body: EditIn):
     def call(m: Matter):
         if body.category_id is None or body.category_id == m.category_id:
@@ -900,7 +906,7 @@ def edit_matter(request, pk: int, body: EditIn):
     summary="附件列表",
     description="事项的照片和文件；不在账号范围内时返回 404。",
 )
-@scoped
+@matter_roles
 def list_attachments(request, pk: int):
     matter = _matter(request, pk)
     return [_attachment_out(a) for a in Attachment.objects.filter(matter=matter).order_by("id")]
@@ -913,7 +919,7 @@ def list_attachments(request, pk: int):
     description="multipart/form-data：file（照片 JPG/PNG/WebP，文件 PDF/DOCX/XLSX，按内容判定类型，有大小上限），"
     "caption（说明，可选）。",
 )
-@scoped
+@matter_roles
 def add_attachment(request, pk: int, file: File[UploadedFile], caption: Form[str] = ""):
     matter = _matter(request, pk)
     try:
@@ -931,7 +937,7 @@ def add_attachment(request, pk: int, file: File[UploadedFile], caption: Form[str
     description="附件文件本身（照片、PDF 直接显示，Office 文件下载）；不在账号范围内时返回 404。",
     url_name="matter_attachment_file",
 )
-@scoped
+@matter_roles
 def attachment_file(request, attachment_id: int):
     from gridgov.matters.views import attachment_response
 

@@ -21,6 +21,7 @@ from gridgov.open311 import geo
 from gridgov.open311.choices import CHANNEL_ALIASES, DEFAULT_COLOR, MAX_DESCRIPTION, MAX_TEXT
 from gridgov.open311.models import EMAIL_CONTEXT, ApiKey, ServiceRequest, key_digest
 from gridgov.places.models import Place
+from gridgov.utils.text import has_control_characters
 
 SYSTEM_ACTOR = "Open311"
 
@@ -211,7 +212,40 @@ def _route(key: ApiKey, data: Submission) -> tuple[str, str]:
     return area, "key"
 
 
-def _validate(data: Submission) -> None:
+TEXT_FIELDS = (
+    "service_code",
+    "address_string",
+    "address_id",
+    "email",
+    "device_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "description",
+    "media_url",
+)
+
+
+def refuse_unsafe(key: ApiKey, data: Submission) -> None:
+    """What no filing may carry: control characters in any field (PostgreSQL refuses NUL, XML 1.0 all of
+    them: one would make the public requests.xml unparseable), an empty description, a point far outside the
+    key's area (`geo.within_key_area`)."""
+    for name in TEXT_FIELDS:
+        if has_control_characters(getattr(data, name)):
+            raise Open311Error(400, f"{name} contains control characters")
+    for name, value in data.attributes.items():
+        if any(has_control_characters(v) for v in [name, *(value if isinstance(value, list) else [value])]):
+            raise Open311Error(400, f"attribute {name} contains control characters")
+    if not data.description.strip():
+        raise Open311Error(400, "description was not provided")
+    if data.lat is not None and data.long is not None and -90 <= data.lat <= 90 and -180 <= data.long <= 180:
+        if not geo.within_key_area(key.place, data.long, data.lat):
+            raise Open311Error(400, f"lat/long is outside the area of this api_key ({key.place.name})")
+
+
+def _validate(key: ApiKey, data: Submission) -> None:
+    refuse_unsafe(key, data)
     if data.lat is None and data.long is None and not data.address_string.strip() and not data.address_id.strip():
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
     if (data.lat is None) != (data.long is None):
@@ -242,7 +276,7 @@ def _errors_text(exc: ValidationError) -> str:
 def submit(key: ApiKey, data: Submission) -> ServiceRequest:
     """POST requests: file a matter through ``key`` where the request's location falls."""
     category = service(data.service_code)
-    _validate(data)
+    _validate(key, data)
     extra = attribute_values(category, data.attributes)
     code, routed_by = _route(key, data)
     place = key.place if code == key.place.code else _place(code)

@@ -108,6 +108,7 @@ def areas_within(code: str) -> list[Area]:
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _key_boxes.clear()
 
 
 def place_at(code: str, lon: float, lat: float) -> str | None:
@@ -151,3 +152,101 @@ def place_for_address_id(code: str, address_id: str) -> str | None:
     if row is None:
         return None
     return row[0] or row[1]
+
+
+# ---------------------------------------------------------------- the area a key may file into
+
+MARGIN_DEGREES = 0.05
+"""A point this far outside an area's box (about 5 km) still counts: GPS fixes and drawn lines are rough."""
+
+CENTRE_RADIUS_DEGREES = {"province": 8.0, "city": 3.0, "county": 1.0, "town": 0.3, "village": 0.1}
+"""Without a boundary, a place with a known centre reaches this far from it (by its kind)."""
+
+# Provinces by the first two digits of their NBS code: (min lon, min lat, max lon, max lat), rounded
+# outwards from the administrative extent (Hainan includes the South China Sea islands it administers).
+PROVINCE_BOXES = {
+    "11": (115.4, 39.4, 117.6, 41.1),
+    "12": (116.7, 38.5, 118.1, 40.3),
+    "13": (113.4, 36.0, 119.9, 42.7),
+    "14": (110.2, 34.5, 114.6, 40.8),
+    "15": (97.1, 37.4, 126.1, 53.4),
+    "21": (118.8, 38.7, 125.8, 43.5),
+    "22": (121.6, 40.8, 131.4, 46.4),
+    "23": (121.1, 43.4, 135.1, 53.6),
+    "31": (120.8, 30.6, 122.2, 31.9),
+    "32": (116.3, 30.7, 121.9, 35.2),
+    "33": (118.0, 27.0, 123.2, 31.2),
+    "34": (114.8, 29.4, 119.7, 34.7),
+    "35": (115.8, 23.5, 120.8, 28.4),
+    "36": (113.5, 24.4, 118.5, 30.1),
+    "37": (114.8, 34.4, 122.8, 38.4),
+    "41": (110.3, 31.3, 116.7, 36.4),
+    "42": (108.3, 29.0, 116.2, 33.3),
+    "43": (108.7, 24.6, 114.3, 30.2),
+    "44": (109.6, 20.2, 117.4, 25.6),
+    "45": (104.4, 20.9, 112.1, 26.4),
+    "46": (108.3, 3.5, 117.9, 20.2),
+    "50": (105.2, 28.1, 110.2, 32.3),
+    "51": (97.3, 26.0, 108.6, 34.4),
+    "52": (103.6, 24.6, 109.6, 29.3),
+    "53": (97.5, 21.1, 106.2, 29.3),
+    "54": (78.3, 26.8, 99.2, 36.6),
+    "61": (105.4, 31.7, 111.3, 39.6),
+    "62": (92.1, 32.5, 108.8, 42.8),
+    "63": (89.4, 31.6, 103.1, 39.3),
+    "64": (104.2, 35.2, 107.7, 39.4),
+    "65": (73.4, 34.3, 96.4, 49.2),
+    "71": (118.2, 21.8, 124.6, 26.4),
+    "81": (113.8, 22.1, 114.5, 22.6),
+    "82": (113.5, 22.1, 113.6, 22.2),
+}
+
+Box = tuple[float, float, float, float]
+_key_boxes: dict[str, tuple[float, tuple[Box, ...] | None]] = {}
+
+
+def _grow(box: Box, by: float) -> Box:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def _boxes_for(place: Place) -> tuple[tuple[Box, ...] | None, str]:
+    """The boxes a point filed through ``place`` must fall in, and where they come from."""
+    own = area_of(place.code, place.boundary)
+    if own is not None:
+        return (_grow(own.bbox, MARGIN_DEGREES),), "boundary"
+    children = areas_within(place.code)
+    if children:
+        # Often only some of its places are drawn: around them, as far as a place of its kind reaches.
+        reach = CENTRE_RADIUS_DEGREES.get(place.kind, 0.3)
+        return tuple(_grow(a.bbox, reach) for a in children), "boundaries of its places"
+    centre = place.centre if isinstance(place.centre, dict) else None
+    if centre and centre.get("type") == "Point":
+        try:
+            lon, lat = (float(v) for v in centre["coordinates"][:2])
+        except (TypeError, ValueError, KeyError):
+            lon = lat = None
+        if lon is not None:
+            radius = CENTRE_RADIUS_DEGREES.get(place.kind, 0.3)
+            return ((lon - radius, lat - radius, lon + radius, lat + radius),), "centre"
+    province = PROVINCE_BOXES.get(place.code[:2])
+    if province is not None:
+        return (_grow(province, 0.5),), "province"
+    return None, "none"
+
+
+def within_key_area(place: Place, lon: float, lat: float) -> bool:
+    """Whether a point can be in ``place``'s area: inside its boundary's box (5 km margin), else within the
+    reach of a place of its kind (town 0.3°, about 30 km) around the boundaries of its places or around its
+    centre, else inside its province (by the code's first two digits, 0.5° margin); cached per process
+    like the boundaries. A place whose province is unknown takes any point."""
+    now = time.monotonic()
+    hit = _key_boxes.get(place.code)
+    if hit is None or hit[0] <= now:
+        boxes, _source = _boxes_for(place)
+        with _lock:
+            _key_boxes[place.code] = (now + CACHE_SECONDS, boxes)
+    else:
+        boxes = hit[1]
+    if boxes is None:
+        return True
+    return any(b[0] <= lon <= b[2] and b[1] <= lat <= b[3] for b in boxes)

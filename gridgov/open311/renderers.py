@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 from django.http import HttpResponse
 
 from gridgov.open311.choices import FORMATS
+from gridgov.utils.text import without_control_characters
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
 
@@ -21,7 +22,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # Intake refuses control characters; a row stored before it did must not make the whole feed unparseable.
+    return without_control_characters(str(value))
 
 
 def _fill(element: ET.Element, data: dict[str, Any]) -> None:

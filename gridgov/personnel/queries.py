@@ -100,7 +100,7 @@ def roster(user, code: str) -> Roster:
             by_cluster.setdefault(a.path, []).append(a)
     party_groups = list(grid.party_groups.all().order_by("path", "id"))
     chat_groups = list(ChatGroup.objects.within(grid.code).order_by("path", "id"))
-    members = Appointment.objects.filter(status=AppointmentStatus.APPOINTED).order_by("person_name", "id")
+    members = _members_in_scope(user)
     patrol_teams = list(
         grid.patrol_teams.all()
         .select_related("place")
@@ -233,23 +233,33 @@ def _covering_in_scope(model, user, place: str = ""):
     return model.objects.filter(Q(pk__in=own.values("pk")) | Q(pk__in=covering))
 
 
+def _grids_in_scope(user) -> QuerySet[Place]:
+    """A group's or team's grids as the user may see them: a group covering the user's grid and others
+    names only the grids in the user's area (out of scope is as if absent)."""
+    return Place.objects.for_user(user).only("code", "name", "kind").order_by("code")
+
+
+def _members_in_scope(user) -> QuerySet[Appointment]:
+    """A team's members in office, as far as they serve in the user's area."""
+    return Appointment.objects.for_user(user).filter(status=AppointmentStatus.APPOINTED).order_by("person_name", "id")
+
+
 def party_groups_for(user, place: str = "") -> QuerySet[PartyGroup]:
     return (
         _covering_in_scope(PartyGroup, user, place)
         .select_related("village")
-        .prefetch_related(Prefetch("grids", queryset=Place.objects.only("code", "name", "kind").order_by("code")))
+        .prefetch_related(Prefetch("grids", queryset=_grids_in_scope(user)))
         .order_by("path", "id")
     )
 
 
 def patrol_teams_for(user, place: str = "") -> QuerySet[PatrolTeam]:
-    members = Appointment.objects.filter(status=AppointmentStatus.APPOINTED).order_by("person_name", "id")
     return (
         _covering_in_scope(PatrolTeam, user, place)
         .select_related("place")
         .prefetch_related(
-            Prefetch("grids", queryset=Place.objects.only("code", "name", "kind").order_by("code")),
-            Prefetch("members", queryset=members, to_attr="current_members"),
+            Prefetch("grids", queryset=_grids_in_scope(user)),
+            Prefetch("members", queryset=_members_in_scope(user), to_attr="current_members"),
         )
         .order_by("path", "id")
     )

@@ -79,8 +79,8 @@ def test_sign_out_drops_field_caches_and_worker_but_keeps_the_queue_for_its_owne
     page.goto(f"{base}/field/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(f"({CACHED_KEY_PERSONS})().then(names => names !== null)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function(f"() => ({CACHED_KEY_PERSONS})().then(names => names !== null)")
     assert page.evaluate(CACHED_KEY_PERSONS) == ["王建国"]
     assert page.evaluate(REGISTRATIONS) == [f"{base}/field/"]
 
@@ -111,7 +111,7 @@ def test_sign_out_drops_field_caches_and_worker_but_keeps_the_queue_for_its_owne
     # The owner signs in again: the app comes back and the waiting record goes up once.
     sign_in(page, base, worker.username)
     page.goto(f"{base}/field/queue/")
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     assert visits_held() == [("H-A-001", "户主外出务工，家中老人身体尚可")]
     context.close()
 
@@ -125,7 +125,7 @@ def test_login_page_drops_field_caches_left_by_an_expired_session(world, live_se
     page.goto(f"{base}/field/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert len(page.evaluate(FIELD_CACHES)) == 1
 
     context.clear_cookies()  # the session is gone without 退出 (expired, or cleared by the server)

@@ -97,7 +97,7 @@ def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, se
     page.goto(f"{base}/field/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.locator("article[data-household]").count() == 2
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     page.screenshot(path=str(SHOTS / "field-today-phone.png"), full_page=True)
@@ -116,7 +116,7 @@ def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, se
     page.wait_for_selector(".formmsg.ok")
 
     page.goto(f"{base}/field/")  # the cached today page marks the households already recorded
-    page.wait_for_function("document.querySelectorAll('article[data-household] .badge.queued').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('article[data-household] .badge.queued').length === 2")
     page.goto(f"{base}/field/queue/")
     page.wait_for_selector("#queue-list article")
     assert page.inner_text("#queue-count") == "3"
@@ -128,7 +128,7 @@ def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, se
     assert server_rows() == {"visits": [], "matters": [], "receipts": []}
 
     context.set_offline(False)  # the page hears "online" and uploads its queue
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     assert "已上传 3 条" in page.inner_text("#field-status")
 
     visits = {r["client_uuid"] for r in queue if r["kind"] == "visit"}
@@ -212,7 +212,7 @@ def test_offline_edit_of_a_changed_visit_shows_both_copies_and_keep_mine_wins(
     page.goto(f"{base}/field/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.locator("#campaign-checks article").count() == 1
 
     context.set_offline(True)
@@ -249,7 +249,7 @@ def test_offline_edit_of_a_changed_visit_shows_both_copies_and_keep_mine_wins(
     ]
 
     page.click("button.keep-mine")
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
 
     assert held_copies(earlier_visit.pk)[0] == "房屋完好；屋后堡坎有细小裂缝，已提醒户主观察"
     context.close()

@@ -179,7 +179,7 @@ def test_writes_through_key_population_routes_are_404_and_change_nothing(
         content_type="application/json",
     )
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found"}
+    assert response.json() == {"detail": "不存在或不在账号范围内", "errors": {}}  # as for an id that does not exist
     assert (KeyPerson.objects.count(), FollowUp.objects.count(), KeyPersonEvent.objects.count()) == counts
     assert KeyPerson.objects.values().get(pk=person.pk) == state
 

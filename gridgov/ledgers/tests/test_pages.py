@@ -98,7 +98,7 @@ def test_running_export_shows_its_progress_bar(world, visits, login):
     job = actions.create_export(world.town_staff, "visit", LedgerFilters())
     LedgerExport.objects.filter(pk=job.pk).update(total_rows=1000, processed_rows=250)
     html = login(world.town_staff).get(f"/ledgers/exports/{job.pk}/progress/").content.decode()
-    assert 'aria-valuenow="25"' in html and "width:25%" in html
+    assert 'aria-valuenow="25"' in html and '<progress class="progress" max="100" value="25"' in html
     assert "已写入 250 / 1000 条" in html
     assert f'hx-get="/ledgers/exports/{job.pk}/progress/"' in html  # polled until done
     assert "download" not in html

@@ -275,7 +275,7 @@ def test_bad_posts_answer_in_error_format_and_file_nothing(
 
 def test_required_attribute_missing_is_400(georeport, mapped_world, police_key):
     status, errors = georeport.post_request(
-        api_key=police_key, service_code="hardship.medical", lat="28.302", long="106.201"
+        api_key=police_key, service_code="hardship.medical", lat="28.302", long="106.201", description="独居老人就医难"
     )
     assert status == 400
     assert "group" in errors[0]["description"]
@@ -288,6 +288,7 @@ def test_attributes_are_typed_into_the_matter(georeport, mapped_world, police_ke
             "api_key": police_key,
             "service_code": "environment.household_hygiene",
             "address_string": "永盛村一组路边",
+            "description": "院落杂物堆放",
             "attribute[items][]": ["室内不净", "院落不净"],
         }
     )
@@ -302,6 +303,7 @@ def test_attributes_are_typed_into_the_matter(georeport, mapped_world, police_ke
             "service_code": "dispute.land_forest",
             "lat": "28.3",
             "long": "106.0",
+            "description": "两户争地界",
             "attribute[subtype]": "地界",
             "attribute[area_mu]": "2.5",
         }
@@ -351,7 +353,8 @@ def test_post_needs_no_session_or_csrf_token(mapped_world, police_key):
 
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(
-        f"{BASE}/requests.json", {"api_key": police_key, "service_code": "dispute.other", "address_string": "桂园村"}
+        f"{BASE}/requests.json",
+        {"api_key": police_key, "service_code": "dispute.other", "address_string": "桂园村", "description": "纠纷"},
     )
     assert response.status_code == 200
     assert "sessionid" not in response.cookies

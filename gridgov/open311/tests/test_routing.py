@@ -20,6 +20,7 @@ def test_point_in_polygon_with_hole(lon, lat, inside):
 
 
 def file(key, **kwargs):
+    kwargs.setdefault("description", "邻里纠纷")
     return submit(authenticate(key), Submission(service_code="dispute.other", **kwargs)).matter
 
 

@@ -47,9 +47,8 @@ def test_roster_shows_everyone_of_the_grid(world, staffed, login):
     ]
     assert [g.name for g in roster.party_groups] == ["桂园党小组"]
     assert [g.name for g in roster.chat_groups] == ["桂园好邻居群"]
-    assert [(t.name, [m.person_name for m in t.current_members]) for t in roster.patrol_teams] == [
-        ("镇巡逻队", ["孙巡"])
-    ]
+    # The town's team members serve at the town, out of the grid worker's scope: the team, not its members.
+    assert [(t.name, [m.person_name for m in t.current_members]) for t in roster.patrol_teams] == [("镇巡逻队", [])]
     html = response.content.decode()
     assert "赵乙" not in html  # grid B's worker
     assert "提名人员" not in html  # a grid worker does not nominate
