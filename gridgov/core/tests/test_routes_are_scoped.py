@@ -8,6 +8,8 @@ from gridgov.api import api
 from gridgov.core.access import rule_of
 
 PUBLIC_ROUTES = {"accounts:login", "accounts:logout", "set_language"}
+# Probes for load balancers: no session, no personal data, no error detail (gridgov.core.views).
+PROBE_ROUTES = {"healthz", "readyz"}
 # Open311 GeoReport v2 is public by specification: machine clients, an API key for POST, no personal data out.
 OPEN311_ROUTES = {
     "open311:discovery",
@@ -44,7 +46,7 @@ def test_every_url_declares_an_access_rule():
 
 def test_only_the_listed_routes_are_public():
     public = {name for route, name, cb in walk(get_resolver().url_patterns) if rule_of(cb).kind == "public"}
-    assert public == PUBLIC_ROUTES | OPEN311_ROUTES
+    assert public == PUBLIC_ROUTES | OPEN311_ROUTES | PROBE_ROUTES
 
 
 def test_every_api_operation_is_scoped():
@@ -72,7 +74,7 @@ def test_api_requires_authentication_everywhere(db, client):
 
 def test_anonymous_visitors_get_no_page_but_login(db, client):
     for route, name, _callback in walk(get_resolver().url_patterns):
-        if name in PUBLIC_ROUTES | OPEN311_ROUTES or "openapi" in route or "docs" in route:
+        if name in PUBLIC_ROUTES | OPEN311_ROUTES | PROBE_ROUTES or "openapi" in route or "docs" in route:
             continue
         url = sample_url(route)
         response = client.get(url)
