@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint i18n bench install system-deps migrate demo periodic clean
+.PHONY: run serve test test-fast test-cluster lint i18n bench bench-province install system-deps migrate demo periodic clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: demo
 	@$(BIN)/python manage.py demo_accounts
 	GRIDGOV_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The production configuration on one machine: gunicorn, WhiteNoise, DEBUG off, the periodic worker
+# beside it, JSON logs on stdout; SQLite or DATABASE_URL (docs/deploy.md).
+serve: demo
+	scripts/serve
+
 # The periodic jobs (overdue matters, supervision cards, webhook retries): run beside `make run`.
 periodic: migrate
 	$(BIN)/python manage.py run_periodic
@@ -43,6 +48,11 @@ test: install system-deps
 
 test-fast: install
 	$(BIN)/pytest -m "not browser"
+
+# A PostgreSQL primary and streaming replica, two app nodes and two task workers on loopback:
+# replication, failover of reads, exactly-once jobs, shared files, a bounded load test, kill -9 (docs/deploy.md).
+test-cluster: install
+	$(BIN)/python -m cluster
 
 lint: install
 	$(BIN)/ruff check .

@@ -195,6 +195,8 @@ AUTHENTICATION_BACKENDS = ["gridgov.accounts.backends.GridgovBackend"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # WeCom group robot (企业微信群机器人) webhook for red matters and supervision cards; empty = off.
 GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "")
+# The robot takes at most 20 messages a minute (WeCom's limit); a receiver of your own may take more.
+GRIDGOV_WECOM_PER_MINUTE = env_int("GRIDGOV_WECOM_PER_MINUTE", 20)
 
 # ---------------------------------------------------------------- production at scale (docs/deploy.md)
 # Everything below changes nothing unless its environment variable is set.

@@ -30,9 +30,7 @@ class JsonFormatter(logging.Formatter):
             out["msg"] = "request"
             for atom, name in ACCESS_FIELDS.items():
                 value = atoms.get(atom, "-")
-                out[name] = int(value) if name in {"status", "ms"} and str(value).isdigit() else value
-            if out.get("bytes") == "-":
-                out["bytes"] = 0
+                out[name] = int(value) if name in {"status", "ms", "bytes"} and str(value).isdigit() else value
             request_id = atoms.get("{x-request-id}o", "-")
             if request_id != "-":
                 out["request_id"] = request_id

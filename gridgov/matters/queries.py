@@ -240,6 +240,9 @@ def reopen_due_recurrences(today: dt.date | None = None) -> int:
     ).order_by("id")
     count = 0
     for pk, when in list(due.values_list("id", "next_recurrence")):
-        actions.reopen(None, Matter(pk=pk), reason=f"常态化整治：{when:%Y-%m-%d}", system_actor="定期整治计划")
+        try:
+            actions.reopen(None, Matter(pk=pk), reason=f"常态化整治：{when:%Y-%m-%d}", system_actor="定期整治计划")
+        except actions.StateRefused:
+            continue  # reopened meanwhile by another worker (the row is locked and checked again)
         count += 1
     return count

@@ -104,7 +104,7 @@ def test_json_log_lines_carry_the_request_id_and_the_account_but_no_arguments_un
         "method": "GET",
         "path": "/households/",
         "status": 200,
-        "bytes": "5120",
+        "bytes": 5120,
         "ms": 7,
     }
     assert connection.vendor in {"sqlite", "postgresql"}
