@@ -136,7 +136,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method != "POST":
         return render(fmt, queries.find_requests(request.GET), root="service_requests", item="request")
     key = actions.authenticate(request.POST.get("api_key", "").strip())
-    row = actions.submit(key, _submission(request))
+    row = actions.submit(key, _submission(request), request.headers.get("Idempotency-Key", "").strip())
     matter = row.matter
     holder = matter.holder_place.name
     notice = f"已受理，受理编号 {matter.reference}，由{holder}办理"

@@ -77,9 +77,7 @@ def test_router_keeps_transactions_sessions_and_sign_in_on_the_primary():
         replicas._reading.reset(token)
 
 
-@pytest.mark.parametrize(
-    ("cookie", "expected"), [("", False), ("garbage", False), ("1", False), ("99999999999", True)]
-)
+@pytest.mark.parametrize(("cookie", "expected"), [("", False), ("garbage", False), ("1", False), ("99999999999", True)])
 def test_read_your_writes_cookie(rf, cookie, expected):
     request = rf.get("/households/")
     if cookie:
