@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gridgov.cleanups",
     "gridgov.campaigns",
     "gridgov.field",
+    "gridgov.backups",
 ]
 
 MIDDLEWARE = [
