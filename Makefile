@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test test-fast test-cluster lint i18n bench bench-province install system-deps migrate demo periodic clean
+.PHONY: run serve test test-fast test-cluster lint i18n bench province install system-deps migrate demo periodic clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,13 @@ i18n: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# A generated province on PostgreSQL for `make bench` (BENCH_PROVINCE_URL): COUNTIES counties of TOWNS towns
+# (100 x 26: ~53M residents, ~53M visits, 10M matters; an hour or more and ~100 GB, see docs/deploy.md).
+COUNTIES ?= 100
+TOWNS ?= 26
+province: install
+	$(BIN)/python -m bench.province --counties $(COUNTIES) --towns $(TOWNS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

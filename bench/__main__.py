@@ -10,6 +10,8 @@ BENCHES = [
     "bench.open311_bench",
     "bench.matters_bench",
     "bench.field_bench",
+    "bench.province_bench",
+    "bench.pool_bench",
 ]
 
 if __name__ == "__main__":

@@ -243,6 +243,10 @@ if DATABASE_URL and env_bool("GRIDGOV_DB_POOL", False):
         "timeout": env_int("GRIDGOV_DB_POOL_TIMEOUT", 10),
     }
 
+# Through pgbouncer in transaction pooling mode: no server-side cursors (they live across transactions).
+if DATABASE_URL and env_bool("GRIDGOV_DB_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
 # Read replicas (PostgreSQL streaming replication): read-only views and blocks marked for them read
 # there (gridgov.core.replicas); writes, transactions, sessions and sign-in stay on the primary.
 GRIDGOV_REPLICA_URLS = env_list("GRIDGOV_REPLICA_URLS", [])
