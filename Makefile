@@ -34,7 +34,7 @@ run: demo
 
 # The production configuration on one machine: gunicorn, WhiteNoise, DEBUG off, the periodic worker
 # beside it, JSON logs on stdout; SQLite or DATABASE_URL (docs/deploy.md).
-serve: demo
+serve: install
 	scripts/serve
 
 # The periodic jobs (overdue matters, supervision cards, webhook retries): run beside `make run`.

@@ -218,7 +218,7 @@ if env_bool("GRIDGOV_STATIC_MANIFEST", False):
 
 # Uploaded files on a storage every app node reaches: a shared directory (GRIDGOV_MEDIA_ROOT on NFS or
 # similar) by default, or any Django storage class with its options as JSON (e.g. an S3-compatible one).
-_storage_backend = env_str("GRIDGOV_FILE_STORAGE", "")
+GRIDGOV_FILE_STORAGE = _storage_backend = env_str("GRIDGOV_FILE_STORAGE", "")
 if _storage_backend:
     import json as _json
 
