@@ -269,7 +269,9 @@ if env_bool("GRIDGOV_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Logs: one JSON object a line on stdout.
-if env_str("GRIDGOV_LOG_FORMAT", "text") == "json":
+GRIDGOV_LOG_FORMAT = env_str("GRIDGOV_LOG_FORMAT", "text")
+if GRIDGOV_LOG_FORMAT == "json":
     LOGGING["formatters"] = {"json": {"()": "gridgov.core.logs.JsonFormatter"}}
     LOGGING["handlers"]["console"]["formatter"] = "json"
+    LOGGING["handlers"]["console"]["stream"] = "ext://sys.stdout"
     LOGGING["root"]["level"] = env_str("GRIDGOV_LOG_LEVEL", "INFO")

@@ -22,11 +22,13 @@ each enqueued task is then run by exactly one worker (django-tasks' database bac
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import time
 import uuid
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,6 +43,7 @@ from gridgov.matters.tasks import flag_overdue_matters, reopen_recurrences
 from gridgov.notifications.models import PeriodicRound
 from gridgov.notifications.tasks import deliver_outbox, key_person_alerts
 
+logger = logging.getLogger("gridgov.periodic")
 PERIODIC = (flag_overdue_matters, reopen_recurrences, deliver_outbox, key_person_alerts, deliver_chat_notices)
 KEEP_RESULTS = dt.timedelta(days=1)
 
@@ -104,7 +107,10 @@ class Command(BaseCommand):
                 result.refresh()
             value = _show(result.return_value) if result.status == TaskResultStatus.SUCCESSFUL else ""
             name = result.task.name
-            self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {name}: {result.status} {value}")
+            if getattr(settings, "GRIDGOV_LOG_FORMAT", "text") == "json":
+                logger.info("%s: %s %s", name, result.status, value)  # a JSON line with the time (make serve)
+            else:
+                self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {name}: {result.status} {value}")
 
     def _claim(self, job, slot: dt.datetime) -> bool:
         """This worker enqueues the job's round at ``slot`` unless another one did."""
