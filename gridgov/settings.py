@@ -198,6 +198,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "")
 # The robot takes at most 20 messages a minute (WeCom's limit); a receiver of your own may take more.
 GRIDGOV_WECOM_PER_MINUTE = env_int("GRIDGOV_WECOM_PER_MINUTE", 20)
+# Where chat groups' robot webhooks may point (WeCom's service; add a private WeCom server's origin).
+GRIDGOV_CHAT_WEBHOOK_ORIGINS = env_list("GRIDGOV_CHAT_WEBHOOK_ORIGINS", ["https://qyapi.weixin.qq.com"])
 
 # ---------------------------------------------------------------- production at scale (docs/deploy.md)
 # Everything below changes nothing unless its environment variable is set.
