@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint i18n bench install system-deps migrate demo periodic clean
+.PHONY: run serve test test-fast test-cluster lint i18n bench province install system-deps migrate demo periodic clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ run: demo
 	@$(BIN)/python manage.py demo_accounts
 	GRIDGOV_DEBUG=$(GRIDGOV_DEBUG) $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
 
+# The production configuration on one machine: gunicorn, WhiteNoise, DEBUG off, the periodic worker
+# beside it, JSON logs on stdout; SQLite or DATABASE_URL (docs/deploy.md).
+serve: install
+	scripts/serve
+
 # The periodic jobs (overdue matters, supervision cards, webhook retries): run beside `make run`.
 periodic: migrate
 	$(BIN)/python manage.py run_periodic
@@ -47,6 +52,11 @@ test: install system-deps
 test-fast: install
 	$(BIN)/pytest -m "not browser"
 
+# A PostgreSQL primary and streaming replica, two app nodes and two task workers on loopback:
+# replication, failover of reads, exactly-once jobs, shared files, a bounded load test, kill -9 (docs/deploy.md).
+test-cluster: install
+	$(BIN)/python -m cluster
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -57,6 +67,13 @@ i18n: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# A generated province on PostgreSQL for `make bench` (BENCH_PROVINCE_URL): COUNTIES counties of TOWNS towns
+# (100 x 26: ~53M residents, ~53M visits, 10M matters; an hour or more and ~100 GB, see docs/deploy.md).
+COUNTIES ?= 100
+TOWNS ?= 26
+province: install
+	$(BIN)/python -m bench.province --counties $(COUNTIES) --towns $(TOWNS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

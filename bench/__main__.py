@@ -13,6 +13,8 @@ BENCHES = [
     "bench.field_bench",
     "bench.ledger_bench",
     "bench.login_bench",
+    "bench.province_bench",
+    "bench.pool_bench",
 ]
 
 if __name__ == "__main__":

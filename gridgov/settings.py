@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "gridgov.ledgers",
     "gridgov.workbench",
     "ninja",  # its API docs page then uses the Swagger UI files it ships, not a CDN
+    "gridgov.backups",
 ]
 
 MIDDLEWARE = [
@@ -284,3 +285,84 @@ AUTHENTICATION_BACKENDS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # WeCom group robot (企业微信群机器人) webhook for red matters and supervision cards; empty = off.
 GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "")
+# The robot takes at most 20 messages a minute (WeCom's limit); a receiver of your own may take more.
+GRIDGOV_WECOM_PER_MINUTE = env_int("GRIDGOV_WECOM_PER_MINUTE", 20)
+# Where chat groups' robot webhooks may point (WeCom's service; add a private WeCom server's origin).
+GRIDGOV_CHAT_WEBHOOK_ORIGINS = env_list("GRIDGOV_CHAT_WEBHOOK_ORIGINS", ["https://qyapi.weixin.qq.com"])
+
+# ---------------------------------------------------------------- production at scale (docs/deploy.md)
+# Everything below changes nothing unless its environment variable is set.
+
+# Static files without Django views: WhiteNoise in front of the app (hashed, compressed, cached for a
+# year with GRIDGOV_STATIC_MANIFEST=1 after `collectstatic`; straight from the source folders without).
+if env_bool("GRIDGOV_SERVE_STATIC", False):
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    WHITENOISE_USE_FINDERS = not env_bool("GRIDGOV_STATIC_MANIFEST", False)
+if env_bool("GRIDGOV_STATIC_MANIFEST", False):
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+# Uploaded files on a storage every app node reaches: a shared directory (GRIDGOV_MEDIA_ROOT on NFS or
+# similar) by default, or any Django storage class with its options as JSON (e.g. an S3-compatible one).
+GRIDGOV_FILE_STORAGE = _storage_backend = env_str("GRIDGOV_FILE_STORAGE", "")
+if _storage_backend:
+    import json as _json
+
+    STORAGES = {
+        **globals().get(
+            "STORAGES", {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+        ),
+        "default": {"BACKEND": _storage_backend, "OPTIONS": _json.loads(env_str("GRIDGOV_FILE_STORAGE_OPTIONS", "{}"))},
+    }
+
+# Caches shared by every app node: the database (no extra server to run and watch; the app keeps
+# little in the cache). Run `manage.py createcachetable` once (make serve does).
+if env_bool("GRIDGOV_SHARED_CACHE", False):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gridgov_cache"}}
+
+# Connection pooling in each process (Django 5.2 + psycopg_pool); persistent connections are then off.
+if DATABASE_URL and env_bool("GRIDGOV_DB_POOL", False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("GRIDGOV_DB_POOL_MIN", 1),
+        "max_size": env_int("GRIDGOV_DB_POOL_MAX", 4),
+        "timeout": env_int("GRIDGOV_DB_POOL_TIMEOUT", 10),
+    }
+
+# Through pgbouncer in transaction pooling mode: no server-side cursors (they live across transactions).
+if DATABASE_URL and env_bool("GRIDGOV_DB_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# Read replicas (PostgreSQL streaming replication): read-only views and blocks marked for them read
+# there (gridgov.core.replicas); writes, transactions, sessions and sign-in stay on the primary.
+GRIDGOV_REPLICA_URLS = env_list("GRIDGOV_REPLICA_URLS", [])
+GRIDGOV_REPLICA_MAX_LAG_SECONDS = env_int("GRIDGOV_REPLICA_MAX_LAG_SECONDS", 5)
+GRIDGOV_REPLICA_CHECK_SECONDS = env_int("GRIDGOV_REPLICA_CHECK_SECONDS", 1)
+GRIDGOV_REPLICA_RETRY_SECONDS = env_int("GRIDGOV_REPLICA_RETRY_SECONDS", 5)
+GRIDGOV_READ_YOUR_WRITES_SECONDS = env_int("GRIDGOV_READ_YOUR_WRITES_SECONDS", 10)
+GRIDGOV_READY_NEEDS_REPLICA = env_bool("GRIDGOV_READY_NEEDS_REPLICA", False)
+for _number, _url in enumerate(GRIDGOV_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=CONN_MAX_AGE)
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("GRIDGOV_REPLICA_CONNECT_TIMEOUT", 2))
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+if GRIDGOV_REPLICA_URLS:
+    DATABASE_ROUTERS = ["gridgov.core.replicas.ReplicaRouter"]
+    MIDDLEWARE.append("gridgov.core.replicas.ReplicaMiddleware")
+
+# Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
+if env_bool("GRIDGOV_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Logs: one JSON object a line on stdout.
+GRIDGOV_LOG_FORMAT = env_str("GRIDGOV_LOG_FORMAT", "text")
+if GRIDGOV_LOG_FORMAT == "json":
+    LOGGING["formatters"] = {"json": {"()": "gridgov.core.logs.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    LOGGING["handlers"]["console"]["stream"] = "ext://sys.stdout"
+    LOGGING["root"]["level"] = env_str("GRIDGOV_LOG_LEVEL", "INFO")

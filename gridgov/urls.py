@@ -10,6 +10,7 @@ urlpatterns = [
     # Machine intake first: every filing resolves its URL, and nothing else lives under open311/.
     path("open311/", include("gridgov.open311.urls")),
     path("", workbench_views.home, name="home"),
+    path("", include("gridgov.core.urls")),  # /healthz and /readyz for load balancers
     path("i18n/setlang/", access.public(set_language), name="set_language"),
     path("", include("gridgov.accounts.urls")),
     path("audit/", include("gridgov.audit.urls")),

@@ -23,6 +23,7 @@ from gridgov.campaigns.choices import CampaignStatus
 from gridgov.campaigns.forms import CampaignForm, CheckForm, QuestionFormSet, checklist_initial, initial_from
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.replicas import replica_reads
 from gridgov.households.forms import apply_errors
 from gridgov.households.queries import normalize_search, page_number, page_of
 from gridgov.registers.excel import XLSX_CONTENT_TYPE
@@ -214,6 +215,7 @@ def check_household(request, pk: int, household_pk: int):
     return render(request, "campaigns/check_form.html", context, status=400 if request.method == "POST" else 200)
 
 
+@replica_reads
 @scoped
 def export(request, pk: int):
     """导出摸排结果 (masked, formula-safe xlsx); audited."""

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from gridgov.core.access import scoped
+from gridgov.core.replicas import replica_reads
 from gridgov.coverage import queries
 
 
@@ -18,6 +19,7 @@ def _link(url_name: str, arg) -> str:
         return ""
 
 
+@replica_reads
 @scoped
 def coverage_page(request):
     place = queries.report_place(request.user, request.GET.get("place", "").strip())

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.core.access import scoped
+from gridgov.core.replicas import replica_reads
 from gridgov.households import actions, queries
 from gridgov.households.choices import HouseType
 from gridgov.households.forms import HouseholdForm, PhoneForm, ResidentForm, RevealForm, apply_errors
@@ -44,6 +45,7 @@ def _search_redirect(request):
     return redirect(f"{request.path}?{query}" if query else request.path)
 
 
+@replica_reads
 @scoped
 def household_list(request):
     if request.method == "POST" or "id_number" in request.GET:
@@ -54,6 +56,7 @@ def household_list(request):
     return render(request, "households/household_list.html", context)
 
 
+@replica_reads
 @scoped
 def resident_list(request):
     if request.method == "POST" or "id_number" in request.GET:

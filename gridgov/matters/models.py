@@ -656,7 +656,13 @@ class PrivateStorage(FileSystemStorage):
 _private_storage = PrivateStorage()
 
 
-def private_storage() -> PrivateStorage:
+def private_storage():
+    """Attachments' storage: files under `media_root()`, or the deployment's storage when it sets one
+    (``GRIDGOV_FILE_STORAGE``, e.g. an object store every app node reaches)."""
+    if getattr(settings, "GRIDGOV_FILE_STORAGE", ""):
+        from django.core.files.storage import storages
+
+        return storages["default"]
     return _private_storage
 
 

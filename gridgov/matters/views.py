@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.access import roles, scoped
 from gridgov.core.actions import ActionRefused as CoreActionRefused
+from gridgov.core.replicas import replica_reads
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.matters import actions, policy, queries
 from gridgov.matters.choices import MatterAction, MatterKind, ReporterType, SourceChannel
@@ -74,6 +75,7 @@ def _matter_for(user, pk: int) -> Matter:
 # ---------------------------------------------------------------- lists
 
 
+@replica_reads
 @matter_roles
 def matter_list(request):
     filters = ListFilters(request.GET or None)
@@ -100,6 +102,7 @@ def matter_list(request):
     return render(request, "matters/matter_list.html", context)
 
 
+@replica_reads
 @matter_roles
 def work_queue(request):
     page = queries.queue_page(request.user, page_number(request.GET.get("page")))

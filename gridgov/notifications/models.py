@@ -91,3 +91,26 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.dedupe_key} {self.get_status_display()}"
+
+
+class PeriodicRound(models.Model):
+    """定时任务轮次: one row per (job, scheduled time), written by the worker that enqueues that round.
+
+    Several workers (``run_periodic`` on several machines) share the schedule: each round of each
+    job starts at the same wall-clock time on all of them, and the unique row lets exactly one of
+    them enqueue it. The task itself is then run by exactly one worker (the task backend claims it
+    with ``SELECT ... FOR UPDATE SKIP LOCKED``).
+    """
+
+    task_path = models.CharField("任务", max_length=200)
+    slot = models.DateTimeField("计划时间")
+    worker = models.CharField("执行者", max_length=100)
+    claimed_at = models.DateTimeField("认领时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "定时任务轮次"
+        verbose_name_plural = "定时任务轮次"
+        constraints = [models.UniqueConstraint(fields=["task_path", "slot"], name="periodic_round_once")]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} @ {self.slot:%Y-%m-%d %H:%M:%S}"

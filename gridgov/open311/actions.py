@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from gridgov.core.pii import sealer
 from gridgov.matters.actions import ActionRefused, MatterInput, Reporter, record_matter
@@ -273,8 +273,32 @@ def _errors_text(exc: ValidationError) -> str:
     return "; ".join(exc.messages)
 
 
-def submit(key: ApiKey, data: Submission) -> ServiceRequest:
-    """POST requests: file a matter through ``key`` where the request's location falls."""
+IDEMPOTENCY_KEY_MAX = 100
+
+
+def filed_before(key: ApiKey, idempotency_key: str) -> ServiceRequest | None:
+    """The request this client already filed with the same Idempotency-Key, if any."""
+    if not idempotency_key:
+        return None
+    return (
+        ServiceRequest.objects.select_related("matter", "matter__holder_place")
+        .filter(api_key=key, idempotency_key=idempotency_key)
+        .first()
+    )
+
+
+def submit(key: ApiKey, data: Submission, idempotency_key: str = "") -> ServiceRequest:
+    """POST requests: file a matter through ``key`` where the request's location falls.
+
+    With an ``idempotency_key`` (the client's ``Idempotency-Key`` header) a retry of a request that was
+    filed, whose answer the client never got (a lost connection, a server that died after the commit),
+    answers the same request instead of filing it twice; two retries at once file it once.
+    """
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX or not idempotency_key.isprintable():
+        raise Open311Error(400, f"Idempotency-Key must be at most {IDEMPOTENCY_KEY_MAX} printable characters")
+    earlier = filed_before(key, idempotency_key)
+    if earlier is not None:
+        return earlier
     category = service(data.service_code)
     _validate(key, data)
     extra = attribute_values(category, data.attributes)
@@ -312,11 +336,17 @@ def submit(key: ApiKey, data: Submission) -> ServiceRequest:
         device_id=data.device_id.strip(),
         account_id=data.account_id.strip(),
         media_url=data.media_url.strip(),
+        idempotency_key=idempotency_key,
     )
     pending = {"row": row, "saved": False}
     token = _pending.set(pending)
     try:
         record_matter(None, matter_input, system_actor=f"{SYSTEM_ACTOR}：{key.name}")
+    except IntegrityError:
+        earlier = filed_before(key, idempotency_key)  # the same key filed at the same moment: that one wins
+        if earlier is None:
+            raise
+        return earlier
     except ValidationError as exc:
         raise Open311Error(400, _errors_text(exc)) from None
     except ActionRefused as exc:

@@ -60,12 +60,22 @@ class ServiceRequest(BaseModel):
     device_id = models.CharField("设备标识", max_length=100, blank=True)
     account_id = models.CharField("账户标识", max_length=100, blank=True)
     media_url = models.URLField("图片地址", max_length=500, blank=True)
+    idempotency_key = models.CharField(
+        "幂等键", max_length=100, blank=True, help_text="the client's Idempotency-Key header: a retry files nothing new"
+    )
 
     class Meta:
         verbose_name = "Open311 报送"
         verbose_name_plural = "Open311 报送"
         ordering = ["-requested_at", "-id"]
         indexes = [models.Index(fields=["path", "id"], name="open311_request_path_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="open311_request_once_per_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Open311 {self.matter_id}"

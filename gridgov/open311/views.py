@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.core.access import public
+from gridgov.core.replicas import replica_reads
 from gridgov.open311 import actions, queries
 from gridgov.open311.actions import Open311Error, Submission
 from gridgov.open311.choices import CHANGESET, FORMATS, SPECIFICATION
@@ -45,6 +46,7 @@ def open311(*methods: str) -> Callable:
     return decorate
 
 
+@replica_reads
 @public
 @open311("GET", "HEAD")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -70,12 +72,14 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(fmt, payload, root="discovery")
 
 
+@replica_reads
 @public
 @open311("GET", "HEAD")
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(fmt, queries.services(), root="services", item="service")
 
 
+@replica_reads
 @public
 @open311("GET", "HEAD")
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
@@ -124,6 +128,7 @@ def _submission(request: HttpRequest) -> Submission:
     )
 
 
+@replica_reads
 @public
 @csrf_exempt
 @open311("GET", "HEAD", "POST")
@@ -131,7 +136,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method != "POST":
         return render(fmt, queries.find_requests(request.GET), root="service_requests", item="request")
     key = actions.authenticate(request.POST.get("api_key", "").strip())
-    row = actions.submit(key, _submission(request))
+    row = actions.submit(key, _submission(request), request.headers.get("Idempotency-Key", "").strip())
     matter = row.matter
     holder = matter.holder_place.name
     notice = f"已受理，受理编号 {matter.reference}，由{holder}办理"
@@ -141,6 +146,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(fmt, payload, root="service_requests", item="request")
 
 
+@replica_reads
 @public
 @open311("GET", "HEAD")
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:

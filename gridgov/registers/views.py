@@ -20,6 +20,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
 from gridgov.core.access import scoped_for
+from gridgov.core.replicas import replica_reads
 from gridgov.registers import actions, excel
 from gridgov.registers.forms import ExportForm, UploadForm
 from gridgov.registers.models import RegisterImport
@@ -124,6 +125,7 @@ def blank_template(request):
     return _attachment(excel.build_template(), "户籍导入模板.xlsx")
 
 
+@replica_reads
 @register_roles
 def export(request):
     """导出户籍: the register of a place in scope, masked unless the user may reveal and gives a reason."""

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
+from gridgov.core.replicas import replica_reads
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.places.models import Place
 from gridgov.visits import actions, queries
@@ -92,12 +93,14 @@ def _today_rows(plan) -> dict:
     return {"follow_ups": follow_ups, "checks": checks, "households": households}
 
 
+@replica_reads
 @scoped
 def today(request):
     plan = queries.today_plan(request.user)
     return render(request, "visits/today.html", {"plan": plan, "rows": _today_rows(plan)})
 
 
+@replica_reads
 @scoped
 def visit_list(request):
     filters = queries.VisitFilters.from_query(request.GET)
@@ -186,6 +189,7 @@ def visit_create(request):
     return render(request, "visits/visit_form.html", {"form": form, "household": household}, status=status)
 
 
+@replica_reads
 @scoped
 def coverage(request):
     place = queries.coverage_place(request.user, request.GET.get("place"))
@@ -244,6 +248,7 @@ def rules(request):
     return render(request, "visits/rules.html", context, status=status)
 
 
+@replica_reads
 @scoped
 def vulnerable_list(request):
     filters = queries.VulnerableFilters.from_query(request.GET)

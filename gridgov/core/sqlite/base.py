@@ -39,6 +39,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._ids: dict[str, tuple[list[int], float, int]] = {}  # table -> (ids left, reserved at, block size)
         self.execute_wrappers.append(self._batching)
 
+    def get_new_connection(self, conn_params):
+        """Django's, but WAL is set only when the file is not in WAL yet. The mode is kept in the database file,
+        and asking for it again takes a lock that a new connection can be refused ("database is locked", with no
+        busy wait) while other processes write: several app processes or workers starting at once."""
+        wal = [c for c in self.init_commands if c.replace(" ", "").lower() == "pragmajournal_mode=wal"]
+        self.init_commands = [c for c in self.init_commands if c not in wal]
+        conn = super().get_new_connection(conn_params)
+        if wal and conn.execute("PRAGMA journal_mode").fetchone()[0].lower() not in ("wal", "memory"):
+            conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
     # -- the transaction
 
     def _start_transaction_under_autocommit(self):

@@ -8,6 +8,7 @@ import pytest
 from gridgov.accounts.actions import issue_api_token
 from gridgov.api import api
 from gridgov.matters.models import Matter
+from gridgov.testing import force_verified_login
 from gridgov.visits.models import Visit
 
 HUGE = "81218412901858394112"  # beyond a 64-bit integer
@@ -97,7 +98,7 @@ def test_ninja_validation_errors_have_the_documented_body(town):
 
 @pytest.mark.parametrize("persona", ["system_admin", "security_admin", "auditor"])
 def test_the_administrators_get_404_from_the_field_bootstrap(world, client, persona):
-    client.force_login(getattr(world, persona))
+    force_verified_login(client, getattr(world, persona))  # administrators pass a second factor
     response = client.get("/api/v1/field/bootstrap")
     assert response.status_code == 404
     assert response.json() == {"detail": "不存在或不在账号范围内", "errors": {}}

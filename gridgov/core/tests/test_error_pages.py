@@ -79,7 +79,9 @@ def test_a_permission_refused_by_a_view_answers_our_403_page(world):
 
 def test_api_clients_get_json_not_a_page(world):
     client = signed_in(world.grid_worker_a)
-    response = client.get("/api/v1/no-such-route", HTTP_ACCEPT="application/json")
+    response = client.get("/api/v1/no-such-route", HTTP_ACCEPT="application/json")  # the API's own 404 body
+    assert (response.status_code, response.json()) == (404, {"detail": "不存在或不在账号范围内", "errors": {}})
+    response = client.get("/no-such-page/", HTTP_ACCEPT="application/json")
     assert (response.status_code, response.json()) == (404, {"detail": "页面不存在"})
 
 

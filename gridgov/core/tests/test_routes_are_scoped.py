@@ -10,6 +10,8 @@ from gridgov.core.access import rule_of
 # The sign-in steps after the password serve only a session holding a pending sign-in (gridgov.accounts.signin).
 SIGN_IN_STEPS = {"accounts:signin_password", "accounts:signin_second_factor", "accounts:signin_codes"}
 PUBLIC_ROUTES = {"accounts:login", "accounts:logout", "set_language"} | SIGN_IN_STEPS
+# Probes for load balancers: no session, no personal data, no error detail (gridgov.core.probes).
+PROBE_ROUTES = {"healthz", "readyz"}
 # Open311 GeoReport v2 is public by specification: machine clients, an API key for POST, no personal data out.
 OPEN311_ROUTES = {
     "open311:discovery",
@@ -46,7 +48,7 @@ def test_every_url_declares_an_access_rule():
 
 def test_only_the_listed_routes_are_public():
     public = {name for route, name, cb in walk(get_resolver().url_patterns) if rule_of(cb).kind == "public"}
-    assert public == PUBLIC_ROUTES | OPEN311_ROUTES
+    assert public == PUBLIC_ROUTES | OPEN311_ROUTES | PROBE_ROUTES
 
 
 def test_every_api_operation_is_scoped():
@@ -74,7 +76,7 @@ def test_api_requires_authentication_everywhere(db, client):
 
 def test_anonymous_visitors_get_no_page_but_login(db, client):
     for route, name, _callback in walk(get_resolver().url_patterns):
-        if name in PUBLIC_ROUTES | OPEN311_ROUTES or "openapi" in route or "docs" in route:
+        if name in PUBLIC_ROUTES | OPEN311_ROUTES | PROBE_ROUTES or "openapi" in route or "docs" in route:
             continue
         url = sample_url(route)
         response = client.get(url)

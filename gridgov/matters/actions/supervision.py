@@ -40,6 +40,7 @@ from gridgov.matters.models import (
 )
 from gridgov.matters.policy import (
     ACTIVE,
+    StateRefused,
     can_supervise,
     holder_name,
 )
@@ -216,6 +217,9 @@ def reopen_due_recurrences(today: dt.date | None = None) -> int:
     ).order_by("id")
     count = 0
     for pk, when in list(due.values_list("id", "next_recurrence")):
-        reopen(None, Matter(pk=pk), reason=f"常态化整治：{when:%Y-%m-%d}", system_actor="定期整治计划")
+        try:
+            reopen(None, Matter(pk=pk), reason=f"常态化整治：{when:%Y-%m-%d}", system_actor="定期整治计划")
+        except StateRefused:
+            continue  # reopened meanwhile by another worker (the row is locked and checked again)
         count += 1
     return count

@@ -389,3 +389,32 @@ def test_query_counts_are_locked(client, mapped_world, police_key, django_assert
         assert client.get(f"{BASE}/services.json").status_code == 200
     with django_assert_num_queries(1):
         assert client.get(f"{BASE}/services/hardship.medical.json").status_code == 200
+
+
+def test_a_retry_with_the_same_idempotency_key_files_nothing_new(client, mapped_world, police_key):
+    params = {
+        "api_key": police_key,
+        "service_code": "hazard.public_security.gambling",
+        "lat": "28.302",
+        "long": "106.201",
+        "description": "村口小卖部后屋有人聚众赌博",
+    }
+    first = client.post(f"{BASE}/requests.json", params, HTTP_IDEMPOTENCY_KEY="jq-2026-0001")
+    again = client.post(f"{BASE}/requests.json", params, HTTP_IDEMPOTENCY_KEY="jq-2026-0001")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.json()[0]["service_request_id"] == again.json()[0]["service_request_id"]
+    assert Matter.objects.count() == ServiceRequest.objects.count() == 1
+    assert ServiceRequest.objects.get().idempotency_key == "jq-2026-0001"
+    other = client.post(f"{BASE}/requests.json", params, HTTP_IDEMPOTENCY_KEY="jq-2026-0002")
+    plain = client.post(f"{BASE}/requests.json", params)
+    assert other.json()[0]["service_request_id"] != first.json()[0]["service_request_id"]
+    assert plain.status_code == 200
+    assert Matter.objects.count() == 3
+
+
+def test_an_idempotency_key_too_long_is_refused_and_files_nothing(client, mapped_world, police_key):
+    params = {"api_key": police_key, "service_code": "hazard.public_security.gambling", "lat": "28.302"}
+    response = client.post(f"{BASE}/requests.json", {**params, "long": "106.201"}, HTTP_IDEMPOTENCY_KEY="k" * 101)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()[0]["description"]
+    assert Matter.objects.count() == ServiceRequest.objects.count() == 0

@@ -12,15 +12,26 @@ and the audit chain's sealing and check, through Django's task API,
 then, with the database backend (``TASKS`` = ``django_tasks_db.DatabaseBackend``), runs every ready
 task in this process like ``manage.py db_worker --batch`` would. With ``--enqueue-only`` it leaves
 them to separate ``manage.py db_worker`` processes. A task already waiting is not enqueued again.
+
+Several workers (on one machine or several, against the same database) share one schedule: without
+``--once`` the rounds start on wall-clock multiples of the interval (12:00:00, 12:01:00, ...), and each
+round of each job is enqueued by exactly one of them (a unique `PeriodicRound` row per job and time);
+each enqueued task is then run by exactly one worker (django-tasks' database backend claims it with
+``SELECT ... FOR UPDATE SKIP LOCKED``). ``--once`` runs a round now, for cron on one machine and tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import socket
 import time
 import uuid
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, task_backends
 from django_tasks.base import TaskResultStatus
@@ -29,7 +40,9 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from gridgov.core.periodic import periodic_tasks
+from gridgov.notifications.models import PeriodicRound
 
+logger = logging.getLogger("gridgov.periodic")
 KEEP_RESULTS = dt.timedelta(days=1)
 
 
@@ -60,21 +73,28 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval: float, once: bool, enqueue_only: bool, **options) -> None:
+        self.worker_id = f"run_periodic-{socket.gethostname()}-{os.getpid()}"
+        interval = max(interval, 1.0)
         try:
-            while True:
+            if once:
                 self.run_round(enqueue_only=enqueue_only)
-                if once:
-                    return
-                time.sleep(max(interval, 1.0))
+                return
+            while True:
+                slot = int(time.time() // interval * interval)
+                self.run_round(enqueue_only=enqueue_only, slot=dt.datetime.fromtimestamp(slot, dt.UTC))
+                time.sleep(max(slot + interval - time.time(), 0.05))  # until the next slot starts
         except KeyboardInterrupt:
             self.stdout.write("stopped")
 
-    def run_round(self, *, enqueue_only: bool) -> None:
+    def run_round(self, *, enqueue_only: bool, slot: dt.datetime | None = None) -> None:
         database = _database_backend()
         run_here = database is not None and not enqueue_only
         results = []
         for job in periodic_tasks():
-            if database is not None and self._waiting(job):
+            if slot is not None and database is not None:
+                if not self._claim(job, slot):
+                    continue  # another worker enqueued this round
+            elif database is not None and self._waiting(job):
                 continue
             results.append(job.enqueue())
         if run_here:
@@ -85,14 +105,25 @@ class Command(BaseCommand):
                 result.refresh()
             value = _show(result.return_value) if result.status == TaskResultStatus.SUCCESSFUL else ""
             name = result.task.name
-            self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {name}: {result.status} {value}")
+            if getattr(settings, "GRIDGOV_LOG_FORMAT", "text") == "json":
+                logger.info("%s: %s %s", name, result.status, value)  # a JSON line with the time (make serve)
+            else:
+                self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {name}: {result.status} {value}")
+
+    def _claim(self, job, slot: dt.datetime) -> bool:
+        """This worker enqueues the job's round at ``slot`` unless another one did."""
+        try:
+            with transaction.atomic():
+                PeriodicRound.objects.create(task_path=job.module_path, slot=slot, worker=self.worker_id)
+        except IntegrityError:
+            return False
+        return True
 
     @staticmethod
     def _waiting(job) -> bool:
         return DBTaskResult.objects.ready().filter(task_path=job.module_path).exists()
 
-    @staticmethod
-    def _run_ready_tasks(alias: str) -> None:
+    def _run_ready_tasks(self, alias: str) -> None:
         Worker(
             queue_names=[DEFAULT_TASK_QUEUE_NAME],
             interval=0,
@@ -100,7 +131,7 @@ class Command(BaseCommand):
             backend_name=alias,
             startup_delay=False,
             max_tasks=None,
-            worker_id=f"run_periodic-{uuid.uuid4().hex[:12]}",
+            worker_id=f"{getattr(self, 'worker_id', 'run_periodic')}-{uuid.uuid4().hex[:6]}",
         ).run()
 
     @staticmethod
@@ -108,3 +139,4 @@ class Command(BaseCommand):
         paths = [job.module_path for job in periodic_tasks()]
         old = timezone.now() - KEEP_RESULTS
         DBTaskResult.objects.successful().filter(task_path__in=paths, finished_at__lt=old).delete()
+        PeriodicRound.objects.filter(slot__lt=old).delete()
