@@ -3,7 +3,6 @@ import time
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +14,7 @@ from gridgov.accounts.choices import Role
 from gridgov.accounts.forms import AccountCreateForm, GrantForm, LoginForm
 from gridgov.accounts.models import User
 from gridgov.core.access import authenticated, public, roles
+from gridgov.core.paging import page_number, page_of
 
 
 @public
@@ -59,7 +59,7 @@ def account_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         users = users.filter(username__icontains=q) | users.filter(display_name__icontains=q)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page = page_of(users, page_number(request.GET.get("page")), query={"q": q} if q else None)
     form = AccountCreateForm() if request.user.role == Role.SYSTEM_ADMIN else None
     return render(request, "accounts/account_list.html", {"page": page, "q": q, "form": form})
 
@@ -78,7 +78,7 @@ def account_create(request):
                 request, _("已创建账号 %(username)s，请由安全管理员授予角色和地域") % {"username": user.username}
             )
             return redirect("accounts:accounts")
-    users = Paginator(User.objects.select_related("place").order_by("username"), 50).get_page(1)
+    users = page_of(User.objects.select_related("place").order_by("username"), 1)
     return render(request, "accounts/account_list.html", {"page": users, "form": form, "q": ""}, status=400)
 
 
