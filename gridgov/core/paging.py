@@ -156,3 +156,29 @@ def slice_of(queryset: QuerySet, *, limit: int, offset: int) -> tuple[list, int 
     """API paging: ``limit`` rows from ``offset`` and the next offset (None at the end), without a COUNT."""
     rows = list(queryset[offset : offset + limit + 1])
     return rows[:limit], (offset + limit if len(rows) > limit else None)
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One section of a page (a kind, a due class, a table), its count, and the link that shows it."""
+
+    value: str
+    label: str
+    count: int | None
+    url: str
+    current: bool
+
+
+def tabs(
+    choices: Sequence[tuple[str, str, int | None]],
+    current: str,
+    *,
+    query: Mapping[str, str] | None = None,
+    param: str = "tab",
+) -> list[Tab]:
+    """Tabs for ``(value, label, count)`` choices; each link keeps the other filters and starts at page 1."""
+    base = {k: v for k, v in (query or {}).items() if k not in (param, "page")}
+    return [
+        Tab(value, label, count, "?" + urlencode({**base, param: value}), value == current)
+        for value, label, count in choices
+    ]
