@@ -266,7 +266,19 @@ def coverage(request):
         .only("id", "code", "name")
         .order_by("code")
     )
-    return render(request, "visits/coverage.html", {"report": report, "crumbs": crumbs})
+    # One table at a time (by grid, by worker), each paged: a town has 100+ grids and as many workers.
+    by = request.GET.get("by", "")
+    by = by if by in ("grids", "workers") else "grids"
+    query = {"place": place.code} if request.GET.get("place") else {}
+    choices = [("grids", _("按网格"), len(report.grids)), ("workers", _("按网格员"), len(report.workers))]
+    context = {
+        "report": report,
+        "crumbs": crumbs,
+        "by": by,
+        "tabs": tabs(choices, by, query=query, param="by"),
+        "page": page_of_list(getattr(report, by), page_number(request.GET.get("page")), query={**query, "by": by}),
+    }
+    return render(request, "visits/coverage.html", context)
 
 
 @scoped

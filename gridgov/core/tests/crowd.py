@@ -18,7 +18,7 @@ from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
 from gridgov.campaigns import actions as campaign_actions
 from gridgov.campaigns.choices import CampaignStatus, QuestionKind
-from gridgov.campaigns.models import Campaign
+from gridgov.campaigns.models import Campaign, CampaignPlace
 from gridgov.chatnotices import actions as chat_actions
 from gridgov.chatnotices.models import ChatNotice
 from gridgov.cleanups.models import CleanupRound, ResponsibilityArea
@@ -147,6 +147,11 @@ def build_crowd() -> Crowd:
     )
     clone(first, N - 1, number=lambda i: f"H-N-{i + 1:03d}", householder=None, member_count=0)
     clone(first, N, number=lambda i: f"H-U-{i:03d}", cluster=None, path=w.grid_a.code, householder=None, member_count=0)
+    # One household in each new grid: per-grid figures (coverage, a campaign's progress) have N+ rows.
+    clone(
+        first, N, number=lambda i: f"H-G-{i:03d}", grid=lambda i: grids[i], cluster=None, path=lambda i: grids[i].code,
+        householder=None, member_count=0,
+    )  # fmt: skip
     households = list(Household.objects.filter(number__startswith="H-N-").order_by("number"))
     resident = Resident.objects.get(household=first)
     clone(
@@ -284,7 +289,10 @@ def build_crowd() -> Crowd:
         campaign_actions.CheckInput(campaign=campaign, household=households[0], answers={"returned": False}),
     )[0]
     clone(check, N - 1, household=lambda i: households[i + 1])
-    clone(campaign, N - 1, title=lambda i: f"摸排{i:03d}", status=CampaignStatus.CLOSED)
+    closed = clone(campaign, N - 1, title=lambda i: f"摸排{i:03d}", status=CampaignStatus.CLOSED)
+    CampaignPlace.objects.bulk_create(
+        [CampaignPlace(campaign=c, place=w.village_a, path=w.village_a.code) for c in closed]
+    )
 
     # Register imports.
     RegisterImport.objects.bulk_create(

@@ -9,6 +9,7 @@ says so: its total ("共 N 条", or a section's count) is above 100 and equals a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 
@@ -165,3 +166,194 @@ def test_no_page_renders_more_than_100_rows_for_any_role(pages):
     assert too_long == []
     opened = {key for key, (status, _) in pages.items() if status == 200}
     assert len(opened) > 300  # the walk really opened the pages: every role, every page it may read
+
+
+TOTAL_RE = re.compile(r"共 ([\d,]+) 条")
+
+
+def totals(crowd: Crowd) -> list[tuple[str, str, int]]:
+    """(persona, list page, the raw count of what it lists): each above 100, counted without the app's queries."""
+    from django.utils import timezone
+
+    from gridgov.accounts.models import User
+    from gridgov.campaigns.models import Campaign, HouseholdCheck
+    from gridgov.chatnotices.models import ChatDelivery, ChatNotice
+    from gridgov.cleanups.models import CleanupRound, ResponsibilityArea
+    from gridgov.deeds.models import Deed
+    from gridgov.deliberations.models import Deliberation
+    from gridgov.households.models import Household, Resident
+    from gridgov.keypersons.models import FollowUp, KeyPerson, KeyPersonAlert
+    from gridgov.matters.models import Category, Department, Matter
+    from gridgov.notifications.models import Notice
+    from gridgov.patrols.models import Patrol
+    from gridgov.personnel.models import Appointment, ChatGroup
+    from gridgov.places.models import Place
+    from gridgov.publicity.models import PublicityEvent
+    from gridgov.registers.models import RegisterImport
+    from gridgov.visits.models import Visit, VisitRule, VulnerableMember
+
+    w, c = crowd.world, crowd.campaign
+    town, village, grid = w.town.code, w.village_a.code, w.grid_a.code
+    horizon = timezone.localdate() + dt.timedelta(days=7)  # the default rule reminds 7 days ahead
+    staff = ("grid_worker", "grid_leader")
+    return [
+        ("grid1", "/households/", Household.objects.filter(path__startswith=grid).count()),
+        ("cluster", "/households/", Household.objects.filter(path__startswith=w.cluster_a1.code).count()),
+        ("town", "/households/residents/", Resident.objects.filter(path__startswith=town).count()),
+        ("grid1", "/visits/", Visit.objects.filter(path__startswith=grid).count()),
+        (
+            "grid1",
+            "/visits/today/?show=households",
+            Household.objects.filter(path__startswith=grid).exclude(visit_state__due_on__gt=horizon).count(),
+        ),
+        (
+            "grid1",
+            "/visits/today/?show=checks",
+            VulnerableMember.objects.filter(path__startswith=grid, active=True, next_check_on__lte=horizon).count(),
+        ),
+        (
+            "keypop",
+            "/visits/today/?show=follow_ups",
+            KeyPerson.objects.filter(path__startswith=town, next_follow_up_due__lte=horizon).count(),
+        ),
+        ("keypop", "/keypersons/", KeyPerson.objects.filter(path__startswith=town).count()),
+        ("keypop", "/keypersons/alerts/", KeyPersonAlert.objects.filter(closed_at__isnull=True).count()),
+        ("keypop", f"/keypersons/{crowd.key_person.pk}/", FollowUp.objects.filter(key_person=crowd.key_person).count()),
+        ("grid1", "/matters/", Matter.objects.filter(path__startswith=grid).count()),
+        (
+            "grid1",
+            "/matters/queue/",
+            Matter.objects.filter(holder_path=grid, is_open=True, holder_department=None).count(),
+        ),
+        ("liaison", "/matters/queue/", Matter.objects.filter(holder_department=crowd.department, is_open=True).count()),
+        ("village", "/patrols/", Patrol.objects.filter(path__startswith=village).count()),
+        ("village", "/publicity/", PublicityEvent.objects.filter(path__startswith=village).count()),
+        ("village", "/deliberations/", Deliberation.objects.filter(path__startswith=village).count()),
+        ("village", "/deeds/", Deed.objects.filter(path__startswith=village).count()),
+        ("village", "/cleanups/", CleanupRound.objects.filter(path__startswith=village).count()),
+        ("village", "/cleanups/areas/", ResponsibilityArea.objects.filter(path__startswith=village).count()),
+        ("town", "/campaigns/", Campaign.objects.filter(path__startswith=town).count()),
+        ("town", f"/campaigns/{c.pk}/checks/", HouseholdCheck.objects.filter(campaign=c).count()),
+        (
+            "town",
+            f"/campaigns/{c.pk}/?show=unchecked",
+            Household.objects.filter(path__startswith=village).exclude(campaign_checks__campaign=c).count(),
+        ),
+        (
+            "town",
+            f"/campaigns/{c.pk}/?show=grids",
+            Household.objects.filter(path__startswith=village).values("grid").distinct().count(),
+        ),
+        (
+            "town",
+            f"/campaigns/{c.pk}/?show=workers",
+            User.objects.filter(role__in=staff, place__code__startswith=village).count(),
+        ),
+        ("town", "/chatnotices/", ChatNotice.objects.filter(path__startswith=town).count()),
+        ("town", f"/chatnotices/{crowd.notice.pk}/", ChatDelivery.objects.filter(notice=crowd.notice).count()),
+        ("town", "/chatnotices/to-forward/", ChatDelivery.objects.filter(status="awaiting_hand").count()),
+        ("town", "/chatnotices/groups/", ChatGroup.objects.filter(path__startswith=town).count()),
+        ("town", "/personnel/", Appointment.objects.filter(path__startswith=town).count()),
+        (
+            "town",
+            "/coverage/?check=households_unplaced",
+            Household.objects.filter(path__startswith=town, cluster=None).count(),
+        ),
+        ("town", "/coverage/?check=grids_unstaffed", Place.objects.filter(code__startswith=town, kind="grid").count()),
+        (
+            "town",
+            "/visits/coverage/?by=grids",
+            Household.objects.filter(path__startswith=town).values("grid").distinct().count(),
+        ),
+        (
+            "town",
+            "/visits/coverage/?by=workers",
+            User.objects.filter(role__in=staff, place__code__startswith=town).count(),
+        ),
+        ("town", "/visits/vulnerable/", VulnerableMember.objects.filter(path__startswith=town, active=True).count()),
+        ("town", "/visits/rules/", VisitRule.objects.count()),
+        ("grid1", "/notifications/", Notice.objects.filter(recipient=w.grid_worker_a).count()),
+        ("town", "/registers/imports/", RegisterImport.objects.filter(path__startswith=town).count()),
+        ("sysadmin", "/accounts/", User.objects.count()),
+        ("town", "/matters/settings/departments/", Department.objects.filter(path__startswith=town).count()),
+        ("county", "/matters/settings/categories/?kind=dispute", Category.objects.filter(kind="dispute").count()),
+        ("town", f"/places/{w.group_a.code}/", Place.objects.filter(parent=w.group_a).count()),
+        ("town", f"/personnel/grids/{grid}/", ChatGroup.objects.filter(path__startswith=grid).count()),
+    ]
+
+
+@pytest.mark.django_db
+def test_each_list_has_more_than_100_rows_and_its_page_says_how_many(crowd, pages):
+    """The walk above is not vacuous: the lists hold more than 100 rows, each page shows at most 100 of them and
+    states the total, which equals a raw count."""
+    clients = {}
+    shown = []
+    for persona, url, raw in totals(crowd):
+        assert raw > MAX_ROWS, (persona, url, raw)
+        if persona not in clients:
+            clients[persona] = Client()
+            clients[persona].force_login(crowd.personas()[persona])
+        response = clients[persona].get(url)
+        assert response.status_code == 200, (persona, url)
+        body = response.content.decode()
+        found = TOTAL_RE.search(body)
+        shown.append((persona, url, int(found.group(1).replace(",", "")) if found else None, rows_in(body)))
+    assert [(persona, url, total) for persona, url, total, _rows in shown] == [
+        (persona, url, raw) for persona, url, raw in totals(crowd)
+    ]
+    assert all(0 < rows <= MAX_ROWS for *_rest, rows in shown)
+
+
+# The queries of the pages this paging changed, at more than 100 rows (so with the capped totals): fixed, whatever
+# the number of rows. Every page: the session and the user with their place.
+QUERIES = {
+    # rules, due households by class (an aggregate), checks due (a count), a page of rows and its capped total
+    ("grid1", "/visits/today/?show=households"): 7,
+    # + the filter's places, the children's names and their due households grouped by child place
+    ("town", "/visits/today/?show=households"): 10,
+    # + key persons due (a count), the place asked for; key persons instead of households; the audit row
+    ("keypop", "/visits/today/?show=follow_ups&place={group}"): 11,
+    # rules, households (a page of 40 and its count), checks (20 and a count), running campaigns, the unchecked
+    # households of the one running, their total: running campaigns and a count each
+    ("grid1", "/field/"): 13,
+    # + key persons due (20 and a count), the audit row
+    ("keypop", "/field/"): 16,
+    # the place, rules, grouped households, grouped visits, grid names, workers, grouped worker visits, breadcrumbs
+    ("town", "/visits/coverage/"): 10,
+    ("town", "/visits/coverage/?by=workers"): 10,
+    # the place, 3 per household/resident check (count, per child, rows), 1 per grid/cluster check, the children
+    ("town", "/coverage/"): 14,
+    ("town", "/coverage/?check=households_unplaced"): 13,  # the other checks' rows are not read
+    # the campaign, its scope and questions, progress (grouped by grid, grid names, accounts, appointments,
+    # checks per worker), questions again, scope places; a page of unchecked households and its total
+    ("town", "/campaigns/{campaign}/"): 13,
+    ("town", "/campaigns/{campaign}/?show=grids"): 11,  # the grids' rows are in the progress already
+    ("county", "/matters/settings/categories/"): 3,  # the categories with their matter counts (one kind shown)
+    ("town", "/matters/settings/departments/"): 5,  # a page of departments, its total, their liaisons
+    ("village", "/cleanups/areas/"): 5,  # a page of areas (with round counts), its total, their villages
+    ("town", "/visits/rules/"): 4,  # the rules in scope, paged in memory; the rule of the user's place
+    ("town", "/places/{group}/"): 10,  # the place, children, 4 grouped counts, breadcrumbs, map shapes
+    ("keypop", "/keypersons/{person}/"): 10,  # the person, audit, a page of follow-ups and one of events, totals
+    ("town", "/personnel/grids/{grid}/"): 9,  # the roster's fixed queries (each section cut to 20 rows)
+    ("sysadmin", "/accounts/"): 4,  # a page of accounts and its total
+    ("town", "/registers/imports/"): 4,  # a page of imports and its total
+    ("town", "/personnel/"): 5,  # a page of appointments, its total, the filter's places
+    ("grid1", "/matters/queue/"): 4,  # a page of the queue and its total
+    ("town", "/households/"): 5,  # a page of households, its total, the filter's places
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("persona", "template"), list(QUERIES))
+def test_query_count_of_a_paged_page_is_fixed(crowd, persona, template, django_assert_num_queries):
+    w = crowd.world
+    url = template.format(
+        group=w.group_a.code, grid=w.grid_a.code, campaign=crowd.campaign.pk, person=crowd.key_person.pk
+    )
+    client = Client()
+    client.force_login(crowd.personas()[persona])
+    client.get(url)
+    with django_assert_num_queries(QUERIES[persona, template]):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert 0 < rows_in(response.content.decode()) <= MAX_ROWS
