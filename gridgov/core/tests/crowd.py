@@ -320,7 +320,7 @@ def build_crowd() -> Crowd:
         matter=matter,
         department=judicial,
         nomination=nomination,
-        register_import=RegisterImport.objects.order_by("id").first(),
+        register_import=_rejected(RegisterImport.objects.order_by("id").first()),
         visit=visit,
         member=member,
         patrol=patrol,
@@ -328,3 +328,15 @@ def build_crowd() -> Crowd:
         deliberation=deliberation,
         deed=deed,
     )
+
+
+def _rejected(register_import: RegisterImport) -> RegisterImport:
+    """An import refused for N bad rows of two reasons each, with 200 warnings: its page lists as much as it may."""
+    errors = [{"column": "联系电话", "value": "138****", "reason": "手机号应为11位"}] * 2
+    register_import.status = "rejected"
+    register_import.error_rows = N
+    register_import.error_details = [{"row": n + 2, "errors": errors} for n in range(40)]
+    register_import.warning_count = 200
+    register_import.warnings = [f"第{n + 2}行：地址码 529999 不在现行区划代码中（可能是旧代码）" for n in range(200)]
+    register_import.save()
+    return register_import
