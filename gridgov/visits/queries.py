@@ -327,6 +327,18 @@ def today_plan(
 
 
 @dataclass
+class ChildDue:
+    place: Place
+    never: int = 0
+    overdue: int = 0
+    due: int = 0
+
+    @property
+    def households(self) -> int:
+        return self.never + self.overdue + self.due
+
+
+@dataclass
 class DueCounts:
     """How much of today's plan there is under one place: households by due class, checks, follow-ups."""
 
@@ -335,6 +347,7 @@ class DueCounts:
     due: int = 0
     checks: int = 0
     follow_ups: int | None = None  # None without the key-population grant
+    children: list[ChildDue] = field(default_factory=list)  # households due per child place (above the grid)
 
     @property
     def households(self) -> int:
@@ -373,14 +386,27 @@ def _class_counts(qs: QuerySet, user, today: dt.date, child_length: int | None =
     return list(qs.order_by().annotate(child=Substr("path", 1, child_length)).values("child").annotate(**counts))
 
 
-def due_counts(user, place: str, today: dt.date, horizon: dt.date) -> DueCounts:
-    """The plan's figures under ``place``: one aggregate over the households, one count of checks (and one of key
+def due_counts(user, place: Place, today: dt.date, horizon: dt.date) -> DueCounts:
+    """The plan's figures under ``place``: the households due by class (one aggregate; above the grid grouped by
+    child place, the totals being the groups' sum, plus the children's names), one count of checks (and one of key
     persons, for grant holders)."""
-    row = _class_counts(_due_households(user, place, horizon), user, today)
-    counts = DueCounts(never=row["never"], overdue=row["overdue"], due=row["due"])
-    counts.checks = due_checks_for(user, place, horizon).count()
+    due = _due_households(user, place.code, horizon)
+    kids = []
+    if place.kind not in (PlaceKind.GRID, PlaceKind.CLUSTER):
+        kids = list(Place.objects.for_user(user).filter(parent=place).only("id", "code", "name").order_by("code"))
+    if kids:
+        grouped = _class_counts(due, user, today, len(kids[0].code))
+        counts = DueCounts(*(sum(r[k] for r in grouped) for k in ("never", "overdue", "due")))
+        by_child = {r["child"]: r for r in grouped}
+        counts.children = [
+            ChildDue(kid, r["never"], r["overdue"], r["due"]) for kid in kids if (r := by_child.get(kid.code))
+        ]
+    else:
+        row = _class_counts(due, user, today)
+        counts = DueCounts(never=row["never"], overdue=row["overdue"], due=row["due"])
+    counts.checks = due_checks_for(user, place.code, horizon).count()
     if holds_grant(user) and _key_population.due_queryset is not None:
-        counts.follow_ups = _key_population.due_queryset(user, horizon).within(place).count()
+        counts.follow_ups = _key_population.due_queryset(user, horizon).within(place.code).count()
     return counts
 
 
@@ -454,36 +480,6 @@ def due_follow_ups_for(user, place: str, horizon: dt.date) -> QuerySet | None:
 def audit_shown(audit_as: str, ids: list[int]) -> None:
     if ids and _key_population is not None and _key_population.audit_shown is not None:
         _key_population.audit_shown(audit_as, ids)
-
-
-@dataclass
-class ChildDue:
-    place: Place
-    never: int = 0
-    overdue: int = 0
-    due: int = 0
-
-    @property
-    def households(self) -> int:
-        return self.never + self.overdue + self.due
-
-
-def due_by_child(user, place: Place, today: dt.date, horizon: dt.date) -> list[ChildDue]:
-    """Households due under each child place of ``place`` (villages of a town, grids of a village...), by due
-    class: one grouped aggregate and the children's names. Empty below the grid (clusters are not worth a table)."""
-    if place.kind in (PlaceKind.GRID, PlaceKind.CLUSTER):
-        return []
-    kids = list(Place.objects.for_user(user).filter(parent=place).only("id", "code", "name").order_by("code"))
-    if not kids:
-        return []
-    due = _due_households(user, place.code, horizon)
-    grouped = {r["child"]: r for r in _class_counts(due, user, today, len(kids[0].code))}
-    rows = []
-    for kid in kids:
-        r = grouped.get(kid.code)
-        if r:
-            rows.append(ChildDue(kid, r["never"], r["overdue"], r["due"]))
-    return rows
 
 
 # ---------------------------------------------------------------- coverage

@@ -118,7 +118,7 @@ def today(request):
     place = user.place if code == prefix else Place.objects.for_user(user).filter(code=code).first()
     if place is None:
         raise Http404("no such place")
-    counts = queries.due_counts(user, code, day, horizon)
+    counts = queries.due_counts(user, place, day, horizon)
     # In the order of urgency (the order the plan always listed them); by default the first that has rows.
     sections = [("checks", _("关爱对象待探访"), counts.checks), ("households", _("待走访户"), counts.households)]
     if counts.follow_ups is not None:
@@ -156,7 +156,7 @@ def today(request):
         "tabs": tabs(sections, show, query=query, param="show"),
         "status_tabs": tabs(statuses, status, query=query, param="status") if show == "households" else [],
         "by_child": page_of_list(
-            queries.due_by_child(user, place, day, horizon) if show == "households" else [],
+            counts.children if show == "households" else [],
             page_number(request.GET.get("cpage")),
             BY_CHILD_PAGE,
             query={**query, "page": str(number)} if number > 1 else query,

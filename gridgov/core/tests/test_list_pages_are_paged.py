@@ -309,10 +309,10 @@ def test_each_list_has_more_than_100_rows_and_its_page_says_how_many(crowd, page
 QUERIES = {
     # rules, due households by class (an aggregate), checks due (a count), a page of rows and its capped total
     ("grid1", "/visits/today/?show=households"): 7,
-    # + the filter's places, the children's names and their due households grouped by child place
-    ("town", "/visits/today/?show=households"): 10,
-    # + key persons due (a count), the place asked for; key persons instead of households; the audit row
-    ("keypop", "/visits/today/?show=follow_ups&place={group}"): 11,
+    # above the grid the aggregate is grouped by child place (the children's names: +1); the filter's places
+    ("town", "/visits/today/?show=households"): 9,
+    # + the place asked for, key persons due (a count); key persons instead of households; the audit row
+    ("keypop", "/visits/today/?show=follow_ups&place={group}"): 12,
     # rules, households (a page of 40 and its count), checks (20 and a count), running campaigns, the unchecked
     # households of the one running, their total: running campaigns and a count each
     ("grid1", "/field/"): 13,
