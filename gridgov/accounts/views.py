@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from gridgov.accounts.choices import Role
 from gridgov.accounts.forms import AccountCreateForm, GrantForm, PasswordResetForm
 from gridgov.accounts.models import ApiToken, User
 from gridgov.core.access import public, roles
+from gridgov.core.paging import page_number, page_of
 
 
 @public
@@ -27,7 +27,7 @@ def account_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         users = users.filter(username__icontains=q) | users.filter(display_name__icontains=q)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page = page_of(users, page_number(request.GET.get("page")), query={"q": q} if q else None)
     form = AccountCreateForm() if request.user.role == Role.SYSTEM_ADMIN else None
     context = {"page": page, "q": q, "form": form, "failing": failing_usernames(page)}
     return render(request, "accounts/account_list.html", context)
@@ -37,7 +37,7 @@ def failing_usernames(page) -> set[str]:
     """The accounts of the page with failed sign-ins still counted (from any address)."""
     from axes.models import AccessAttempt
 
-    names = [u.username for u in page]
+    names = [u.username for u in page.rows]
     return set(AccessAttempt.objects.filter(username__in=names).values_list("username", flat=True))
 
 
@@ -55,7 +55,7 @@ def account_create(request):
                 request, _("已创建账号 %(username)s，请由安全管理员授予角色和地域") % {"username": user.username}
             )
             return redirect("accounts:accounts")
-    users = Paginator(User.objects.select_related("place").order_by("username"), 50).get_page(1)
+    users = page_of(User.objects.select_related("place").order_by("username"), 1)
     context = {"page": users, "form": form, "q": "", "failing": failing_usernames(users)}
     return render(request, "accounts/account_list.html", context, status=400)
 
@@ -108,7 +108,7 @@ def account_second_factor_reset(request, pk: int):
 def token_list(request):
     """Every account's API tokens (names and dates only): the security administrator revokes any."""
     tokens = ApiToken.objects.select_related("user").order_by("revoked_at", "-created_at")
-    page = Paginator(tokens, 50).get_page(request.GET.get("page"))
+    page = page_of(tokens, page_number(request.GET.get("page")))
     return render(request, "accounts/token_list.html", {"page": page})
 
 

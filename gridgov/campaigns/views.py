@@ -23,12 +23,11 @@ from gridgov.campaigns.choices import CampaignStatus
 from gridgov.campaigns.forms import CampaignForm, CheckForm, QuestionFormSet, checklist_initial, initial_from
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
+from gridgov.core.paging import page_of_list, tabs
 from gridgov.core.replicas import replica_reads
 from gridgov.households.forms import apply_errors
 from gridgov.households.queries import normalize_search, page_number, page_of
 from gridgov.registers.excel import XLSX_CONTENT_TYPE
-
-UNCHECKED_ON_PAGE = 50
 
 
 @scoped
@@ -138,18 +137,33 @@ def campaign_status(request, pk: int):
 
 @scoped
 def campaign_detail(request, pk: int):
+    """A campaign's figures, then one table at a time (households left, by grid, by worker), each paged."""
     campaign = queries.campaign_for(request.user, pk)
     report = queries.progress(request.user, campaign)
     q = normalize_search(request.GET.get("q"))
-    left = queries.unchecked(request.user, campaign)
-    if q:
-        left = left.filter(Q(number__startswith=q) | Q(address__contains=q))
+    running = campaign.status == CampaignStatus.RUNNING
+    choices = [("grids", _("按网格"), len(report.grids)), ("workers", _("按网格员"), len(report.workers))]
+    if running:
+        choices.insert(0, ("unchecked", _("待摸排户"), report.total.left))
+    show = request.GET.get("show", "")
+    show = show if show in {c[0] for c in choices} else choices[0][0]
+    query = {k: v for k, v in (("show", show), ("q", q if show == "unchecked" else "")) if v}
+    number = page_number(request.GET.get("page"))
+    if show == "unchecked":
+        left = queries.unchecked(request.user, campaign)
+        if q:
+            left = left.filter(Q(number__startswith=q) | Q(address__contains=q))
+        page = page_of(left, number, query=query)
+    else:
+        page = page_of_list(getattr(report, show), number, query=query)
     context = {
         "campaign": campaign,
         "questions": actions.questions_of(campaign),
         "places": queries.scope_places(campaign),
         "report": report,
-        "unchecked": list(left[:UNCHECKED_ON_PAGE]),
+        "show": show,
+        "tabs": tabs(choices, show, param="show"),
+        "page": page,
         "q": q,
         "may_edit": actions.may_edit(request.user, campaign),
         "next_statuses": [(s, CampaignStatus(s).label) for s in sorted(actions.TRANSITIONS.get(campaign.status, ()))],

@@ -89,10 +89,10 @@ def problem_add(request, pk: int):
 
 @cleanup_roles
 def area_list(request):
-    areas = list(queries.areas_for(request.user))
-    queries.covers_of(areas)
+    page = page_of(queries.areas_for(request.user), page_number(request.GET.get("page")))
+    queries.covers_of(page.rows)
     may_manage = request.user.role in actions.AREA_ROLES
-    return render(request, "cleanups/area_list.html", {"areas": areas, "may_manage": may_manage})
+    return render(request, "cleanups/area_list.html", {"page": page, "may_manage": may_manage})
 
 
 @cleanup_roles

@@ -114,8 +114,16 @@ def _grouped(rows: list[Gap], child_length: int | None) -> dict[str, int]:
     return out
 
 
-def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
-    """All coverage checks under ``place`` (for ``user`` when given), in a fixed number of queries."""
+def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT, offset: int = 0, only: str | None = None) -> Report:
+    """All coverage checks under ``place`` (for ``user`` when given), in a fixed number of queries.
+
+    Each check lists ``limit`` rows from ``offset`` (a page of them); with ``only``, just that check lists rows (the
+    others still count theirs)."""
+
+    def window(key: str) -> slice:
+        """The rows a check lists: a page of them, or none (and no query) when another check was asked for."""
+        return slice(offset, offset + limit) if only is None or only == key else slice(0, 0)
+
     code = place.code
     child_kind = CHILD_KIND.get(PlaceKind(place.kind))
     child_length = CODE_LENGTH[child_kind] if child_kind else None
@@ -137,7 +145,9 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
             "households:detail",
             h.pk,
         )
-        for h in unplaced.only("id", "path", "number", "address", "grid_id").order_by("path", "id")[:limit]
+        for h in unplaced.only("id", "path", "number", "address", "grid_id").order_by("path", "id")[
+            window("households_unplaced")
+        ]
     ]
     checks.append(Check("households_unplaced", LABELS["households_unplaced"], unplaced.count(), rows, per_child))
 
@@ -146,7 +156,9 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
     per_child = _per_child(homeless, "path", child_length)
     rows = [
         Gap(r.path, r.name, r.id_number_masked, "households:resident", r.pk)
-        for r in homeless.only("id", "path", "name", "id_number_masked").order_by("path", "id")[:limit]
+        for r in homeless.only("id", "path", "name", "id_number_masked").order_by("path", "id")[
+            window("residents_without_household")
+        ]
     ]
     checks.append(
         Check(
@@ -183,7 +195,11 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
     ]
     checks.append(
         Check(
-            "grids_out_of_bounds", LABELS["grids_out_of_bounds"], len(rows), rows[:limit], _grouped(rows, child_length)
+            "grids_out_of_bounds",
+            LABELS["grids_out_of_bounds"],
+            len(rows),
+            rows[window("grids_out_of_bounds")],
+            _grouped(rows, child_length),
         )
     )
 
@@ -207,7 +223,13 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
         for c in big
     ]
     checks.append(
-        Check("clusters_over_max", LABELS["clusters_over_max"], len(rows), rows[:limit], _grouped(rows, child_length))
+        Check(
+            "clusters_over_max",
+            LABELS["clusters_over_max"],
+            len(rows),
+            rows[window("clusters_over_max")],
+            _grouped(rows, child_length),
+        )
     )
 
     # 5. Grids without an appointed grid leader or grid worker.
@@ -230,7 +252,13 @@ def coverage(place: Place, user=None, *, limit: int = LIST_LIMIT) -> Report:
             detail = gettext("缺网格员")
         rows.append(Gap(g.code, g.name, detail, "personnel:roster", g.code))
     checks.append(
-        Check("grids_unstaffed", LABELS["grids_unstaffed"], len(rows), rows[:limit], _grouped(rows, child_length))
+        Check(
+            "grids_unstaffed",
+            LABELS["grids_unstaffed"],
+            len(rows),
+            rows[window("grids_unstaffed")],
+            _grouped(rows, child_length),
+        )
     )
 
     children = list(_base(Place, user, code).filter(parent=place).only("id", "code", "name", "kind").order_by("code"))

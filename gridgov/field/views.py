@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.campaigns import queries as campaign_queries
 from gridgov.core.access import authenticated, scoped
+from gridgov.core.paging import page_of
 from gridgov.keypersons.access import key_population
 from gridgov.keypersons.choices import FollowUpMode, PersonState, RiskColor, Whereabouts
 from gridgov.keypersons.models import holds_grant
@@ -31,7 +32,8 @@ from gridgov.visits.choices import VisitMode
 STATIC_DIR = Path(__file__).parent / "static" / "field"
 STATIC_FILES = ["field/field.js", "field/field.css", "field/icons/icon-192.png", "field/icons/icon-512.png"]
 SHARED_STATIC = ["css/gridgov.css", "vendor/htmx/htmx.min.js"]
-CAMPAIGN_LIMIT = 50
+# Rows of each section on the phone's today page: 100 in all; the rest are on the web page's plan, paged.
+SHOWN = {"follow_ups": 20, "checks": 20, "households": 40, "unchecked": 20}
 
 
 @cache
@@ -54,13 +56,30 @@ def _pages(user) -> list[str]:
 
 @scoped
 def today(request):
-    # The plan writes the one audit row itself when its key persons are first read (grant holders with some due).
-    plan = visit_queries.today_plan(request.user, audit_as="field_today")
-    unchecked = campaign_queries.unchecked_households(request.user, CAMPAIGN_LIMIT + 1)
+    """今日计划 on the phone: the most urgent rows of each section, at most 100 in all (SHOWN), each section with
+    its total and, when there is more, a link to the full plan (the web page, paged)."""
+    user = request.user
+    day, horizon = visit_queries.plan_horizon(user)
+    code = user.place.code
+    households = page_of(visit_queries.due_households_for(user, code, day, horizon), 1, SHOWN["households"])
+    households.rows = visit_queries.due_rows(user, households.rows, day, horizon)
+    checks = page_of(visit_queries.due_checks_for(user, code, horizon), 1, SHOWN["checks"])
+    follow_ups = visit_queries.due_follow_ups_for(user, code, horizon)
+    if follow_ups is not None:
+        follow_ups = page_of(follow_ups, 1, SHOWN["follow_ups"])
+        visit_queries.audit_shown("field_today", [p.pk for p in follow_ups.rows])  # grant holders with some due
+    unchecked = campaign_queries.unchecked_households(user, SHOWN["unchecked"] + 1)
+    unchecked_total = len(unchecked)
+    if unchecked_total > SHOWN["unchecked"]:
+        unchecked_total = sum(n for _campaign, n in campaign_queries.unchecked_counts(user))
     context = {
-        "plan": plan,
-        "unchecked": unchecked[:CAMPAIGN_LIMIT],
-        "unchecked_more": len(unchecked) > CAMPAIGN_LIMIT,
+        "today": day,
+        "horizon": horizon,
+        "households": households,
+        "checks": checks,
+        "follow_ups": follow_ups,
+        "unchecked": unchecked[: SHOWN["unchecked"]],
+        "unchecked_total": unchecked_total,
         "tab": "today",
     }
     return render(request, "field/today.html", context)

@@ -1,4 +1,4 @@
-"""Reads of households and residents for one user: filtered, searched, paged without a COUNT.
+"""Reads of households and residents for one user: filtered, searched, paged (`gridgov.core.paging`).
 
 Every query starts from `Model.objects.for_user(user)`; filters only narrow it further,
 so a place code outside the user's subtree simply finds nothing.
@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from gridgov.core.models import scope_prefix
+from gridgov.core.paging import PAGE_SIZE, Page, page_number, page_of, slice_of  # noqa: F401  (the lists' paging)
 from gridgov.households.choices import HouseType
 from gridgov.households.models import Household, Resident, id_number_index
 from gridgov.places.models import Place
 from gridgov.utils.idnumber import normalize_id_number
 
-PAGE_SIZE = 50
 # The columns the list pages show (loading whole related rows costs more than the query itself).
 HOUSEHOLD_LIST_FIELDS = (
     "id", "path", "number", "address", "house_type", "member_count",
@@ -127,67 +126,6 @@ def residents_for(user, filters: Filters) -> QuerySet[Resident]:
     if filters.id_index:
         qs = qs.filter(id_number_index=filters.id_index)
     return qs.select_related("household").order_by("path", "id")
-
-
-@dataclass
-class Page:
-    """One page of rows, fetched as PAGE_SIZE + 1 rows so that no COUNT is needed."""
-
-    rows: list
-    number: int
-    has_next: bool
-    query: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def next_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_url(self) -> str:
-        return "?" + urlencode({**self.query, "page": self.next_number})
-
-    @property
-    def previous_url(self) -> str:
-        params = dict(self.query)
-        if self.previous_number > 1:
-            params["page"] = str(self.previous_number)
-        return "?" + urlencode(params)
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.rows)
-
-
-def page_number(raw: str | None) -> int:
-    try:
-        number = int(raw or 1)
-    except ValueError:
-        return 1
-    return min(max(number, 1), 100_000)
-
-
-def page_of(queryset: QuerySet, number: int, size: int = PAGE_SIZE) -> Page:
-    offset = (number - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
-    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
-
-
-def slice_of(queryset: QuerySet, *, limit: int, offset: int) -> tuple[list, int | None]:
-    """API paging: ``limit`` rows from ``offset`` and the next offset (None at the end), without a COUNT."""
-    rows = list(queryset[offset : offset + limit + 1])
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
 
 
 def filter_places(user, current: str) -> list[tuple[str, str]]:

@@ -12,12 +12,19 @@ class KeyPersonsConfig(AppConfig):
         from gridgov.core.menu import register_menu
         from gridgov.keypersons import signals  # noqa: F401  (connects the resident-move handler)
         from gridgov.keypersons.models import holds_grant
-        from gridgov.keypersons.queries import due_follow_ups_for_plan
+        from gridgov.keypersons.queries import audit_plan_view, due_follow_ups_for_plan, due_follow_ups_queryset
         from gridgov.visits.queries import KeyPopulationSource, plug_key_population
 
         # The visits ledger's today plan lists key persons due to grant holders; it learns of them from here
         # (the visits app never imports this one).
-        plug_key_population(KeyPopulationSource(holds_grant=holds_grant, due_follow_ups=due_follow_ups_for_plan))
+        plug_key_population(
+            KeyPopulationSource(
+                holds_grant=holds_grant,
+                due_follow_ups=due_follow_ups_for_plan,
+                due_queryset=due_follow_ups_queryset,
+                audit_shown=audit_plan_view,
+            )
+        )
 
         register_menu(
             "field",

@@ -99,17 +99,27 @@ def key_person_for(user, pk: int) -> KeyPerson:
     )
 
 
-def follow_ups_of(user, person: KeyPerson, limit: int = 100) -> list[FollowUp]:
-    return list(
+def follow_ups_for(user, person: KeyPerson) -> QuerySet[FollowUp]:
+    """A person's follow-ups, newest first (for paging)."""
+    return (
         FollowUp.objects.for_user(user)
         .filter(key_person=person)
         .select_related("by")
-        .order_by("-followed_up_at", "-id")[:limit]
+        .order_by("-followed_up_at", "-id")
     )
 
 
+def follow_ups_of(user, person: KeyPerson, limit: int = 100) -> list[FollowUp]:
+    return list(follow_ups_for(user, person)[:limit])
+
+
+def events_for(user, person: KeyPerson) -> QuerySet[KeyPersonEvent]:
+    """A person's events (enlisted, color changed, out of contact...), newest first (for paging)."""
+    return KeyPersonEvent.objects.for_user(user).filter(key_person=person).order_by("-at", "-id")
+
+
 def events_of(user, person: KeyPerson, limit: int = 200) -> list[KeyPersonEvent]:
-    return list(KeyPersonEvent.objects.for_user(user).filter(key_person=person).order_by("-at", "-id")[:limit])
+    return list(events_for(user, person)[:limit])
 
 
 def open_alerts_of(user, person: KeyPerson) -> list[KeyPersonAlert]:
@@ -148,16 +158,28 @@ def categories() -> list[KeyPersonCategory]:
     return list(KeyPersonCategory.objects.all())
 
 
-def due_follow_ups(user, horizon: dt.date, *, limit: int = 100) -> tuple[list[KeyPerson], bool]:
-    """Key persons under follow-up due by ``horizon``, most overdue first (empty without the grant)."""
-    rows = list(
+def due_follow_ups_queryset(user, horizon: dt.date) -> QuerySet[KeyPerson]:
+    """Key persons under follow-up due by ``horizon``, most overdue first (none without the grant)."""
+    return (
         KeyPerson.objects.for_user(user)
         .filter(status=KeyPersonStatus.UNDER_FOLLOW_UP, next_follow_up_due__lte=horizon)
         .select_related("resident", "category")
         .only("id", "path", "color", "next_follow_up_due", "last_follow_up_on", "resident__name", "category__name")
-        .order_by("next_follow_up_due", "path", "id")[: limit + 1]
+        .order_by("next_follow_up_due", "path", "id")
     )
+
+
+def due_follow_ups(user, horizon: dt.date, *, limit: int = 100) -> tuple[list[KeyPerson], bool]:
+    """Key persons under follow-up due by ``horizon``, most overdue first (empty without the grant)."""
+    rows = list(due_follow_ups_queryset(user, horizon)[: limit + 1])
     return rows[:limit], len(rows) > limit
+
+
+def audit_plan_view(audit_as: str, ids: list[int]) -> None:
+    """Log that a page showed these key persons (the today plan's pages)."""
+    from gridgov.keypersons.actions import audit_view
+
+    audit_view(audit_as, ids=ids)
 
 
 def due_follow_ups_for_plan(user, horizon: dt.date, limit: int, audit_as: str) -> tuple[list[KeyPerson], bool]:

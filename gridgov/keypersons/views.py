@@ -33,6 +33,8 @@ from gridgov.keypersons.forms import (
 from gridgov.keypersons.models import KeyPersonCategory
 from gridgov.visits.queries import residents_in_scope
 
+DETAIL_PAGE = 20  # follow-ups and events per page of a key person's page
+
 
 def _errors(exc: Exception) -> str:
     return "；".join(getattr(exc, "messages", None) or [str(exc)])
@@ -67,11 +69,25 @@ def key_person_list(request):
 def key_person_detail(request, pk: int):
     person = queries.key_person_for(request.user, pk)
     audit_view("key_person_detail", person)
+    follow_page, event_page = page_number(request.GET.get("page")), page_number(request.GET.get("epage"))
+
+    def kept(param: str, number: int) -> dict[str, str]:
+        return {param: str(number)} if number > 1 else {}
+
     may_manage = request.user.role in actions.MANAGING_ROLES and person.is_active
     context = {
         "person": person,
-        "follow_ups": queries.follow_ups_of(request.user, person),
-        "events": queries.events_of(request.user, person),
+        # Both grow for as long as the person is followed up: paged, each page link keeping the other's page.
+        "follow_ups": page_of(
+            queries.follow_ups_for(request.user, person), follow_page, DETAIL_PAGE, query=kept("epage", event_page)
+        ),
+        "events": page_of(
+            queries.events_for(request.user, person),
+            event_page,
+            DETAIL_PAGE,
+            query=kept("page", follow_page),
+            param="epage",
+        ),  # fmt: skip
         "alerts": queries.open_alerts_of(request.user, person),
         "may_manage": may_manage,
         "may_follow_up": person.is_active and request.user.role in actions.FOLLOWING_ROLES,

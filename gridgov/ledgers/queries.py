@@ -7,15 +7,13 @@ for anyone else `book_for` answers 404, the same as for a book that does not exi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from urllib.parse import urlencode
-
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
 from gridgov.core.models import scope_prefix
+from gridgov.core.paging import Page
 from gridgov.ledgers.books import BOOKS, Book, LedgerFilters
 from gridgov.ledgers.models import LedgerExport
 from gridgov.places.models import Place
@@ -80,58 +78,16 @@ def describe(book: Book, filters: LedgerFilters) -> list[tuple[str, str]]:
     return out
 
 
-@dataclass
-class LedgerPage:
-    """One page of a book's rows (cells as the export writes them) and the total of the filtered records."""
-
-    rows: list[list[str]]
-    number: int
-    total: int
-    size: int = PAGE_SIZE
-    query: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.size + 1 if self.rows else 0
-
-    @property
-    def end_index(self) -> int:
-        return self.start_index + len(self.rows) - 1 if self.rows else 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.size < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    def _url(self, number: int) -> str:
-        params = dict(self.query)
-        if number > 1:
-            params["page"] = str(number)
-        return "?" + urlencode(params)
-
-    @property
-    def next_url(self) -> str:
-        return self._url(self.number + 1)
-
-    @property
-    def previous_url(self) -> str:
-        return self._url(self.number - 1)
-
-
-def page_of(user, book: Book, filters: LedgerFilters, number: int, size: int = PAGE_SIZE) -> LedgerPage:
+def page_of(user, book: Book, filters: LedgerFilters, number: int, size: int = PAGE_SIZE) -> Page:
+    """One page of a book's rows (cells as the export writes them) with the exact total of the filtered records
+    (the export button states it); a page past the end is the last page."""
     qs = records(user, book, filters)
     total = qs.order_by().count()
     number = max(1, min(number, -(-total // size) or 1))
     offset = (number - 1) * size
     rows = list(book.rows(qs[offset : offset + size], user, offset + 1))
-    return LedgerPage(rows=rows, number=number, total=total, size=size, query=filters.as_query())
+    has_next = offset + size < total
+    return Page(rows=rows, number=number, has_next=has_next, query=filters.as_query(), size=size, total=total)
 
 
 def exports_for(user, limit: int = 5) -> list[LedgerExport]:

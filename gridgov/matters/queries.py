@@ -14,7 +14,7 @@ from django.utils import timezone
 from gridgov.accounts.choices import Role
 from gridgov.core.lookups import upper_bound
 from gridgov.core.models import scope_prefix
-from gridgov.households.queries import PAGE_SIZE, Page
+from gridgov.core.paging import PAGE_SIZE, Page, add_total
 from gridgov.matters.choices import CardColor, Level, MatterKind, MatterState, RiskColor
 from gridgov.matters.fts import FTS_TABLE, PG_COLUMN
 from gridgov.matters.models import QUEUE_ORDER, Matter
@@ -116,7 +116,7 @@ def queue_page(user, number: int, size: int = PAGE_SIZE) -> Page:
             department,
         ) in found[:size]
     ]  # fmt: skip
-    return Page(rows=rows, number=number, has_next=len(found) > size)
+    return add_total(Page(rows=rows, number=number, has_next=len(found) > size, size=size), work_queue(user))
 
 
 def _labels(choices) -> dict[str, str]:

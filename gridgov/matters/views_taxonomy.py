@@ -20,6 +20,7 @@ from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
 from gridgov.core.access import roles
 from gridgov.core.actions import ActionRefused as CoreActionRefused
+from gridgov.core.paging import page_number, page_of, page_of_list, tabs
 from gridgov.matters import actions, policy
 from gridgov.matters.choices import DeadlineLevel, MatterKind, RiskColor
 from gridgov.matters.forms import apply_errors
@@ -66,8 +67,19 @@ def category_list(request):
         .annotate(matter_count=Count("matters"))
         .order_by("kind", "sort_order", "code")
     )
-    kinds = [(value, label, [c for c in rows if c.kind == value]) for value, label in MatterKind.choices]
-    return render(request, "matters/category_list.html", {"kinds": kinds})
+    # One kind at a time (tabs with each kind's count), its categories paged: the taxonomy grows as it is edited.
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in MatterKind.values else MatterKind.values[0]
+    counts = {value: sum(1 for c in rows if c.kind == value) for value in MatterKind.values}
+    context = {
+        "kind": kind,
+        "kind_label": MatterKind(kind).label,
+        "tabs": tabs([(value, label, counts[value]) for value, label in MatterKind.choices], kind, param="kind"),
+        "page": page_of_list(
+            [c for c in rows if c.kind == kind], page_number(request.GET.get("page")), query={"kind": kind}
+        ),
+    }
+    return render(request, "matters/category_list.html", context)
 
 
 @center_staff
@@ -190,7 +202,8 @@ def _departments(user):
 
 @center_staff
 def department_list(request):
-    return render(request, "matters/department_list.html", {"departments": list(_departments(request.user))})
+    page = page_of(_departments(request.user), page_number(request.GET.get("page")))
+    return render(request, "matters/department_list.html", {"page": page})
 
 
 @center_staff

@@ -8,20 +8,19 @@ because its leader and workers are their contacts. See `roster_grid`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from gridgov.core.models import scope_prefix
+from gridgov.core.paging import page_number, page_of, slice_of  # noqa: F401  (the list pages' and the API's paging)
 from gridgov.households.queries import filter_places  # noqa: F401  (the place filter of the roster page)
 from gridgov.personnel.choices import AppointmentRole, AppointmentStatus
 from gridgov.personnel.models import Appointment, ChatGroup, PartyGroup, PatrolTeam
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
 from gridgov.places.models import Place
 
-PAGE_SIZE = 50
 PLACE_CODE_RE = re.compile(r"^\d{2,24}$")
 GRID_LENGTH = CODE_LENGTH[PlaceKind.GRID]
 
@@ -174,48 +173,6 @@ def place_for(user, code: str) -> Place:
     return place
 
 
-@dataclass
-class Page:
-    """One page of rows, fetched as PAGE_SIZE + 1 rows so that no COUNT is needed."""
-
-    rows: list
-    number: int
-    has_next: bool
-    query: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def _url(self, number: int) -> str:
-        params = dict(self.query)
-        if number > 1:
-            params["page"] = str(number)
-        return "?" + urlencode(params)
-
-    @property
-    def next_url(self) -> str:
-        return self._url(self.number + 1)
-
-    @property
-    def previous_url(self) -> str:
-        return self._url(self.number - 1)
-
-
-def page_number(raw: str | None) -> int:
-    try:
-        number = int(raw or 1)
-    except ValueError:
-        return 1
-    return min(max(number, 1), 100_000)
-
-
-def page_of(queryset: QuerySet, number: int, size: int = PAGE_SIZE) -> Page:
-    offset = (number - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
-    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
-
-
 # ---------------------------------------------------------------- organisations (lists and the API)
 
 
@@ -270,9 +227,3 @@ def chat_groups_for(user, place: str = "") -> QuerySet[ChatGroup]:
     if place:
         qs = qs.within(place)
     return qs.select_related("grid").order_by("path", "id")
-
-
-def slice_of(queryset: QuerySet, *, limit: int, offset: int) -> tuple[list, int | None]:
-    """API paging: ``limit`` rows from ``offset`` and the next offset (None at the end), without a COUNT."""
-    rows = list(queryset[offset : offset + limit + 1])
-    return rows[:limit], (offset + limit if len(rows) > limit else None)

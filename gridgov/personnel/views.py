@@ -80,6 +80,8 @@ def roster(request, code: str):
             "may_register_chat_group": actions.can_register_chat_group(request.user, data.grid),
             # A cluster leader reads their grid's roster but opens only records in their own area.
             "link_people": actions.in_scope(request.user, data.grid.code),
+            "appointments_url": f"{reverse('personnel:appointments')}?place={data.grid.code}",
+            "chat_groups_url": f"{reverse('chatnotices:groups')}?place={data.grid.code}",
         },
     )
 

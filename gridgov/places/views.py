@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 
 from gridgov.core.access import scoped
+from gridgov.core.paging import page_number, page_of_list
 from gridgov.places import queries
 
 
@@ -23,6 +24,7 @@ def detail(request, code: str):
         {
             "overview": overview,
             "place": overview.place,
+            "children": page_of_list(overview.children, page_number(request.GET.get("page"))),
             "map_data": {
                 "place": queries.shape(overview.place) if overview.place.boundary else None,
                 "shapes": overview.map_shapes,

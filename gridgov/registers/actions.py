@@ -21,7 +21,7 @@ from gridgov.audit.choices import AuditAction
 from gridgov.core import background
 from gridgov.core.models import scope_prefix
 from gridgov.places.models import Place
-from gridgov.registers import excel, exporter, importer
+from gridgov.registers import errorlist, excel, exporter, importer
 from gridgov.registers.choices import ImportStatus
 from gridgov.registers.models import RegisterImport
 
@@ -122,9 +122,9 @@ def run_import(register_import: RegisterImport, data: bytes, progress: Progress 
             "warning_count": plan.warning_count,
         }
         if not plan.ok:
-            workbook = importer.error_workbook(data, plan) if plan.errors else None
+            workbook, shown = errorlist.error_report(data, plan) if plan.errors else (None, [])
             message = (
-                plan.file_error or f"{len(plan.errors)} 行有错误，整个文件未导入。请下载错误清单，改正后重新上传。"
+                plan.file_error or f"{len(plan.errors)} 行有错误，整个文件未导入。请按错误明细改正后重新上传整个文件。"
             )
             with transaction.atomic():
                 _finish(
@@ -133,6 +133,7 @@ def run_import(register_import: RegisterImport, data: bytes, progress: Progress 
                     error_rows=len(plan.errors),
                     message=message,
                     error_workbook=workbook,
+                    error_details=shown,
                     **common,
                 )
             return register_import

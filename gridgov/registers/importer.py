@@ -51,7 +51,6 @@ from gridgov.places.divisions import known_region_codes
 from gridgov.places.models import Place
 from gridgov.registers import excel, rowcheck
 from gridgov.registers.models import RegisterImport
-from gridgov.utils.masking import mask_id_number, mask_phone
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 2000
@@ -111,13 +110,26 @@ class HouseholdDraft:
         return self.cluster or self.grid
 
 
+class Reason(str):
+    """Why a row is refused: the message (it compares, joins and prints as the plain text it is) and the column it
+    is about (an excel.COLUMNS key), so that the page can show the cell next to the reason."""
+
+    column = ""
+
+    @classmethod
+    def about(cls, column: str, message: str) -> Reason:
+        reason = cls(message)
+        reason.column = column
+        return reason
+
+
 @dataclass
 class Plan:
     """The outcome of validation: what would be written, or why nothing may be."""
 
     total_rows: int = 0
     households: dict[str, HouseholdDraft] = field(default_factory=dict)
-    errors: dict[int, list[str]] = field(default_factory=dict)
+    errors: dict[int, list[Reason]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
     file_error: str = ""
@@ -169,8 +181,8 @@ class Plan:
             self._stage_cleanup = None
         self.stage_dir = None
 
-    def error(self, row_no: int, message: str) -> None:
-        self.errors.setdefault(row_no, []).append(message)
+    def error(self, row_no: int, message: str, column: str) -> None:
+        self.errors.setdefault(row_no, []).append(Reason.about(column, message))
 
     def warn(self, row_no: int, message: str) -> None:
         self.warning_count += 1
@@ -498,7 +510,7 @@ def _take(plan: Plan, checked: list[tuple], seen_ids: dict[str, int]) -> None:
             found, end_household, end_id = None, 0, 0
         else:
             row_no, household, relation, index, warning, values, found, end_household, end_id = item
-        mismatch = duplicate = second_householder = None
+        mismatch = duplicate = second_householder = None  # (column, message) of the checks against other rows
         draft = None
         if household is not None:
             number = household[0]
@@ -514,7 +526,7 @@ def _take(plan: Plan, checked: list[tuple], seen_ids: dict[str, int]) -> None:
         if index is not None:
             first = seen_ids.get(index)
             if first is not None:
-                duplicate = f"身份证号与第{first}行重复"
+                duplicate = ("id_number", f"身份证号与第{first}行重复")
             else:
                 seen_ids[index] = row_no
                 if warning:
@@ -523,7 +535,7 @@ def _take(plan: Plan, checked: list[tuple], seen_ids: dict[str, int]) -> None:
             if draft.householder_row is None:
                 draft.householder_row = row_no
             else:
-                second_householder = f"同一户有两位户主（第{draft.householder_row}行已是户主）"
+                second_householder = ("relation", f"同一户有两位户主（第{draft.householder_row}行已是户主）")
         if values is not None and mismatch is None and duplicate is None and second_householder is None:
             draft.rows.append(Row(row_no, relation, index, values))
             continue
@@ -537,26 +549,29 @@ def _take(plan: Plan, checked: list[tuple], seen_ids: dict[str, int]) -> None:
         errors.extend(found[end_id:])
         if second_householder is not None:
             errors.append(second_householder)
-        plan.errors.setdefault(row_no, []).extend(errors)
+        plan.errors.setdefault(row_no, []).extend(Reason.about(column, message) for column, message in errors)
 
 
-def _household_mismatch(draft: HouseholdDraft, grid: str, cluster: str, address: str, house_type: str) -> str:
+def _household_mismatch(
+    draft: HouseholdDraft, grid: str, cluster: str, address: str, house_type: str
+) -> tuple[str, str]:
+    """(the first column that differs, the message naming every one)."""
     differ = [
-        label
-        for label, mine, theirs in (
-            ("网格编码", grid, draft.grid),
-            ("联户编码", cluster, draft.cluster),
-            ("住址", address, draft.address),
-            ("房屋类型", house_type, draft.house_type),
+        (column, label)
+        for column, label, mine, theirs in (
+            ("grid", "网格编码", grid, draft.grid),
+            ("cluster", "联户编码", cluster, draft.cluster),
+            ("address", "住址", address, draft.address),
+            ("house_type", "房屋类型", house_type, draft.house_type),
         )
         if mine != theirs
     ]
-    return f"与同户第{draft.first_row}行的{'、'.join(differ)}不一致"
+    return differ[0][0], f"与同户第{draft.first_row}行的{'、'.join(label for _column, label in differ)}不一致"
 
 
-def _error_all(plan: Plan, draft: HouseholdDraft, message: str) -> None:
+def _error_all(plan: Plan, draft: HouseholdDraft, message: str, column: str) -> None:
     for row_no in draft.row_numbers:
-        plan.error(row_no, message)
+        plan.error(row_no, message, column)
 
 
 def _chunks(items: list, size: int = LOOKUP_CHUNK):
@@ -588,10 +603,11 @@ def _check_places(plan: Plan, scope: str) -> None:
             if not code:
                 continue
             found = places.get(code)
+            column = "grid" if kind == PlaceKind.GRID else "cluster"
             if found is None or found[1] != kind:
-                _error_all(plan, draft, f"{label}编码 {code} 不存在")
+                _error_all(plan, draft, f"{label}编码 {code} 不存在", column)
             elif not _within(code, scope):
-                _error_all(plan, draft, f"{label}编码 {code} 不在您的管辖范围内")
+                _error_all(plan, draft, f"{label}编码 {code} 不在您的管辖范围内", column)
             elif kind == PlaceKind.GRID:
                 draft.grid_id = found[0]
             else:
@@ -613,11 +629,13 @@ def _check_existing_households(plan: Plan, scope: str) -> None:
             continue
         pk, path, grid_code, cluster_code, address, house_type, householder_id = found[number]
         if not _within(path, scope):
-            _error_all(plan, draft, f"户编号 {number} 已被其他地域的户使用，请换一个户编号")
+            _error_all(plan, draft, f"户编号 {number} 已被其他地域的户使用，请换一个户编号", "number")
             continue
         if (grid_code or "") != draft.grid or (cluster_code or "") != draft.cluster:
             where = cluster_code or grid_code or "（未分网格）"
-            _error_all(plan, draft, f"户编号 {number} 已登记在 {where}，与本表的网格/联户编码不一致（导入不迁移户）")
+            _error_all(
+                plan, draft, f"户编号 {number} 已登记在 {where}，与本表的网格/联户编码不一致（导入不迁移户）", "number"
+            )
             continue
         draft.existing_id = pk
         draft.existing_householder_id = householder_id
@@ -643,7 +661,7 @@ def _check_existing_residents(plan: Plan) -> None:
                 if draft.existing_id is not None and household_id == draft.existing_id:
                     row.existing = True
                 else:
-                    plan.error(row.row_no, "该身份证号已登记在其他户（如需迁户，请在系统中办理）")
+                    plan.error(row.row_no, "该身份证号已登记在其他户（如需迁户，请在系统中办理）", "id_number")
 
 
 def _check_householders(plan: Plan) -> None:
@@ -659,42 +677,10 @@ def _check_householders(plan: Plan) -> None:
                 plan.error(
                     draft.first_row,
                     f"户编号 {draft.number} 没有户主：本户 {len(draft.row_numbers)} 行中须有一行与户主关系为“户主”",
+                    "relation",
                 )
         elif new_householder is not None and draft.existing_householder_id is not None:
-            plan.error(new_householder.row_no, f"户编号 {draft.number} 已有户主，不能再导入一位户主")
-
-
-# --- the error workbook -------------------------------------------------------------------------------------------
-
-
-def error_workbook(data: bytes, plan: Plan) -> bytes:
-    """The bad rows as the clerk wrote them (ID numbers and phones masked), with the reasons."""
-    sheet = excel.open_sheet(data, max_rows=10**9)
-    positions = [(c, sheet.columns.get(c.key, -1)) for c in excel.COLUMNS]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "errors.xlsx")
-        writer = excel.SafeWriter(path, sheet_name="错误清单")
-        columns = [excel.Column("row", "行号", width=7), *excel.COLUMNS, excel.Column("reasons", "错误原因", width=60)]
-        writer.set_columns(columns)
-        writer.header([c.header for c in columns])
-        wanted = plan.errors
-        for row_no, cells in sheet.rows():
-            reasons = wanted.get(row_no)
-            if reasons is None:
-                continue
-            values = []
-            for column, position in positions:
-                text = excel.cell_text(cells[position]) if 0 <= position < len(cells) else ""
-                if column.key == "id_number":
-                    text = mask_id_number(text) if text else ""
-                elif column.key == "phone":
-                    text = mask_phone(text) if text else ""
-                values.append(text)
-            writer.write([str(row_no), *values, "；".join(reasons)])
-        sheet.close()
-        writer.close()
-        with open(path, "rb") as f:
-            return f.read()
+            plan.error(new_householder.row_no, f"户编号 {draft.number} 已有户主，不能再导入一位户主", "relation")
 
 
 # --- writing ------------------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from django.db import models
 from gridgov.core.models import BaseModel
 from gridgov.registers.choices import RUNNING, ImportStatus
 
+SHOWN_WARNINGS = 20  # warnings listed on an import's page (registers/_progress.html)
+
 
 class RegisterImport(BaseModel):
     """户籍导入批次: one uploaded register file, its validation result and progress."""
@@ -28,6 +30,9 @@ class RegisterImport(BaseModel):
     warnings = models.JSONField("提示", default=list, blank=True)
     message = models.CharField("说明", max_length=500, blank=True)
     error_workbook = models.BinaryField("错误清单", null=True, blank=True)
+    error_details = models.JSONField(
+        "错误明细", default=list, blank=True, help_text="the first bad rows with their reasons, shown on the page"
+    )
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
@@ -42,6 +47,16 @@ class RegisterImport(BaseModel):
     @property
     def is_running(self) -> bool:
         return self.status in RUNNING
+
+    @property
+    def errors_not_shown(self) -> int:
+        """Bad rows listed in the error workbook but not on the import's page."""
+        return max(self.error_rows - len(self.error_details or []), 0)
+
+    @property
+    def warnings_not_shown(self) -> int:
+        """Warnings the import's page leaves out (it lists the first SHOWN_WARNINGS)."""
+        return max(self.warning_count - SHOWN_WARNINGS, 0)
 
     @property
     def percent(self) -> int:

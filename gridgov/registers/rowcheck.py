@@ -10,9 +10,10 @@ A checked row is a tuple: (row_no, household, relation, id_index, warning, value
 error of its own (``values`` are its resident columns in the order of importer.RESIDENT_COLUMNS from "name"
 to "works_away_place", the ID number and phone already sealed, blind-indexed and masked),
 else (row_no, household, relation, id_index, warning, None, errors, end_of_household_errors,
-end_of_id_errors). ``household`` is (number, grid, cluster, address, house_type) or None when those cells
-are wrong; ``id_index`` is the blind index of a valid ID number, or None; ``warning`` is "" or the
-ID number's warning.
+end_of_id_errors), each error a (column, message) pair, the column as excel.COLUMNS names it (plain tuples: they
+cross the worker's pipe). ``household`` is (number, grid, cluster, address, house_type) or None when those cells
+are wrong; ``id_index`` is the blind index of a valid ID number, or None; ``warning`` is "" or the ID number's
+warning.
 
 The worker is ``python -m gridgov.registers.rowcheck`` (see `main`). The rows reach it through a pipe
 and its answers carry only sealed, indexed and masked values: clear ID numbers and phones never touch
@@ -177,7 +178,7 @@ def _check(checker: RowChecker, rows: Iterable[tuple[int, list]], tick, every: i
             texts = [cell_text(v) for v in raw]
         (number, grid, cluster, address, house_type, name, id_number, relation, phone, ethnicity, party,
          residence_type, works_away, works_away_place) = texts  # fmt: skip
-        errors: list[str] = []
+        errors: list[tuple[str, str]] = []  # (column, message)
 
         # -- household fields
         if not grid.isascii():
@@ -185,54 +186,54 @@ def _check(checker: RowChecker, rows: Iterable[tuple[int, list]], tick, every: i
         if not cluster.isascii():
             cluster = ascii_code(cluster)
         if not number:
-            errors.append("户编号不能为空")
+            errors.append(("number", "户编号不能为空"))
         elif len(number) > max_number:
-            errors.append(f"户编号过长（最多{max_number}个字）")
+            errors.append(("number", f"户编号过长（最多{max_number}个字）"))
         if not grid:
-            errors.append("网格编码不能为空")
+            errors.append(("grid", "网格编码不能为空"))
         elif len(grid) != GRID_DIGITS or not (grid.isascii() and grid.isdigit()) or number_lost_digits(raw[1]):
-            errors.append(code_message("网格编码", raw[1], 16))
+            errors.append(("grid", code_message("网格编码", raw[1], 16)))
         if cluster:
             if (
                 len(cluster) != CLUSTER_DIGITS
                 or not (cluster.isascii() and cluster.isdigit())
                 or number_lost_digits(raw[2])
             ):
-                errors.append(code_message("联户编码", raw[2], 18))
+                errors.append(("cluster", code_message("联户编码", raw[2], 18)))
             elif grid and not cluster.startswith(grid):
-                errors.append(f"联户编码 {cluster} 不属于网格 {grid}")
+                errors.append(("cluster", f"联户编码 {cluster} 不属于网格 {grid}"))
         if not address:
-            errors.append("住址不能为空")
+            errors.append(("address", "住址不能为空"))
         elif len(address) > max_address:
-            errors.append(f"住址过长（最多{max_address}个字）")
+            errors.append(("address", f"住址过长（最多{max_address}个字）"))
         house_value = house_types.get(house_type) if house_type else self_built
         if house_value is None:
-            errors.append(f"房屋类型“{house_type}”无效，可选：{rules.house_labels}")
+            errors.append(("house_type", f"房屋类型“{house_type}”无效，可选：{rules.house_labels}"))
         household = None if errors else (number, grid, cluster, address, house_value)
         end_household = len(errors)
 
         # -- resident fields
         if not name:
-            errors.append("姓名不能为空")
+            errors.append(("name", "姓名不能为空"))
         elif len(name) > max_name:
-            errors.append(f"姓名过长（最多{max_name}个字）")
+            errors.append(("name", f"姓名过长（最多{max_name}个字）"))
         parsed = None
         if not id_number:
-            errors.append("身份证号不能为空")
+            errors.append(("id_number", "身份证号不能为空"))
         elif raw[6].__class__ is float and number_lost_digits(raw[6]):
-            errors.append("身份证号被 Excel 存成了数字，末几位已丢失；请将该列设为文本格式后重新填写")
+            errors.append(("id_number", "身份证号被 Excel 存成了数字，末几位已丢失；请将该列设为文本格式后重新填写"))
         else:
             try:
                 parsed = read_id(id_number if id_number.isascii() else ascii_code(id_number))
             except InvalidIdNumber as exc:
-                errors.append(str(exc))
+                errors.append(("id_number", str(exc)))
         end_id = len(errors)
         relation_value = relations.get(relation)
         if relation_value is None:
             if not relation:
-                errors.append("与户主关系不能为空")
+                errors.append(("relation", "与户主关系不能为空"))
             else:
-                errors.append(f"与户主关系“{relation}”无效，可选：{rules.relation_labels}")
+                errors.append(("relation", f"与户主关系“{relation}”无效，可选：{rules.relation_labels}"))
         if phone:
             if not (  # a plain mobile number is already what normalize_phone would return
                 len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1" and phone[1] in mobile
@@ -240,25 +241,25 @@ def _check(checker: RowChecker, rows: Iterable[tuple[int, list]], tick, every: i
                 try:
                     phone = normalize_phone(phone if phone.isascii() else ascii_code(phone))
                 except InvalidPhone as exc:
-                    errors.append(str(exc))
+                    errors.append(("phone", str(exc)))
         if not ethnicity:
             ethnicity = "汉族"
         elif ethnicity not in ethnicities:
             if ethnicity + "族" in ethnicities:
                 ethnicity += "族"
             else:
-                errors.append(f"民族“{ethnicity}”无效，请填写全称，如 汉族、苗族")
+                errors.append(("ethnicity", f"民族“{ethnicity}”无效，请填写全称，如 汉族、苗族"))
         party_value = yes_no.get(party)
         if party_value is None:
-            errors.append(f"是否党员应填“是”或“否”，不是“{party}”")
+            errors.append(("party", f"是否党员应填“是”或“否”，不是“{party}”"))
         residence_value = residence_types.get(residence_type) if residence_type else registered
         if residence_value is None:
-            errors.append(f"人口类型“{residence_type}”无效，可选：户籍人口、流动人口")
+            errors.append(("residence_type", f"人口类型“{residence_type}”无效，可选：户籍人口、流动人口"))
         away_value = yes_no.get(works_away)
         if away_value is None:
-            errors.append(f"是否外出务工应填“是”或“否”，不是“{works_away}”")
+            errors.append(("works_away", f"是否外出务工应填“是”或“否”，不是“{works_away}”"))
         if len(works_away_place) > max_place:
-            errors.append(f"务工地过长（最多{max_place}个字）")
+            errors.append(("works_away_place", f"务工地过长（最多{max_place}个字）"))
 
         if errors:
             index = id_index(parsed[0]) if parsed is not None else None

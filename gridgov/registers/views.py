@@ -20,6 +20,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
 from gridgov.core.access import scoped_for
+from gridgov.core.paging import page_number, page_of
 from gridgov.core.replicas import replica_reads
 from gridgov.registers import actions, excel
 from gridgov.registers.forms import ExportForm, UploadForm
@@ -70,21 +71,9 @@ def upload(request):
 @require_GET
 def import_list(request):
     """导入记录: past imports in the user's scope, newest first."""
-    try:
-        number = max(1, min(int(request.GET.get("page", 1)), 10_000))
-    except ValueError:
-        number = 1
-    offset = (number - 1) * PAGE_SIZE
-    rows = list(
-        _imports(request.user)
-        .select_related("place", "uploaded_by")
-        .only(*LIST_FIELDS)[offset : offset + PAGE_SIZE + 1]
-    )
-    return render(
-        request,
-        "registers/import_list.html",
-        {"imports": rows[:PAGE_SIZE], "page": number, "has_next": len(rows) > PAGE_SIZE, "has_previous": number > 1},
-    )
+    rows = _imports(request.user).select_related("place", "uploaded_by").only(*LIST_FIELDS)
+    page = page_of(rows, page_number(request.GET.get("page")), PAGE_SIZE)
+    return render(request, "registers/import_list.html", {"page": page})
 
 
 def _detail_context(request, pk: int) -> dict:

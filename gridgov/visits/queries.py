@@ -41,11 +41,15 @@ VISIT_LIST_FIELDS = (
 @dataclass(frozen=True)
 class KeyPopulationSource:
     """What the plan needs of the key-population ledger, plugged in by that app (`gridgov.keypersons.apps`), so
-    that the visits ledger never imports it: whether a user holds the grant, and the key persons due by a date
-    (``(user, horizon, limit, audit_as) -> (rows, more)``, which logs the view)."""
+    that the visits ledger never imports it: whether a user holds the grant, the key persons due by a date
+    (``(user, horizon, limit, audit_as) -> (rows, more)``, which logs the view), the same as a queryset to count
+    and page (``(user, horizon) -> QuerySet``, already scoped and ordered) and the audit of rows shown from it
+    (``(audit_as, ids)``)."""
 
     holds_grant: Callable[[object], bool]
     due_follow_ups: Callable[[object, dt.date, int, str], tuple[list, bool]]
+    due_queryset: Callable[[object, dt.date], QuerySet] | None = None
+    audit_shown: Callable[[str, list[int]], None] | None = None
 
 
 _key_population: KeyPopulationSource | None = None
@@ -317,6 +321,165 @@ def today_plan(
     households, more = due_households(user, today, horizon, limit=limit)
     checks, checks_more = due_checks(user, horizon, limit=limit)
     return TodayPlan(today, horizon, households, more, checks, checks_more, user=user, limit=limit, audit_as=audit_as)
+
+
+# ---------------------------------------------------------------- today, paged (the page; the API keeps today_plan)
+
+
+@dataclass
+class ChildDue:
+    place: Place
+    never: int = 0
+    overdue: int = 0
+    due: int = 0
+
+    @property
+    def households(self) -> int:
+        return self.never + self.overdue + self.due
+
+
+@dataclass
+class DueCounts:
+    """How much of today's plan there is under one place: households by due class, checks, follow-ups."""
+
+    never: int = 0
+    overdue: int = 0
+    due: int = 0
+    checks: int = 0
+    follow_ups: int | None = None  # None without the key-population grant
+    children: list[ChildDue] = field(default_factory=list)  # households due per child place (above the grid)
+
+    @property
+    def households(self) -> int:
+        return self.never + self.overdue + self.due
+
+
+DUE_CLASSES = (VisitStatus.NEVER, VisitStatus.OVERDUE, VisitStatus.DUE)
+
+
+def plan_horizon(user, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """(today, the last due date the plan lists) for ``user``'s rule."""
+    today = timezone.localdate(now or timezone.now())
+    return today, today + dt.timedelta(days=scope_rule(user).remind_days)
+
+
+def _due_households(user, place: str, horizon: dt.date) -> QuerySet[Household]:
+    column = f"visit_state__{due_field(user)}"
+    return (
+        Household.objects.for_user(user)
+        .within(place)
+        .filter(Q(**{f"{column}__isnull": True}) | Q(**{f"{column}__lte": horizon}))
+    )
+
+
+def _class_counts(qs: QuerySet, user, today: dt.date, child_length: int | None = None):
+    """Households of ``qs`` (all due by the horizon) counted by due class in one aggregate, or per child place
+    (the path cut to ``child_length``)."""
+    column = f"visit_state__{due_field(user)}"
+    counts = {
+        "never": Count("pk", filter=Q(**{f"{column}__isnull": True})),
+        "overdue": Count("pk", filter=Q(**{f"{column}__lt": today})),
+        "due": Count("pk", filter=Q(**{f"{column}__gte": today})),
+    }
+    if child_length is None:
+        return qs.order_by().aggregate(**counts)
+    return list(qs.order_by().annotate(child=Substr("path", 1, child_length)).values("child").annotate(**counts))
+
+
+def due_counts(user, place: Place, today: dt.date, horizon: dt.date) -> DueCounts:
+    """The plan's figures under ``place``: the households due by class (one aggregate; above the grid grouped by
+    child place, the totals being the groups' sum, plus the children's names), one count of checks (and one of key
+    persons, for grant holders)."""
+    due = _due_households(user, place.code, horizon)
+    kids = []
+    if place.kind not in (PlaceKind.GRID, PlaceKind.CLUSTER):
+        kids = list(Place.objects.for_user(user).filter(parent=place).only("id", "code", "name").order_by("code"))
+    if kids:
+        grouped = _class_counts(due, user, today, len(kids[0].code))
+        counts = DueCounts(*(sum(r[k] for r in grouped) for k in ("never", "overdue", "due")))
+        by_child = {r["child"]: r for r in grouped}
+        counts.children = [
+            ChildDue(kid, r["never"], r["overdue"], r["due"]) for kid in kids if (r := by_child.get(kid.code))
+        ]
+    else:
+        row = _class_counts(due, user, today)
+        counts = DueCounts(never=row["never"], overdue=row["overdue"], due=row["due"])
+    counts.checks = due_checks_for(user, place.code, horizon).count()
+    if holds_grant(user) and _key_population.due_queryset is not None:
+        counts.follow_ups = _key_population.due_queryset(user, horizon).within(place.code).count()
+    return counts
+
+
+def due_households_for(user, place: str, today: dt.date, horizon: dt.date, status: str = "") -> QuerySet[Household]:
+    """Households due under ``place`` (of one due class when ``status`` is given), never-visited and most
+    overdue first: one indexed join, no visit scan (the page's rows, paged by the caller)."""
+    column = f"visit_state__{due_field(user)}"
+    qs = _due_households(user, place, horizon)
+    if status == VisitStatus.NEVER:
+        qs = qs.filter(**{f"{column}__isnull": True})
+    elif status == VisitStatus.OVERDUE:
+        qs = qs.filter(**{f"{column}__lt": today})
+    elif status == VisitStatus.DUE:
+        qs = qs.filter(**{f"{column}__gte": today})
+    return (
+        qs.select_related("visit_state", "householder")
+        .only(
+            "id",
+            "path",
+            "number",
+            "address",
+            "householder__name",
+            "visit_state__last_visited_at",
+            "visit_state__due_on",
+            "visit_state__key_due_on",
+        )  # fmt: skip
+        .order_by(F(column).asc(nulls_first=True), "path", "id")
+    )
+
+
+def due_rows(user, households: list[Household], today: dt.date, horizon: dt.date) -> list[DueHousehold]:
+    key = due_field(user)
+    out = []
+    for household in households:
+        state = getattr(household, "visit_state", None)
+        due_on = getattr(state, key) if state else None
+        last = state.last_visited_at if state else None
+        out.append(DueHousehold(household, status_of(due_on, today, horizon), due_on, last))
+    return out
+
+
+def due_checks_for(user, place: str, horizon: dt.date) -> QuerySet[VulnerableMember]:
+    return (
+        VulnerableMember.objects.for_user(user)
+        .within(place)
+        .filter(active=True, next_check_on__lte=horizon)
+        .select_related("resident", "household")
+        .only(
+            "id",
+            "path",
+            "category",
+            "next_check_on",
+            "last_checked_at",
+            "check_every_days",
+            "resident__name",
+            "household__id",
+            "household__number",
+            "household__address",
+        )  # fmt: skip
+        .order_by("next_check_on", "path", "id")
+    )
+
+
+def due_follow_ups_for(user, place: str, horizon: dt.date) -> QuerySet | None:
+    """Key persons due under ``place`` (None without the grant); showing them is logged with `audit_shown`."""
+    if not holds_grant(user) or _key_population.due_queryset is None:
+        return None
+    return _key_population.due_queryset(user, horizon).within(place)
+
+
+def audit_shown(audit_as: str, ids: list[int]) -> None:
+    if ids and _key_population is not None and _key_population.audit_shown is not None:
+        _key_population.audit_shown(audit_as, ids)
 
 
 # ---------------------------------------------------------------- coverage

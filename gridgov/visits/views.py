@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
+from gridgov.core.paging import page_of_list, tabs
 from gridgov.core.replicas import replica_reads
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.places.models import Place
@@ -44,22 +46,33 @@ def _ymd(day) -> str:
     return day.isoformat() if day else ""
 
 
-def _today_rows(plan) -> dict:
-    """The plan's rows as plain strings: the page's loops then only print values (no tags or filters per row)."""
-    today = plan.today
-    create = reverse("visits:create") if plan.checks or plan.households else ""
-    follow_ups = []
-    if plan.follow_ups:
-        detail, follow_up = _linker("keypersons:detail"), _linker("keypersons:follow_up")
-        for p in plan.follow_ups:
-            due = p.next_follow_up_due
-            follow_ups.append({
-                "url": detail(p.pk), "name": p.resident.name, "category": p.category.name,
-                "color_class": _COLOR_CLASS.get(p.color, "badge"), "color": p.get_color_display(),
-                "due": _ymd(due), "late": due is not None and due < today, "follow_up_url": follow_up(p.pk),
-            })  # fmt: skip
-    member = _linker("visits:vulnerable_detail") if plan.checks else None
-    checks = [
+def _household_rows(rows: list[queries.DueHousehold], create: str) -> list[dict]:
+    """A page of due households as plain strings: the page's loop then only prints values."""
+    labels = {  # the badges of visits/_status.html
+        VisitStatus.CURRENT: _("周期内已走访"),
+        VisitStatus.DUE: _("即将到期"),
+        VisitStatus.NEVER: _("从未走访"),
+        VisitStatus.OVERDUE: _("逾期"),
+    }
+    household = _linker("households:detail")
+    localtime = timezone.localtime
+    out = []
+    for row in rows:
+        h = row.household
+        holder = h.householder.name if h.householder_id else ""
+        out.append({
+            "url": household(h.pk), "number": h.number, "holder": holder or "—", "address": h.address,
+            "status_class": _STATUS_CLASS.get(row.status, "ok"), "status": labels[row.status],
+            "due": f"{row.due_on.month:02d}-{row.due_on.day:02d}" if row.due_on else "",
+            "last": localtime(row.last_visited_at).date().isoformat() if row.last_visited_at else "—",
+            "visit_url": f"{create}?household={h.pk}",
+        })  # fmt: skip
+    return out
+
+
+def _check_rows(members, today, create: str) -> list[dict]:
+    member = _linker("visits:vulnerable_detail")
+    return [
         {
             "url": member(m.pk),
             "name": m.resident.name,
@@ -69,35 +82,92 @@ def _today_rows(plan) -> dict:
             "late": m.next_check_on is not None and m.next_check_on < today,
             "visit_url": f"{create}?household={m.household_id}&member={m.pk}",
         }
-        for m in plan.checks
+        for m in members
     ]
-    labels = {  # the badges of visits/_status.html
-        VisitStatus.CURRENT: _("周期内已走访"),
-        VisitStatus.DUE: _("即将到期"),
-        VisitStatus.NEVER: _("从未走访"),
-        VisitStatus.OVERDUE: _("逾期"),
-    }
-    household = _linker("households:detail") if plan.households else None
-    localtime = timezone.localtime
-    households = []
-    for row in plan.households:
-        h = row.household
-        holder = h.householder.name if h.householder_id else ""
-        households.append({
-            "url": household(h.pk), "number": h.number, "holder": holder or "—", "address": h.address,
-            "status_class": _STATUS_CLASS.get(row.status, "ok"), "status": labels[row.status],
-            "due": f"{row.due_on.month:02d}-{row.due_on.day:02d}" if row.due_on else "",
-            "last": localtime(row.last_visited_at).date().isoformat() if row.last_visited_at else "—",
-            "visit_url": f"{create}?household={h.pk}",
+
+
+def _follow_up_rows(people, today) -> list[dict]:
+    detail, follow_up = _linker("keypersons:detail"), _linker("keypersons:follow_up")
+    rows = []
+    for p in people:
+        due = p.next_follow_up_due
+        rows.append({
+            "url": detail(p.pk), "name": p.resident.name, "category": p.category.name,
+            "color_class": _COLOR_CLASS.get(p.color, "badge"), "color": p.get_color_display(),
+            "due": _ymd(due), "late": due is not None and due < today, "follow_up_url": follow_up(p.pk),
         })  # fmt: skip
-    return {"follow_ups": follow_ups, "checks": checks, "households": households}
+    return rows
+
+
+BY_CHILD_PAGE = 20  # child places per page of the plan's "by place" table
+
+
+def _plan_place(raw: str | None, prefix: str) -> str:
+    """The place the plan is narrowed to: a code under the user's own (their own by default)."""
+    code = str(raw or "").strip()
+    return code if code.isdigit() and code.startswith(prefix) and len(code) <= 24 else prefix
 
 
 @replica_reads
 @scoped
 def today(request):
-    plan = queries.today_plan(request.user)
-    return render(request, "visits/today.html", {"plan": plan, "rows": _today_rows(plan)})
+    """今日计划, paged: the figures by section and due class (and by child place above the grid), then one section's
+    rows, 50 a page. The place, section and due class are kept in every link."""
+    user = request.user
+    day, horizon = queries.plan_horizon(user)
+    prefix = scope_prefix(user)
+    code = _plan_place(request.GET.get("place"), prefix)
+    place = user.place if code == prefix else Place.objects.for_user(user).filter(code=code).first()
+    if place is None:
+        raise Http404("no such place")
+    counts = queries.due_counts(user, place, day, horizon)
+    # In the order of urgency (the order the plan always listed them); by default the first that has rows.
+    sections = [("checks", _("关爱对象待探访"), counts.checks), ("households", _("待走访户"), counts.households)]
+    if counts.follow_ups is not None:
+        sections.insert(0, ("follow_ups", _("重点人员待稳控"), counts.follow_ups))
+    show = request.GET.get("show", "")
+    if show not in {value for value, _label, _n in sections}:
+        show = next((value for value, _label, n in sections if n), "households")
+    status = request.GET.get("status", "") if show == "households" else ""
+    status = status if status in queries.DUE_CLASSES else ""
+    query = {k: v for k, v in (("place", code if code != prefix else ""), ("show", show), ("status", status)) if v}
+    number = page_number(request.GET.get("page"))
+    create = reverse("visits:create")
+    if show == "follow_ups":
+        page = page_of(queries.due_follow_ups_for(user, code, horizon), number, query=query)
+        queries.audit_shown("today_plan", [p.pk for p in page.rows])
+        page.rows = _follow_up_rows(page.rows, day)
+    elif show == "checks":
+        page = page_of(queries.due_checks_for(user, code, horizon), number, query=query)
+        page.rows = _check_rows(page.rows, day, create)
+    else:
+        page = page_of(queries.due_households_for(user, code, day, horizon, status), number, query=query)
+        page.rows = _household_rows(queries.due_rows(user, page.rows, day, horizon), create)
+    statuses = [
+        ("", _("全部"), counts.households),
+        (VisitStatus.NEVER, _("从未走访"), counts.never),
+        (VisitStatus.OVERDUE, _("逾期"), counts.overdue),
+        (VisitStatus.DUE, _("即将到期"), counts.due),
+    ]
+    context = {
+        "today": day,
+        "horizon": horizon,
+        "show": show,
+        "place": place,
+        "counts": counts,
+        "tabs": tabs(sections, show, query=query, param="show"),
+        "status_tabs": tabs(statuses, status, query=query, param="status") if show == "households" else [],
+        "by_child": page_of_list(
+            counts.children if show == "households" else [],
+            page_number(request.GET.get("cpage")),
+            BY_CHILD_PAGE,
+            query={**query, "page": str(number)} if number > 1 else query,
+            param="cpage",
+        ),
+        "places": filter_places(user, code) if len(prefix) < queries.GRID_LENGTH else [],
+        "page": page,
+    }
+    return render(request, "visits/today.html", context)
 
 
 @replica_reads
@@ -200,7 +270,19 @@ def coverage(request):
         .only("id", "code", "name")
         .order_by("code")
     )
-    return render(request, "visits/coverage.html", {"report": report, "crumbs": crumbs})
+    # One table at a time (by grid, by worker), each paged: a town has 100+ grids and as many workers.
+    by = request.GET.get("by", "")
+    by = by if by in ("grids", "workers") else "grids"
+    query = {"place": place.code} if request.GET.get("place") else {}
+    choices = [("grids", _("按网格"), len(report.grids)), ("workers", _("按网格员"), len(report.workers))]
+    context = {
+        "report": report,
+        "crumbs": crumbs,
+        "by": by,
+        "tabs": tabs(choices, by, query=query, param="by"),
+        "page": page_of_list(getattr(report, by), page_number(request.GET.get("page")), query={**query, "by": by}),
+    }
+    return render(request, "visits/coverage.html", context)
 
 
 @scoped
@@ -242,7 +324,7 @@ def rules(request):
     status = 400 if request.method == "POST" else 200
     context = {
         "form": form,
-        "rules": queries.rules_in_scope(request.user),
+        "page": page_of_list(queries.rules_in_scope(request.user), page_number(request.GET.get("page"))),
         "may_edit": request.user.role in actions.RULE_ROLES,
     }
     return render(request, "visits/rules.html", context, status=status)

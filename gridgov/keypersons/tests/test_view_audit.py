@@ -46,8 +46,9 @@ def test_grid_worker_without_the_grant_sees_no_key_person_and_no_audit(world, dr
     assert view_rows(mark) == []
 
 
-# session, user with place, rules, households due, vulnerable checks, key persons due, the audit row
-QUERIES_TODAY_WITH_KEY_PERSONS = 7
+# session, user with place, rules, households due by due class, vulnerable checks due (a count), key persons due
+# (a count), the page of key persons due, the audit row
+QUERIES_TODAY_WITH_KEY_PERSONS = 8
 
 
 def test_today_page_row_of_a_due_key_person_at_a_fixed_query_count(
@@ -66,5 +67,5 @@ def test_today_page_row_of_a_due_key_person_at_a_fixed_query_count(
         f'<td data-label="稳控期限">{due:%Y-%m-%d} <span class="badge bad">逾期</span></td>'
         f'<td class="bare"><a class="button secondary" href="/keypersons/{person.pk}/follow-up/">记录稳控</a></td></tr>'
     )
-    assert "重点人员待稳控（1）" in body
+    assert '<a href="?show=follow_ups" aria-current="page">重点人员待稳控 <b>1</b></a>' in body
     assert view_rows(mark) == [("leader_a", "today_plan", [person.pk])]

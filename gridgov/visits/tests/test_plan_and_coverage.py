@@ -97,8 +97,9 @@ def test_only_centre_staff_and_village_committees_set_rules(world):
     assert list(VisitRule.objects.values_list("path", flat=True)) == [""]
 
 
-# session, user with place, rules, households due (one joined query), vulnerable checks
-QUERIES_TODAY = 5
+# session, user with place, rules, households due by due class (one aggregate), vulnerable checks due (a count),
+# the page of households due (one joined query); +1 for the total when more pages follow
+QUERIES_TODAY = 6
 # session, user with place, the place, rules, grouped households, grouped visits, grid names, workers,
 # grouped worker visits, breadcrumbs
 QUERIES_COVERAGE = 10
@@ -141,7 +142,9 @@ def test_today_page_rows_show_status_dates_and_links(world, village, login):
     a2 = village["a2"]
     member = actions.register_vulnerable(world.grid_worker_a, world.resident_a, category="living_alone")
     VulnerableMember.objects.filter(pk=member.pk).update(next_check_on=timezone.localdate() - dt.timedelta(days=3))
-    body = login(world.grid_worker_a).get("/visits/today/").content.decode()
+    client = login(world.grid_worker_a)
+    body = client.get("/visits/today/?show=households").content.decode()
+    checks = client.get("/visits/today/").content.decode()  # the first section with rows: the checks due
     today = timezone.localdate()
 
     def md(days: int) -> str:
@@ -164,7 +167,7 @@ def test_today_page_rows_show_status_dates_and_links(world, village, login):
         f'<span class="badge warn">即将到期</span> <span class="muted">{md(5)}</span></td>'
         f'<td data-label="最近走访">{ymd(85)}</td>' in _row_of(body, f"/households/{a2[0].pk}/")
     )
-    assert _row_of(body, f"/visits/vulnerable/{member.pk}/") == (
+    assert _row_of(checks, f"/visits/vulnerable/{member.pk}/") == (
         f'<tr><td class="head"><a href="/visits/vulnerable/{member.pk}/">{world.resident_a.name}</a></td>'
         '<td data-label="类别">独居老人</td>'
         f'<td class="block bare" data-label="住址">{world.household_a.address}</td>'
@@ -172,4 +175,9 @@ def test_today_page_rows_show_status_dates_and_links(world, village, login):
         f'<td class="bare"><a class="button secondary" href="/visits/new/?household={world.household_a.pk}'
         f'&amp;member={member.pk}">记录探访</a></td></tr>'
     )
-    assert "关爱对象待探访（1）" in body and "待走访户（" in body
+    tabs = (
+        '<a href="?show=checks" aria-current="page">关爱对象待探访 <b>1</b></a>'
+        '<a href="?show=households">待走访户 <b>4</b></a>'
+    )
+    assert tabs in checks
+    assert "H-A2-002" not in checks  # one section at a time

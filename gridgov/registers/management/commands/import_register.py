@@ -61,6 +61,12 @@ class Command(BaseCommand):
                 for line in result.warnings[:10]:
                     self.stdout.write(f"  {line}")
             return
+        for row in result.error_details:  # the first bad rows, as the import's page lists them
+            for error in row["errors"]:
+                value = f"“{error['value']}”" if error["value"] else "（空）"
+                self.stderr.write(f"第{row['row']}行 {error['column'] or '—'} {value}：{error['reason']}")
+        if result.errors_not_shown:
+            self.stderr.write(f"另有 {result.errors_not_shown} 行的错误见错误清单。")
         if result.error_workbook:
             target = Path(options["errors"] or path.with_name(path.stem + ".错误清单.xlsx"))
             target.write_bytes(bytes(result.error_workbook))
