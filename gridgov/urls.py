@@ -29,5 +29,6 @@ urlpatterns = [
     path("cleanups/", include("gridgov.cleanups.urls")),
     path("campaigns/", include("gridgov.campaigns.urls")),
     path("field/", include("gridgov.field.urls")),
+    path("stats/", include("gridgov.stats.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
 ]

@@ -24,6 +24,7 @@ from gridgov.matters.models import (
     Supervision,
 )
 from gridgov.places.models import Place
+from gridgov.stats import reports
 from gridgov.testing import make_user
 
 TOWN = "520330113"
@@ -49,7 +50,7 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def figures(since, until):
-    return {f.kind: (f.received, f.resolved, f.open, f.overdue) for f in ledgers.matter_figures(TOWN, since, until)}
+    return {f.kind: (f.received, f.resolved, f.open, f.overdue) for f in reports.matter_figures(TOWN, since, until)}
 
 
 def test_the_year_has_exact_figures_for_seed_1(demo, db):
