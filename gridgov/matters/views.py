@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from gridgov.matters.forms import (
     apply_errors,
     apply_filters,
     categories_of,
+    dimension_filters,
     extra_form_fields,
 )
 from gridgov.matters.models import (
@@ -42,6 +44,8 @@ from gridgov.matters.models import (
     MediationSession,
     private_storage,
 )
+from gridgov.stats import lists as stats_lists
+from gridgov.stats.periods import EARLIEST, Period
 
 # Business roles (what `scoped` admits) plus department liaisons, who hold no place scope and so fail `scoped`
 # yet work on matters here. Every view still reads through `Matter.objects.for_user`, which limits liaisons
@@ -90,6 +94,7 @@ def matter_list(request):
     kind = values.get("kind", "")
     context = {
         "page": page,
+        "total": _list_total(request.user, qs, values),
         "filters": filters,
         "values": values,
         "places": filter_places(request.user, values.get("place", "")),
@@ -97,6 +102,23 @@ def matter_list(request):
         "kinds": MatterKind.choices,
     }
     return render(request, "matters/matter_list.html", context)
+
+
+def _list_total(user, qs, values) -> tuple[int, bool]:
+    """(共 N 条, more than N): the statistics' count for the list's filters (the same filters, so a figure's
+    link shows its number); a text search counts its hits up to a cap."""
+    if values.get("q"):
+        return stats_lists.capped(qs)
+    since, until = values.get("since"), values.get("until")
+    period = None
+    if since or until:
+        period = Period(since or EARLIEST, until or max(timezone.localdate(), since or EARLIEST))
+    countable = not values.get("holder")
+    total = stats_lists.total(
+        user, qs, source="matters", place=values.get("place", ""), period=period,
+        filters=dimension_filters(values), countable=countable,
+    )  # fmt: skip
+    return total, False
 
 
 @matter_roles

@@ -48,15 +48,15 @@ def _card_context(request, appointment, *, bound=None, error: str = "", notice: 
 @scoped
 def appointment_list(request):
     filters = queries.Filters.from_query(request.GET)
-    page = queries.page_of(
-        queries.appointments_for(request.user, filters), queries.page_number(request.GET.get("page"))
-    )
+    rows = queries.appointments_for(request.user, filters)
+    page = queries.page_of(rows, queries.page_number(request.GET.get("page")))
     page.query = filters.as_query()
     return render(
         request,
         "personnel/appointment_list.html",
         {
             "page": page,
+            "total": rows.order_by().count(),
             "filters": filters,
             "places": queries.filter_places(request.user, filters.place),
             "roles": AppointmentRole.choices,

@@ -70,8 +70,7 @@ M = "matters:list"
 
 INDICATORS: tuple[Indicator, ...] = (
     # ------------------------------------------------------------ matters: the three-level disposal
-    Indicator("received", _("受理事项"), _("件"), _("期间内登记的事项"), MATTERS, "matters", {}, M,
-              {"state": "valid"}),
+    Indicator("received", _("受理事项"), _("件"), _("期间内登记的事项"), MATTERS, "matters", {}, M),
     Indicator("resolved", _("办结事项"), _("件"), _("期间内登记、现已办结（含待回访）或结案的事项"), MATTERS, "matters",
               {"state": DONE}, M, {"state": "done"}),
     Indicator("on_time", _("按时办结"), _("件"), _("已办结且从未超过办理时限（未被自动督办）的事项"), MATTERS,

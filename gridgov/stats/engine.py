@@ -299,3 +299,15 @@ def grouped(rows: list[dict], key: str, measure: str = "n") -> dict:
     for row in rows:
         out[row[key]] += row[measure]
     return dict(out)
+
+
+def narrow(source: str, queryset, filters: dict):
+    """``queryset`` (of ``source``'s model) narrowed to ``filters`` with the very expressions the counts use,
+    so a record list filtered this way holds exactly the records a figure counts."""
+    src = SOURCES[source]
+    if not filters:
+        return queryset
+    queryset = queryset.annotate(**{PREFIX + dim: src.expression(dim) for dim in filters})
+    for dim, value in filters.items():
+        queryset = queryset.filter(**{f"{PREFIX}{dim}__in": _as_list(value)})
+    return queryset

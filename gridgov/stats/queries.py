@@ -214,7 +214,7 @@ def trend(user, place: Place, period: Period) -> list[TrendPoint]:
     for month in period.months():
         part = Period(max(month, period.since), min(_month_end(month), period.until))
         out.append(TrendPoint(month, received[month], resolved[month],
-                              _matters_url(place.code, part, state="valid"),
+                              _matters_url(place.code, part),
                               _matters_url(place.code, part, state="done")))  # fmt: skip
     return out
 
@@ -270,7 +270,7 @@ def breakdown(user, place: Place, period: Period, dim: str) -> list[Slice]:
             labels.get(k, str(k)),
             received[k],
             resolved[k],
-            _matters_url(place.code, period, state="valid", **{dim: k}),
+            _matters_url(place.code, period, **{dim: k}),
             _matters_url(place.code, period, state="done", **{dim: k}),
         )  # fmt: skip
         for k in keys

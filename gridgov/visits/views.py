@@ -18,6 +18,8 @@ from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.places.models import Place
+from gridgov.stats import lists as stats_lists
+from gridgov.stats.periods import EARLIEST, Period
 from gridgov.visits import actions, queries
 from gridgov.visits.choices import DEFAULT_CHECK_DAYS, VisitMode, VisitStatus, VulnerableCategory
 from gridgov.visits.forms import CadenceForm, EndForm, RuleForm, VisitForm, VulnerableForm, apply_errors
@@ -107,11 +109,25 @@ def visit_list(request):
     queries.visitors_of(page.rows)
     context = {
         "page": page,
+        "total": _visit_total(request.user, rows, filters),
         "filters": filters,
         "places": filter_places(request.user, filters.place),
         "modes": VisitMode.choices,
     }
     return render(request, "visits/visit_list.html", context)
+
+
+def _visit_total(user, rows, filters: queries.VisitFilters) -> int:
+    """共 N 次: the statistics' count of the same visits (a household's or the user's own are counted as listed)."""
+    period = None
+    if filters.since or filters.until:
+        since = filters.since or EARLIEST
+        period = Period(since, filters.until or max(timezone.localdate(), since))
+    return stats_lists.total(
+        user, rows, source="visits", place=filters.place, period=period,
+        filters={"mode": filters.mode} if filters.mode else {},
+        countable=filters.household is None and not filters.mine,
+    )  # fmt: skip
 
 
 @scoped
