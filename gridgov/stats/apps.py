@@ -11,6 +11,7 @@ class StatsConfig(AppConfig):
 
         from gridgov.core.access import Access, register_menu
         from gridgov.stats import signals
+        from gridgov.stats.queries import STATS_ROLES
 
         signals.connect()
-        register_menu([("stats:figures", gettext_noop("工作数据"), Access("scoped"))])
+        register_menu([("stats:figures", gettext_noop("工作数据"), Access("roles", STATS_ROLES))])

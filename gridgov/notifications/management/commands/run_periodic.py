@@ -6,8 +6,8 @@
 
 Each round enqueues the deadline job (yellow/red supervision cards, auto-escalation), the routine
 remediation reopening, the outbox delivery (WeCom robot retries), the key-person alerts (raised,
-then noticed to the responsible persons and the towns' officers) and the chat notices' group-robot deliveries
-through Django's task API,
+then noticed to the responsible persons and the towns' officers), the chat notices' group-robot deliveries
+and the statistics' rollup refresh through Django's task API,
 then, with the database backend (``TASKS`` = ``django_tasks_db.DatabaseBackend``), runs every ready
 task in this process like ``manage.py db_worker --batch`` would. With ``--enqueue-only`` it leaves
 them to separate ``manage.py db_worker`` processes. A task already waiting is not enqueued again.
@@ -30,8 +30,17 @@ from django_tasks_db.models import DBTaskResult
 from gridgov.chatnotices.tasks import deliver_chat_notices
 from gridgov.matters.tasks import flag_overdue_matters, reopen_recurrences
 from gridgov.notifications.tasks import deliver_outbox, key_person_alerts
+from gridgov.stats.tasks import refresh_rollups
 
-PERIODIC = (flag_overdue_matters, reopen_recurrences, deliver_outbox, key_person_alerts, deliver_chat_notices)
+# The statistics' refresh last: it then counts what the other jobs changed in the same round.
+PERIODIC = (
+    flag_overdue_matters,
+    reopen_recurrences,
+    deliver_outbox,
+    key_person_alerts,
+    deliver_chat_notices,
+    refresh_rollups,
+)
 KEEP_RESULTS = dt.timedelta(days=1)
 
 
