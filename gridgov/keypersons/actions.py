@@ -437,9 +437,13 @@ def change_measures(user, person: KeyPerson, *, control_measures: str) -> KeyPer
 
 def follow_resident_move(resident: Resident) -> None:
     """Keep a resident's active key-person records where the resident now lives (Resident post_save)."""
-    KeyPerson.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).exclude(path=resident.path).update(
-        path=resident.path
-    )
+    from gridgov.stats.marks import mark
+
+    moving = KeyPerson.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).exclude(path=resident.path)
+    rows = list(moving.values_list("path", "enlisted_on"))
+    if rows:  # a queryset update sends no signal: the statistics are told of both places here
+        mark("key_persons", [*rows, *((resident.path, day) for _, day in rows)])
+        moving.update(path=resident.path)
 
 
 # ---------------------------------------------------------------- alerts

@@ -30,18 +30,24 @@ def _value(instance, attribute: str | None):
     return operator.attrgetter(attribute)(instance) if attribute else None
 
 
-def _loaded(instance) -> dict | None:
-    row = getattr(instance, "_loaded_row", None)
-    return dict(zip(*row, strict=True)) if row else None
+def _stored(sender, instance, fields: list[str]) -> dict | None:
+    """The row as stored before this save (None for a new record): read from the database, since the instance
+    in hand may have been loaded long ago (the old place and date of a record that moves)."""
+    if instance._state.adding or instance.pk is None or not fields:
+        return None
+    row = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
+    return row
 
 
 def _before_save(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
-    before = _loaded(instance) if instance.pk is not None else None
-    for family, path, date in TRACKED[sender._meta.label]:
+    tracked = TRACKED[sender._meta.label]
+    plain = sorted({a for _, path, date in tracked for a in (path, date) if a and "." not in a})
+    before = _stored(sender, instance, plain)
+    for family, path, date in tracked:
         items = [(_value(instance, path), _value(instance, date))]
-        if before is not None and path in before and (date is None or date in before):
+        if before is not None and (date is None or date in before):
             items.append((before[path], before[date] if date else None))
         mark(family, items)
 
