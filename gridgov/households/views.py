@@ -19,6 +19,7 @@ from gridgov.core.access import scoped
 from gridgov.households import actions, queries
 from gridgov.households.choices import HouseType
 from gridgov.households.forms import HouseholdForm, PhoneForm, ResidentForm, RevealForm, apply_errors
+from gridgov.stats import lists as stats_lists
 
 
 def _is_htmx(request) -> bool:
@@ -51,6 +52,9 @@ def household_list(request):
     filters = queries.Filters.from_query(request.GET)
     rows = queries.households_for(request.user, filters).only(*queries.HOUSEHOLD_LIST_FIELDS)
     context = _list_context(request, rows, filters)
+    if not (filters.house_type or filters.q or filters.id_index or filters.household):
+        # 共 N 户 of a place, from the statistics (the households rollup where it is kept): a search shows none.
+        context["total"] = stats_lists.total(request.user, rows, source="households", place=filters.place)
     return render(request, "households/household_list.html", context)
 
 
