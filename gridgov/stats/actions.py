@@ -440,9 +440,9 @@ def _rebuild_subtree(code: str, today=None) -> Report:
 
 def _rebuild_under(code: str, today=None) -> Report:
     """Write every rollup row at or under ``code`` (whose rows are already gone), village by village."""
-    report = Report()
     villages = _village_codes(code)
     uppers = _upper_codes(code) if len(code) < CHUNK else []
+    report = Report(chunks=len(villages))
     for family in FAMILIES:
         for source in family_sources(family):
             cubes = [c for c in FAMILIES[family] if c.source == source]
@@ -458,7 +458,6 @@ def _rebuild_under(code: str, today=None) -> Report:
                         report.rows += _write(cube, rows)
                         _project(months, cube, grain, len(code), CHUNK - 1, above[cube.name])
                         _project(days, cube, Grain.DAY, len(code), CHUNK - 1, above[cube.name])
-                report.chunks += 1
             if uppers:
                 months, days = _read(source, cubes, paths=uppers, today=today)
                 for cube in cubes:
