@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from bench.common import OUT, line, median_ms, setup_django
+from bench.common import OUT, count_queries, line, median_ms, setup_django
 
 TOWNS = int(os.environ.get("BENCH_TOWNS", "26"))
 
@@ -23,7 +23,6 @@ def run() -> dict:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from gridgov.accounts.models import User
     from gridgov.households.models import Household, Resident
@@ -51,9 +50,7 @@ def run() -> dict:
         url = "/households/"
         response = client.get(url)
         assert response.status_code == 200, response.status_code
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        queries = len(ctx.captured_queries)
+        queries = count_queries(lambda url=url: client.get(url))
         page_ms = median_ms(lambda url=url: client.get(url), runs=40)
         qs = Household.objects.for_user(user).select_related("grid", "cluster", "householder").order_by("path", "id")
         raw_ms = median_ms(lambda qs=qs: list(qs[:51]), runs=40)

@@ -26,8 +26,8 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _list_context(request, queryset, filters: queries.Filters) -> dict:
-    page = queries.page_of(queryset, queries.page_number(request.GET.get("page")))
+def _list_context(request, queryset, filters: queries.Filters, pager=queries.page_of) -> dict:
+    page = pager(queryset, queries.page_number(request.GET.get("page")))
     page.query = filters.as_query()
     return {
         "page": page,
@@ -50,10 +50,11 @@ def household_list(request):
     if request.method == "POST" or "id_number" in request.GET:
         return _search_redirect(request)
     filters = queries.Filters.from_query(request.GET)
-    rows = queries.households_for(request.user, filters).only(*queries.HOUSEHOLD_LIST_FIELDS)
-    context = _list_context(request, rows, filters)
-    if not (filters.house_type or filters.q or filters.id_index or filters.household):
-        # 共 N 户 of a place, from the statistics (the households rollup where it is kept): a search shows none.
+    rows = queries.households_for(request.user, filters)
+    context = _list_context(request, rows, filters, pager=queries.household_page)
+    if filters.place and not (filters.house_type or filters.q or filters.id_index or filters.household):
+        # 共 N 户 of a chosen place (what the statistics link to), from the households rollup where it is kept,
+        # else an indexed count of the place's range; the unfiltered list and searches stay without a count.
         context["total"] = stats_lists.total(request.user, rows, source="households", place=filters.place)
     return render(request, "households/household_list.html", context)
 

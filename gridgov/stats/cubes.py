@@ -88,6 +88,7 @@ CUBES: tuple[Cube, ...] = (
     ),
     Cube("visit_mode", "visits", sources.VISITS, "stats.VisitMode", ("mode",)),
     Cube("visit_worker", "visits", sources.VISITORS, "stats.VisitWorker", ("user",), depths=(9, 12)),
+    Cube("household_count", "households", sources.HOUSEHOLDS, "stats.HouseholdCount"),
     Cube("household_recency", "households", sources.HOUSEHOLDS, "stats.HouseholdRecency", ("last_day",)),
     Cube("staff_posts", "staff", sources.STAFF, "stats.StaffPosts", ("role",)),
     Cube("key_persons", "key_persons", sources.KEY_PERSONS, "stats.KeyPersonMix", ("category", "color", "status")),

@@ -132,6 +132,14 @@ class VisitWorker(Rollup):
         indexes = rollup_indexes("vwork")
 
 
+class HouseholdCount(Rollup):
+    """户 (snapshot): one row per place, for a list's total and the coverage's denominator."""
+
+    class Meta:
+        verbose_name = verbose_name_plural = "户数汇总"
+        indexes = rollup_indexes("hcount")
+
+
 class HouseholdRecency(Rollup):
     """户 by the day of their latest visit (snapshot; ``last_day`` empty = never visited)."""
 
