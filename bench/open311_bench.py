@@ -13,6 +13,11 @@ connect and accept on both sides). One thread per process: a filing holds SQLite
 INSERTs run, and a second thread in the same process takes the GIL each time SQLite releases it, so the
 lock is held for the other thread's Python too. Measured side by side on the shared 2-core machine
 (2026-11-24, batched filings, 10 s runs): 2 workers x 4 threads 273/s, 3 x 1 359/s.
+
+Statistics rollups on against off, in the same run: two servers on two databases, one with
+GRIDGOV_STATS_ROLLUPS=0 and one with the rollups on and their refresh running beside it every
+BENCH_OPEN311_REFRESH seconds (5: twelve times as often as `run_periodic`), loaded in turn run by run. The on
+side's CPU per filing is its server's plus the refresher's whole CPU divided by its filings.
 """
 
 from __future__ import annotations
@@ -38,6 +43,16 @@ WORKERS = int(os.environ.get("BENCH_OPEN311_WORKERS", "3"))
 WORKER_CLASS = os.environ.get("BENCH_OPEN311_WORKER_CLASS", "gthread")
 WORKER_THREADS = int(os.environ.get("BENCH_OPEN311_WORKER_THREADS", "1"))
 THREADS = int(os.environ.get("BENCH_OPEN311_THREADS", "6"))
+REFRESH_SECONDS = float(os.environ.get("BENCH_OPEN311_REFRESH", "5"))
+REFRESHER = """
+import time
+import django
+django.setup()
+from gridgov.stats.actions import refresh
+while True:
+    refresh()
+    time.sleep({interval})
+"""
 HOST = "127.0.0.1"
 TARGET = 300.0
 
@@ -68,7 +83,7 @@ print(key)
 """
 
 
-def _env(db: Path) -> dict[str, str]:
+def _env(db: Path, rollups: bool = True) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env.update(
@@ -77,6 +92,7 @@ def _env(db: Path) -> dict[str, str]:
         GRIDGOV_DEBUG="0",
         GRIDGOV_SECRET_KEY="bench-secret-key-not-for-production",
         GRIDGOV_MASTER_KEY="YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMTI=",
+        GRIDGOV_STATS_ROLLUPS="1" if rollups else "0",
     )
     return env
 
@@ -170,70 +186,126 @@ def baseline_cpu_ms(port: int, server_pid: int, count: int = 600) -> float:
     return (_cpu_seconds(server_pid) - before) * 1000 / count
 
 
-def run() -> dict:
-    with tempfile.TemporaryDirectory(prefix="open311-bench-") as tmp:
-        db = Path(tmp) / "bench.sqlite3"
-        env = _env(db)
+class Side:
+    """One server (and, rollups on, its refresher) on its own database."""
+
+    def __init__(self, tmp: Path, rollups: bool):
+        self.rollups = rollups
+        self.db = Path(tmp) / f"bench-{'on' if rollups else 'off'}.sqlite3"
+        self.env = _env(self.db, rollups)
         setup = subprocess.run(
-            [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True, cwd=Path.cwd()
+            [sys.executable, "-c", SETUP], env=self.env, capture_output=True, text=True, check=True, cwd=Path.cwd()
         )
-        key = setup.stdout.strip().splitlines()[-1]
-        port = free_port()
-        server = subprocess.Popen(
+        self.key = setup.stdout.strip().splitlines()[-1]
+        self.port = free_port()
+        self.server = subprocess.Popen(
             [
                 sys.executable, "-m", "gunicorn", "gridgov.wsgi:application",
-                "--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
+                "--bind", f"{HOST}:{self.port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
                 "--threads", str(WORKER_THREADS),
                 "--log-level", "warning",
             ],
-            env=env,
+            env=self.env,
         )  # fmt: skip
+        self.refresher = None
+        if rollups:
+            code = REFRESHER.format(interval=REFRESH_SECONDS)
+            self.refresher = subprocess.Popen([sys.executable, "-c", code], env=self.env, cwd=Path.cwd())
+        self.filed = self.errors = 0
+        self.rates: list[float] = []
+        self.server_cpu = 0.0
+        self.refresher_start = 0.0
+
+    def warm(self) -> None:
+        wait_ready(self.port, self.server, "/open311/discovery.json")
+        ok, errors, _ = load(self.port, self.key, 2.0, 500)  # warm every worker: imports, caches
+        self.filed += ok
+        self.errors += errors
+        self.refresher_start = _cpu_seconds(self.refresher.pid) if self.refresher else 0.0
+
+    def run(self, n: int) -> None:
+        before = _cpu_seconds(self.server.pid)
+        ok, errors, elapsed = load(self.port, self.key, SECONDS, MAX_REQUESTS)
+        self.server_cpu += _cpu_seconds(self.server.pid) - before
+        self.filed += ok
+        self.errors += errors
+        self.rates.append(ok / elapsed)
+        self.measured = getattr(self, "measured", 0) + ok
+        label = "rollups on " if self.rollups else "rollups off"
+        line(f"{label} run {n}: {ok:,} filed in {elapsed:.1f} s, {errors} errors", f"{ok / elapsed:,.0f} /s")
+
+    def cpu_per_filing(self) -> tuple[float, float]:
+        """(server ms, refresher ms) per filing measured."""
+        refresher = (_cpu_seconds(self.refresher.pid) - self.refresher_start) if self.refresher else 0.0
+        return self.server_cpu * 1000 / max(self.measured, 1), refresher * 1000 / max(self.measured, 1)
+
+    def stored(self) -> int:
+        with sqlite3.connect(self.db) as check:
+            (stored,) = check.execute("SELECT count(*) FROM open311_servicerequest").fetchone()
+        return stored
+
+    def stop(self) -> None:
+        for process in (self.server, self.refresher):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+
+
+def run() -> dict:
+    with tempfile.TemporaryDirectory(prefix="open311-bench-") as tmp:
+        sides = [Side(Path(tmp), rollups=False), Side(Path(tmp), rollups=True)]
         try:
-            wait_ready(port, server, "/open311/discovery.json")
-            warm_ok, warm_errors, _ = load(port, key, 2.0, 500)  # warm every worker: imports, caches
-            rates, all_errors, filed = [], warm_errors, warm_ok
+            for side in sides:
+                side.warm()
             print(
                 f"Open311 POST requests, SQLite, gunicorn {WORKERS} {WORKER_CLASS} workers x {WORKER_THREADS} threads,"
-                f" {THREADS} client threads"
+                f" {THREADS} client threads; rollups off and on in turn"
             )
-            cpu_ms = []
+            client_cpu = time.process_time()
             for n in range(1, RUNS + 1):
-                server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
-                ok, errors, elapsed = load(port, key, SECONDS, MAX_REQUESTS)
-                server_cpu = _cpu_seconds(server.pid) - server_cpu
-                client_cpu = time.process_time() - client_cpu
-                rate = ok / elapsed
-                rates.append(rate)
-                all_errors += errors
-                filed += ok
-                cpu_ms.append((server_cpu * 1000 / max(ok, 1), client_cpu * 1000 / max(ok, 1)))
-                line(f"run {n}: {ok:,} filed in {elapsed:.1f} s, {errors} errors", f"{rate:,.0f} /s")
-            median = statistics.median(rates)
-            server_ms = statistics.median(c[0] for c in cpu_ms)
-            client_ms = statistics.median(c[1] for c in cpu_ms)
-            line("server CPU per request (gunicorn master + workers)", f"{server_ms:.2f} ms")
-            line("  of which any request costs (GET discovery.json)", f"{baseline_cpu_ms(port, server.pid):.2f} ms")
+                for side in sides:
+                    side.run(n)
+            time.sleep(REFRESH_SECONDS + 1)  # the refresher's last round over the last run's filings
+            client_ms = (time.process_time() - client_cpu) * 1000 / max(sum(s.measured for s in sides), 1)
+            off, on = sides
+            off_ms, _ = off.cpu_per_filing()
+            on_server, on_refresh = on.cpu_per_filing()
+            line("server CPU per filing, rollups off", f"{off_ms:.2f} ms")
+            line("server CPU per filing, rollups on (gunicorn)", f"{on_server:.2f} ms")
+            line(f"  + refresher every {REFRESH_SECONDS:g} s, per filing", f"{on_refresh:.2f} ms")
+            increase = 100 * (on_server + on_refresh - off_ms) / off_ms
+            line("rollups on against off (server + refresher)", f"{increase:+.1f}%", "target <= +10%")
+            line(
+                "  of any request (GET discovery.json), rollups off",
+                f"{baseline_cpu_ms(off.port, off.server.pid):.2f} ms",
+            )
             line("load generator CPU per request", f"{client_ms:.2f} ms")
             cores = os.cpu_count() or 1
             line(
-                f"capacity of {cores} idle cores at that CPU cost",
-                f"{cores * 1000 / (server_ms + client_ms):,.0f} /s",
+                f"capacity of {cores} idle cores at that CPU cost (off)",
+                f"{cores * 1000 / (off_ms + client_ms):,.0f} /s",
                 f"load average now {os.getloadavg()[0]:.1f}",
             )
-            with sqlite3.connect(db) as check:
-                (stored,) = check.execute("SELECT count(*) FROM open311_servicerequest").fetchone()
-            if stored != filed:
-                all_errors += abs(stored - filed)
-            line("requests answered 200 / rows stored", f"{filed:,} / {stored:,}")
-            line(
-                f"POST requests sustained (median of {RUNS})",
-                f"{median:,.0f} /s",
-                f"target >= {TARGET:.0f}/s, 0 errors ({all_errors} errors)",
-            )
+            errors = 0
+            for side in sides:
+                stored = side.stored()
+                errors += side.errors + abs(stored - side.filed)
+                label = "on" if side.rollups else "off"
+                line(f"rollups {label}: requests answered 200 / rows stored", f"{side.filed:,} / {stored:,}")
+            median = statistics.median(off.rates)
+            line(f"POST requests sustained, rollups off (median of {RUNS})", f"{median:,.0f} /s",
+                 f"target >= {TARGET:.0f}/s, 0 errors ({errors} errors)")  # fmt: skip
+            line(f"POST requests sustained, rollups on (median of {RUNS})", f"{statistics.median(on.rates):,.0f} /s")
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-    return {"median_per_second": median, "errors": all_errors, "runs": rates}
+            for side in sides:
+                side.stop()
+    return {
+        "median_per_second": median,
+        "errors": errors,
+        "runs": off.rates,
+        "rollups_on_runs": on.rates,
+        "cpu_increase_percent": increase,
+    }
 
 
 if __name__ == "__main__":

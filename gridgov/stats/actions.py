@@ -45,6 +45,9 @@ CHUNK = 12  # villages: every bucket below is recounted from the records at once
 EVENT_BATCH = 5000
 MARK_BATCH = 5000
 LEASE = dt.timedelta(minutes=5)
+# Timeline rows dated more than this after now were not written by a live action (a seeded or imported history
+# dated ahead): no transaction of theirs can still be in flight, so they do not hold the watermark back.
+SKEW = dt.timedelta(minutes=5)
 
 
 class Busy(Exception):
@@ -162,6 +165,12 @@ def _write(cube: Cube, rows: dict) -> int:
     return len(values)
 
 
+def _delete(queryset) -> None:
+    """DELETE without Django's collector: rollup rows have no relations and no signals of their own, but the
+    audit's global post_delete receiver would make a queryset delete read every id first."""
+    queryset._raw_delete(queryset.db)
+
+
 def _source_dims(cubes: list[Cube]) -> tuple[list[str], list[str]]:
     dims = list(dict.fromkeys(d for c in cubes for d in c.dims))
     sums = list(dict.fromkeys(s for c in cubes for s in c.sums))
@@ -175,13 +184,28 @@ def _read(source: Source, cubes: list[Cube], *, code="", start=None, end=None, p
     where = {"paths": paths} if paths is not None else {}
     if source.date is None:
         return raw_rows(source, code, dims=dims, sums=sums, prefix=prefix, **where), []
-    months = raw_rows(source, code, start, end, dims=dims, sums=sums, prefix=prefix, by_month=True, **where)
     window = day_window_start(today)
+    if start is not None and start >= window:  # a month of the day window: its month rows sum its days
+        days = raw_rows(source, code, start, end, dims=dims, sums=sums, prefix=prefix, by_day=True, **where)
+        return _months_of(days, dims, sums), days
+    months = raw_rows(source, code, start, end, dims=dims, sums=sums, prefix=prefix, by_month=True, **where)
     days = []
     if end is None or end > window:
         d_start, d_end = max(start or window, window), end or FAR
         days = raw_rows(source, code, d_start, d_end, dims=dims, sums=sums, prefix=prefix, by_day=True, **where)
     return months, days
+
+
+def _months_of(days: list[dict], dims: list[str], sums: list[str]) -> list[dict]:
+    out: dict = {}
+    for row in days:
+        key = (row["code"], month_start(row["day"]), *(row[d] for d in dims))
+        slot = out.setdefault(key, {"code": row["code"], "month": key[1], **{d: row[d] for d in dims}, "n": 0,
+                                    **{name: 0 for name in sums}})  # fmt: skip
+        slot["n"] += row["n"]
+        for name in sums:
+            slot[name] += row[name]
+    return list(out.values())
 
 
 def _recount_chunk(source: Source, cubes: list[Cube], chunk: str, month: dt.date | None, today=None) -> int:
@@ -201,53 +225,51 @@ def _recount_chunk(source: Source, cubes: list[Cube], chunk: str, month: dt.date
             old = old.filter(grain__in=[Grain.MONTH, Grain.DAY])
         else:
             old = old.filter(Q(grain=Grain.MONTH, period=month) | Q(grain=Grain.DAY, period__gte=start, period__lt=end))
-        old.delete()
+        _delete(old)
         written += _write(cube, rows)
     return written
 
 
-def _recount_upper(cube: Cube, code: str, month: dt.date | None, today=None) -> int:
-    """Replace ``code``'s rows for ``month``: the sum of its children's rows plus the records held at it."""
-    source = cube.source
-    table = cube.table
-    dims, sums = list(cube.dims), list(cube.sums)
-    rows: dict = {}
-
-    def add(period_rows, grain):
-        for row in period_rows:
-            key = (code, grain, row["period"], tuple(row[d] for d in dims))
-            slot = rows.setdefault(key, [0] * (1 + len(sums)))
-            slot[0] += row["n"]
-            for i, name in enumerate(sums, 1):
-                slot[i] += row[name] or 0
-
-    measures = {"n": Sum("n"), **{s: Sum(s) for s in sums}}
-
-    def children(grain, **period):
-        qs = table.objects.filter(parent=code, grain=grain, **period).order_by().values("period", *dims)
-        return list(qs.annotate(**measures))
-
-    def direct(**kwargs):
-        found = raw_rows(source, code, exact=True, dims=dims, sums=sums, **kwargs)
-        for row in found:
-            row["period"] = row.pop("month", None) or row.pop("day", None) or SNAPSHOT
-        return found
-
+def _recount_upper(source: Source, cubes: list[Cube], code: str, month: dt.date | None, today=None) -> int:
+    """Replace ``code``'s rows for ``month`` in ``cubes`` (all of ``source``): the sum of its children's rows plus
+    the records held at the place itself (one read of those for every table)."""
+    dims, sums = _source_dims(cubes)
+    window_too = source.date is not None and next_month(month) > day_window_start(today)
     if source.date is None:
-        add(children(Grain.SNAPSHOT), Grain.SNAPSHOT)
-        add(direct(), Grain.SNAPSHOT)
-        table.objects.filter(place=code, grain=Grain.SNAPSHOT).delete()
-        return _write(cube, rows)
-    start, end = month, next_month(month)
-    add(children(Grain.MONTH, period=month), Grain.MONTH)
-    add(direct(start=start, end=end, by_month=True), Grain.MONTH)
-    old = Q(grain=Grain.MONTH, period=month)
-    if end > day_window_start(today):
-        add(children(Grain.DAY, period__gte=start, period__lt=end), Grain.DAY)
-        add(direct(start=start, end=end, by_day=True), Grain.DAY)
-        old |= Q(grain=Grain.DAY, period__gte=start, period__lt=end)
-    table.objects.filter(Q(place=code) & old).delete()
-    return _write(cube, rows)
+        direct = {Grain.SNAPSHOT: raw_rows(source, code, exact=True, dims=dims, sums=sums)}
+    else:
+        start, end = month, next_month(month)
+        direct = {Grain.MONTH: raw_rows(source, code, start, end, exact=True, dims=dims, sums=sums, by_month=True)}
+        if window_too:
+            direct[Grain.DAY] = raw_rows(source, code, start, end, exact=True, dims=dims, sums=sums, by_day=True)
+    written = 0
+    for cube in cubes:
+        if not cube.keeps(code):
+            continue
+        rows: dict = {}
+        measures = {"n": Sum("n"), **{s: Sum(s) for s in cube.sums}}
+        for grain, found in direct.items():
+            period_rows = [{**r, "period": r.get("month") or r.get("day") or SNAPSHOT} for r in found]
+            if grain == Grain.SNAPSHOT:
+                children = cube.table.objects.filter(parent=code, grain=grain)
+            elif grain == Grain.MONTH:
+                children = cube.table.objects.filter(parent=code, grain=grain, period=month)
+            else:
+                children = cube.table.objects.filter(parent=code, grain=grain, period__gte=month,
+                                                     period__lt=next_month(month))  # fmt: skip
+            period_rows += list(children.order_by().values("period", *cube.dims).annotate(**measures))
+            for row in period_rows:
+                key = (code, grain, row["period"], tuple(row[d] for d in cube.dims))
+                slot = rows.setdefault(key, [0] * (1 + len(cube.sums)))
+                slot[0] += row["n"]
+                for i, name in enumerate(cube.sums, 1):
+                    slot[i] += row[name] or 0
+        old = Q(grain=Grain.SNAPSHOT) if source.date is None else Q(grain=Grain.MONTH, period=month)
+        if window_too:
+            old |= Q(grain=Grain.DAY, period__gte=month, period__lt=next_month(month))
+        _delete(cube.table.objects.filter(Q(place=code) & old))
+        written += _write(cube, rows)
+    return written
 
 
 def recount(family: str, items, today=None) -> Report:
@@ -264,14 +286,16 @@ def recount(family: str, items, today=None) -> Report:
                 cubes = [c for c in FAMILIES[family] if c.source == source]
                 report.rows += _recount_chunk(source, cubes, chunk, month, today)
         report.chunks += 1
-    for cube in FAMILIES[family]:
-        pending = chunks | uppers
-        for depth in sorted((d for d in cube.depths if d < CHUNK), reverse=True):
-            level = {(code[:depth], month) for code, month in pending if len(code) >= depth}
-            for code, month in sorted(level, key=_key):
-                with transaction.atomic():
-                    report.rows += _recount_upper(cube, code, month, today)
-                report.uppers += 1
+    pending = chunks | uppers
+    depths = sorted({d for cube in FAMILIES[family] for d in cube.depths if d < CHUNK}, reverse=True)
+    for depth in depths:  # bottom up: each level sums the one below
+        level = {(code[:depth], month) for code, month in pending if len(code) >= depth}
+        for code, month in sorted(level, key=_key):
+            with transaction.atomic():
+                for source in family_sources(family):
+                    cubes = [c for c in FAMILIES[family] if c.source == source]
+                    report.rows += _recount_upper(source, cubes, code, month, today)
+            report.uppers += 1
     return report
 
 
@@ -283,6 +307,7 @@ def _matter_items(state: StatsState, now: dt.datetime) -> tuple[list, list, int,
     from gridgov.matters.models import MatterEvent
 
     old_enough = now - _grace()
+    future = now + SKEW
     matters, units = [], []
     cursor, watermark, read = state.matter_event_id, state.matter_event_id, 0
     passed_young = False
@@ -297,7 +322,7 @@ def _matter_items(state: StatsState, now: dt.datetime) -> tuple[list, list, int,
         for pk, created, path, recorded, before, after in batch:
             matters.append((path, recorded))
             units += [(code, None) for code in (before, after) if code]
-            if created > old_enough:
+            if old_enough < created <= future:
                 passed_young = True
             elif not passed_young:
                 watermark = pk
@@ -336,7 +361,7 @@ def refresh(now: dt.datetime | None = None, today: dt.date | None = None) -> Rep
             for family, items in by_family.items():
                 if family in FAMILIES:
                     _run(report, family, items, today)
-            StatsDirty.objects.filter(id__in=[m[0] for m in marks]).delete()
+            _delete(StatsDirty.objects.filter(id__in=[m[0] for m in marks]))
             report.marks += len(marks)
             if len(marks) < MARK_BATCH:
                 break
@@ -344,7 +369,7 @@ def refresh(now: dt.datetime | None = None, today: dt.date | None = None) -> Rep
         window = day_window_start(today)
         if state.day_window != window:
             for cube in CUBES:
-                cube.table.objects.filter(grain=Grain.DAY, period__lt=window).delete()
+                _delete(cube.table.objects.filter(grain=Grain.DAY, period__lt=window))
         _release(refreshed_at=now, matter_event_id=watermark, day_window=window)
         return report
     except BaseException:
@@ -402,19 +427,23 @@ def _start_marks(now: dt.datetime) -> tuple[int, list[int]]:
     """(timeline watermark, ids of the marks) as a rebuild starts: what it covers, so the refresh need not."""
     from gridgov.matters.models import MatterEvent
 
-    old = MatterEvent.objects.filter(created_at__lte=now - _grace()).order_by("-id").values_list("id", flat=True)
-    young = MatterEvent.objects.filter(created_at__gt=now - _grace()).order_by("id").values_list("id", flat=True)
+    young = (
+        MatterEvent.objects.filter(created_at__gt=now - _grace(), created_at__lte=now + SKEW)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     first_young = young.first()
-    watermark = (first_young - 1) if first_young is not None else (old.first() or 0)
+    last = MatterEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    watermark = (first_young - 1) if first_young is not None else last
     return watermark, list(StatsDirty.objects.values_list("id", flat=True))
 
 
 def _rebuild_all(now: dt.datetime, today=None) -> tuple[Report, int]:
     watermark, marks = _start_marks(now)
     for cube in CUBES:
-        cube.table.objects.all().delete()
+        _delete(cube.table.objects.all())
     report = _rebuild_under("", today)
-    StatsDirty.objects.filter(id__in=marks).delete()
+    _delete(StatsDirty.objects.filter(id__in=marks))
     report.rebuilt = True
     return report, watermark
 
@@ -425,7 +454,7 @@ def _rebuild_subtree(code: str, today=None) -> Report:
     for cube in CUBES:
         periods = cube.table.objects.filter(place=code).values_list("period", flat=True).distinct()
         months[cube.name] = {month_start(p) for p in periods} if cube.dated else {None}
-        cube.table.objects.filter(place__within=code).delete()
+        _delete(cube.table.objects.filter(place__within=code))
     report = _rebuild_under(code, today)
     for cube in CUBES:  # the places above: their sums, for every month the subtree has or had
         found = cube.table.objects.filter(place=code).values_list("period", flat=True).distinct()
@@ -433,7 +462,7 @@ def _rebuild_subtree(code: str, today=None) -> Report:
         for depth in sorted((d for d in cube.depths if d < len(code)), reverse=True):
             for month in sorted(wanted, key=lambda m: m or dt.date.min):
                 with transaction.atomic():
-                    report.rows += _recount_upper(cube, code[:depth], month, today)
+                    report.rows += _recount_upper(cube.source, [cube], code[:depth], month, today)
                 report.uppers += 1
     return report
 

@@ -39,7 +39,6 @@ from gridgov.places.models import Place
 from gridgov.stats import engine
 from gridgov.stats.catalogue import ARTICLE, BY_CODE, KEY_POPULATION, RATE_BY_CODE, SIX_ACTIONS, Indicator, Rate
 from gridgov.stats.choices import DONE_STATES
-from gridgov.stats.cubes import cube_for
 from gridgov.stats.periods import Period
 
 # Place roles read statistics of their place. Household-cluster leaders see only the matters they
@@ -114,18 +113,29 @@ def _measure(ind: Indicator, rows: list[dict]) -> int:
     return sum(r[ind.measure] for r in chosen)
 
 
+def _groups(indicators: list[Indicator]) -> list[tuple[tuple, list[Indicator]]]:
+    """Indicators that one count answers: the same source, dating and measure, and dimensions that nest (an
+    indicator needing {state} rides with one needing {state, late}). Narrow groups keep the rows few: a
+    county's ranking read with every outcome dimension at once is a thousand rows, by need a few dozen each."""
+    groups: list[tuple[tuple, set, list[Indicator]]] = []
+    for ind in sorted(indicators, key=lambda i: -len(_needs(i))):
+        key = (ind.source, ind.dated, ind.measure)
+        needs = set(_needs(ind))
+        for group_key, group_needs, members in groups:
+            if group_key == key and needs <= group_needs:
+                members.append(ind)
+                break
+        else:
+            groups.append((key, needs, [ind]))
+    return [((*key, tuple(sorted(needs))), members) for key, needs, members in groups]
+
+
 def values(indicators: list[Indicator], code: str, period: Period | None, *, by_child: bool = False) -> dict:
-    """{indicator code: value} (with ``by_child``: {child code: {indicator code: value}}), one count per table."""
-    groups: dict[tuple, list[Indicator]] = defaultdict(list)
-    for ind in indicators:
-        sums = [] if ind.measure == "n" else [ind.measure]
-        cube = cube_for(ind.source, _needs(ind), sums)
-        groups[(ind.source, ind.dated, cube.name if cube else "", ind.measure)].append(ind)
+    """{indicator code: value} (with ``by_child``: {child code: {indicator code: value}}), a count per group."""
     out: dict = defaultdict(dict) if by_child else {}
-    for (source, dated, _cube, measure), members in groups.items():
-        dims = list(dict.fromkeys(d for ind in members for d in _needs(ind)))
+    for (source, dated, measure, dims), members in _groups(indicators):
         sums = [] if measure == "n" else [measure]
-        rows = engine.count(source, code, period if dated else None, dims=dims, sums=sums, by_child=by_child)
+        rows = engine.count(source, code, period if dated else None, dims=list(dims), sums=sums, by_child=by_child)
         if not by_child:
             for ind in members:
                 out[ind.code] = _measure(ind, rows)
@@ -295,9 +305,14 @@ def _children(place: Place) -> QuerySet[Place]:
     return Place.objects.filter(parent=place).order_by("code").only("id", "code", "name")
 
 
+def ranking_indicators() -> tuple[list[Indicator], list[Rate]]:
+    """The indicators (and rates) a ranking row states."""
+    return _parts(RANKING_CODES)
+
+
 def ranking(user, place: Place, period: Period) -> list[ChildRow]:
     """The ranking's figures for every child place (zeros included), in code order."""
-    indicators, rates = _parts(RANKING_CODES)
+    indicators, rates = ranking_indicators()
     per_child = values(indicators, place.code, period, by_child=True)
     out = []
     for child in _children(place):
