@@ -353,6 +353,7 @@ def refresh(now: dt.datetime | None = None, today: dt.date | None = None) -> Rep
         matters, units, report.events, watermark = _matter_items(state, now)
         _run(report, "matters", matters, today)
         _run(report, "open_matters", units, today)
+        _run(report, "open_places", [(path, None) for path, _ in matters], today)
         while True:
             marks = list(StatsDirty.objects.order_by("id").values_list("id", "source", "code", "day")[:MARK_BATCH])
             by_family = defaultdict(list)
