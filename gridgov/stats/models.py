@@ -264,7 +264,11 @@ class StatsState(models.Model):
 
     built_at = models.DateTimeField("全量重建时间", null=True)
     refreshed_at = models.DateTimeField("最近刷新时间", null=True)
-    matter_event_id = models.BigIntegerField("已读流转记录ID", default=0)
+    matter_event_id = models.BigIntegerField("已读流转记录ID", default=0)  # every id up to it is counted
+    event_cursor = models.BigIntegerField("已读到的流转记录ID", default=0)  # the highest id counted
+    # Ids between the two that were missing when read past ([id, first missed at]): a transaction that took
+    # one may still commit, so they are looked for again until the grace period is over.
+    event_gaps = models.JSONField("待补读的流转记录ID", default=list)
     lease_until = models.DateTimeField("刷新占用至", null=True)
     day_window = models.DateField("日汇总起始日", null=True)
 
