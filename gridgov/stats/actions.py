@@ -35,7 +35,7 @@ from django.utils import timezone
 from gridgov.stats.choices import Grain
 from gridgov.stats.cubes import CUBES, FAMILIES, Cube, family_sources
 from gridgov.stats.engine import raw_rows, rollups_on
-from gridgov.stats.marks import local_day
+from gridgov.stats.marks import forget, local_day
 from gridgov.stats.models import StatsDirty, StatsState
 from gridgov.stats.periods import day_window_start, month_start, next_month
 from gridgov.stats.sources import Source
@@ -376,6 +376,7 @@ def refresh(now: dt.datetime | None = None, today: dt.date | None = None) -> Rep
                 if family in FAMILIES:
                     _run(report, family, items, today)
             _delete(StatsDirty.objects.filter(id__in=[m[0] for m in marks]))
+            forget()
             report.marks += len(marks)
             if len(marks) < MARK_BATCH:
                 break
@@ -459,6 +460,7 @@ def _rebuild_all(now: dt.datetime, today=None) -> tuple[Report, dict]:
         _delete(cube.table.objects.all())
     report = _rebuild_under("", today)
     _delete(StatsDirty.objects.filter(id__in=marks))
+    forget()
     report.rebuilt = True
     return report, timeline
 

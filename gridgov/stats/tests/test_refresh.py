@@ -9,12 +9,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import timezone
 
 from gridgov.deeds import actions as deed_actions
 from gridgov.matters.models import MatterEvent
 from gridgov.matters.tests.helpers import record
-from gridgov.stats import actions, engine
+from gridgov.stats import actions, engine, marks
 from gridgov.stats.cubes import CUBES
 from gridgov.stats.models import MatterKindState, StatsDirty, StatsState
 from gridgov.stats.periods import Period, PeriodError
@@ -53,6 +54,7 @@ def test_a_change_counts_after_the_next_refresh_and_not_before(world):
 
 def test_matter_intake_writes_no_mark_other_records_write_one(world):
     StatsDirty.objects.all().delete()  # the world's own households and appointments
+    marks.forget()
     record(world.grid_worker_a)
     assert StatsDirty.objects.count() == 0  # intake writes what it always wrote: the matter and its one event
     visit_actions.record_visit(
@@ -131,6 +133,7 @@ def test_reads_count_the_records_when_the_refresh_has_stopped(world, settings):
 
 def test_switched_off_nothing_is_kept_and_everything_is_counted(world, settings):
     StatsDirty.objects.all().delete()
+    marks.forget()
     settings.GRIDGOV_STATS_ROLLUPS = False
     deed(world)
     assert StatsDirty.objects.count() == 0
@@ -213,3 +216,21 @@ def test_a_period_is_cut_into_whole_months_days_and_older_days():
         ("m", dt.date(2026, 9, 1), dt.date(2026, 12, 1)),
         ("d", dt.date(2026, 12, 1), dt.date(2026, 12, 8)),
     ]
+
+
+def test_a_bucket_is_marked_once_per_transaction_and_again_after_a_rollback(world):
+    StatsDirty.objects.all().delete()
+    marks.forget()
+    with transaction.atomic():
+        for days in (1, 1, 1):
+            deed(world, days_ago=days)
+        assert StatsDirty.objects.filter(source="deeds").count() == 1
+        try:
+            with transaction.atomic():
+                deed(world, days_ago=2)  # a new bucket, in a savepoint that is rolled back
+                assert StatsDirty.objects.filter(source="deeds").count() == 2
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        deed(world, days_ago=2)  # its mark went with the savepoint: marked again
+        assert StatsDirty.objects.filter(source="deeds").count() == 2
