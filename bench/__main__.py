@@ -15,6 +15,7 @@ BENCHES = [
     "bench.login_bench",
     "bench.province_bench",
     "bench.pool_bench",
+    "bench.stats_bench",
 ]
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from bench.common import OUT, line, median_ms, median_wall_cpu_ms, setup_django
+from bench.common import OUT, count_queries, line, median_ms, median_wall_cpu_ms, setup_django
 
 TOWNS = int(os.environ.get("BENCH_TOWNS", "26"))
 
@@ -24,7 +24,6 @@ def run() -> dict:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from gridgov.accounts.models import User
     from gridgov.core.paging import capped_count
@@ -56,9 +55,7 @@ def run() -> dict:
         url = "/households/"
         response = client.get(url)
         assert response.status_code == 200, response.status_code
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        queries = len(ctx.captured_queries)
+        queries = count_queries(lambda url=url: client.get(url))
         page_ms = median_ms(lambda url=url: client.get(url), runs=40)
         qs = Household.objects.for_user(user).select_related("grid", "cluster", "householder").order_by("path", "id")
         raw_ms = median_ms(lambda qs=qs: list(qs[:51]), runs=40)
@@ -81,9 +78,7 @@ def run() -> dict:
         # Today's plan (the page this branch paged): every household of the demo county is due (never visited).
         today_url = "/visits/today/?show=households"
         client.get(today_url)
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(today_url)
-        today_queries = len(ctx.captured_queries)
+        today_queries = count_queries(lambda url=today_url: client.get(url))
         today_wall, today_cpu = median_wall_cpu_ms(lambda url=today_url: client.get(url), runs=10)
         line(f"{label}: today's plan, server CPU (median of 10)", f"{today_cpu:.2f} ms", f"wall {today_wall:.2f} ms")
         line(f"{label}: today's plan, SQL queries", str(today_queries), "fixed")

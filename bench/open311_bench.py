@@ -5,9 +5,7 @@ one police key), starts gunicorn on loopback and drives it from a local load gen
 process (gunicorn's are separate): Python threads, each with its own keep-alive `http.client`
 connection, posting form-encoded GeoReport v2 requests for BENCH_OPEN311_SECONDS (20) or at most
 BENCH_OPEN311_MAX (40,000) requests. Three runs; prints each and the median. Only 127.0.0.1 is ever
-contacted. Each run also drives a second server on the same database without the intake checks
-(`bench/open311_unchecked.py`), so the server CPU of a filing with them is compared with the same filing
-without them, measured in the same run (the checks' budget: +10%).
+contacted.
 
 The server is 3 gthread workers x 1 thread (BENCH_OPEN311_WORKERS, _WORKER_CLASS, _WORKER_THREADS):
 gthread keeps connections alive (sync workers close after every response, so each filing paid a TCP
@@ -15,6 +13,17 @@ connect and accept on both sides). One thread per process: a filing holds SQLite
 INSERTs run, and a second thread in the same process takes the GIL each time SQLite releases it, so the
 lock is held for the other thread's Python too. Measured side by side on the shared 2-core machine
 (2026-11-24, batched filings, 10 s runs): 2 workers x 4 threads 273/s, 3 x 1 359/s.
+
+Statistics rollups on against off, in the same run: two servers on two databases, one with
+GRIDGOV_STATS_ROLLUPS=0 and one with the rollups on and their refresh running beside it every
+BENCH_OPEN311_REFRESH seconds (60, as `run_periodic`; a refresh recounts the buckets the filings touched, so
+its cost per filing falls as more filings share a round), loaded in turn run by run. The on side's CPU per
+filing is its server's plus the refresher's whole CPU (after start-up) divided by its filings.
+
+The intake checks (control characters, empty description, point outside the key's area) against none: a
+third server, rollups off, serves `bench/open311_unchecked.py` (the same application with the checks switched
+off), loaded in turn with the others, so a filing with the checks is compared with the same filing without
+them in the same run (the checks' budget: +10%).
 """
 
 from __future__ import annotations
@@ -40,6 +49,16 @@ WORKERS = int(os.environ.get("BENCH_OPEN311_WORKERS", "3"))
 WORKER_CLASS = os.environ.get("BENCH_OPEN311_WORKER_CLASS", "gthread")
 WORKER_THREADS = int(os.environ.get("BENCH_OPEN311_WORKER_THREADS", "1"))
 THREADS = int(os.environ.get("BENCH_OPEN311_THREADS", "6"))
+REFRESH_SECONDS = float(os.environ.get("BENCH_OPEN311_REFRESH", "60"))  # run_periodic's round
+REFRESHER = """
+import time
+import django
+django.setup()
+from gridgov.stats.actions import refresh
+while True:
+    refresh()
+    time.sleep({interval})
+"""
 HOST = "127.0.0.1"
 TARGET = 300.0
 
@@ -70,7 +89,7 @@ print(key)
 """
 
 
-def _env(db: Path) -> dict[str, str]:
+def _env(db: Path, rollups: bool = True) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env.update(
@@ -79,6 +98,7 @@ def _env(db: Path) -> dict[str, str]:
         GRIDGOV_DEBUG="0",
         GRIDGOV_SECRET_KEY="bench-secret-key-not-for-production",
         GRIDGOV_MASTER_KEY="YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMTI=",
+        GRIDGOV_STATS_ROLLUPS="1" if rollups else "0",
     )
     return env
 
@@ -172,97 +192,134 @@ def baseline_cpu_ms(port: int, server_pid: int, count: int = 600) -> float:
     return (_cpu_seconds(server_pid) - before) * 1000 / count
 
 
+class Side:
+    """One server (and, rollups on, its refresher) on its own database."""
+
+    def __init__(self, tmp: Path, rollups: bool, application: str = "gridgov.wsgi:application", label: str = ""):
+        self.rollups = rollups
+        self.label = label or ("rollups on" if rollups else "rollups off")
+        self.db = Path(tmp) / f"bench-{self.label.replace(' ', '-')}.sqlite3"
+        self.env = _env(self.db, rollups)
+        setup = subprocess.run(
+            [sys.executable, "-c", SETUP], env=self.env, capture_output=True, text=True, check=True, cwd=Path.cwd()
+        )
+        self.key = setup.stdout.strip().splitlines()[-1]
+        self.port = free_port()
+        self.server = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", application,
+                "--bind", f"{HOST}:{self.port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
+                "--threads", str(WORKER_THREADS),
+                "--log-level", "warning",
+            ],
+            env=self.env,
+        )  # fmt: skip
+        self.refresher = None
+        if rollups:
+            code = REFRESHER.format(interval=REFRESH_SECONDS)
+            self.refresher = subprocess.Popen([sys.executable, "-c", code], env=self.env, cwd=Path.cwd())
+        self.filed = self.errors = 0
+        self.rates: list[float] = []
+        self.server_cpu = 0.0
+        self.refresher_start = 0.0
+
+    def warm(self) -> None:
+        wait_ready(self.port, self.server, "/open311/discovery.json")
+        ok, errors, _ = load(self.port, self.key, 2.0, 500)  # warm every worker: imports, caches
+        self.filed += ok
+        self.errors += errors
+        self.refresher_start = _cpu_seconds(self.refresher.pid) if self.refresher else 0.0
+
+    def run(self, n: int) -> None:
+        before = _cpu_seconds(self.server.pid)
+        ok, errors, elapsed = load(self.port, self.key, SECONDS, MAX_REQUESTS)
+        self.server_cpu += _cpu_seconds(self.server.pid) - before
+        self.filed += ok
+        self.errors += errors
+        self.rates.append(ok / elapsed)
+        self.measured = getattr(self, "measured", 0) + ok
+        line(f"{self.label} run {n}: {ok:,} filed in {elapsed:.1f} s, {errors} errors", f"{ok / elapsed:,.0f} /s")
+
+    def cpu_per_filing(self) -> tuple[float, float]:
+        """(server ms, refresher ms) per filing measured."""
+        refresher = (_cpu_seconds(self.refresher.pid) - self.refresher_start) if self.refresher else 0.0
+        return self.server_cpu * 1000 / max(self.measured, 1), refresher * 1000 / max(self.measured, 1)
+
+    def stored(self) -> int:
+        with sqlite3.connect(self.db) as check:
+            (stored,) = check.execute("SELECT count(*) FROM open311_servicerequest").fetchone()
+        return stored
+
+    def stop(self) -> None:
+        for process in (self.server, self.refresher):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+
+
 def run() -> dict:
     with tempfile.TemporaryDirectory(prefix="open311-bench-") as tmp:
-        db = Path(tmp) / "bench.sqlite3"
-        env = _env(db)
-        setup = subprocess.run(
-            [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True, cwd=Path.cwd()
-        )
-        key = setup.stdout.strip().splitlines()[-1]
-        port, reference_port = free_port(), free_port()
-        server = _serve("gridgov.wsgi:application", port, env)
-        reference = _serve("bench.open311_unchecked:application", reference_port, env)
+        sides = [
+            Side(Path(tmp), rollups=False),
+            Side(Path(tmp), rollups=True),
+            Side(Path(tmp), rollups=False, application="bench.open311_unchecked:application", label="no checks"),
+        ]
         try:
-            wait_ready(port, server, "/open311/discovery.json")
-            wait_ready(reference_port, reference, "/open311/discovery.json")
-            warm_ok, warm_errors, _ = load(port, key, 2.0, 500)  # warm every worker: imports, caches
-            ref_ok, ref_errors, _ = load(reference_port, key, 2.0, 500)
-            warm_ok, warm_errors = warm_ok + ref_ok, warm_errors + ref_errors
-            rates, all_errors, filed = [], warm_errors, warm_ok
+            for side in sides:
+                side.warm()
             print(
                 f"Open311 POST requests, SQLite, gunicorn {WORKERS} {WORKER_CLASS} workers x {WORKER_THREADS} threads,"
-                f" {THREADS} client threads"
+                f" {THREADS} client threads; rollups off and on in turn"
             )
-            cpu_ms, reference_ms = [], []
+            client_cpu = time.process_time()
             for n in range(1, RUNS + 1):
-                before = _cpu_seconds(reference.pid)
-                ok, errors, elapsed = load(reference_port, key, SECONDS, MAX_REQUESTS)
-                reference_ms.append((_cpu_seconds(reference.pid) - before) * 1000 / max(ok, 1))
-                all_errors += errors
-                filed += ok
-                line(f"run {n} without the intake checks: {ok:,} filed", f"{ok / elapsed:,.0f} /s")
-                server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
-                ok, errors, elapsed = load(port, key, SECONDS, MAX_REQUESTS)
-                server_cpu = _cpu_seconds(server.pid) - server_cpu
-                client_cpu = time.process_time() - client_cpu
-                rate = ok / elapsed
-                rates.append(rate)
-                all_errors += errors
-                filed += ok
-                cpu_ms.append((server_cpu * 1000 / max(ok, 1), client_cpu * 1000 / max(ok, 1)))
-                line(f"run {n}: {ok:,} filed in {elapsed:.1f} s, {errors} errors", f"{rate:,.0f} /s")
-            median = statistics.median(rates)
-            server_ms = statistics.median(c[0] for c in cpu_ms)
-            client_ms = statistics.median(c[1] for c in cpu_ms)
-            line("server CPU per request (gunicorn master + workers)", f"{server_ms:.2f} ms")
-            reference_median = statistics.median(reference_ms)
+                for side in sides:
+                    side.run(n)
+            time.sleep(REFRESH_SECONDS + 1)  # the refresher's last round over the last run's filings
+            client_ms = (time.process_time() - client_cpu) * 1000 / max(sum(s.measured for s in sides), 1)
+            off, on, unchecked = sides
+            off_ms, _ = off.cpu_per_filing()
+            unchecked_ms, _ = unchecked.cpu_per_filing()
+            on_server, on_refresh = on.cpu_per_filing()
+            line("server CPU per filing, rollups off", f"{off_ms:.2f} ms")
+            line("server CPU per filing, rollups on (gunicorn)", f"{on_server:.2f} ms")
+            line(f"  + refresher every {REFRESH_SECONDS:g} s, per filing", f"{on_refresh:.2f} ms")
+            increase = 100 * (on_server + on_refresh - off_ms) / off_ms
+            line("rollups on against off (server + refresher)", f"{increase:+.1f}%", "target <= +10%")
+            line("server CPU per filing, intake checks off (rollups off)", f"{unchecked_ms:.2f} ms")
+            checks = 100 * (off_ms / unchecked_ms - 1)
+            line("intake checks on against off", f"{checks:+.1f}%", "budget <= +10%")
             line(
-                "  the same filing without the intake checks",
-                f"{reference_median:.2f} ms",
-                f"with them {100 * (server_ms / reference_median - 1):+.1f}% (budget +10%)",
+                "  of any request (GET discovery.json), rollups off",
+                f"{baseline_cpu_ms(off.port, off.server.pid):.2f} ms",
             )
-            line("  of which any request costs (GET discovery.json)", f"{baseline_cpu_ms(port, server.pid):.2f} ms")
             line("load generator CPU per request", f"{client_ms:.2f} ms")
             cores = os.cpu_count() or 1
             line(
-                f"capacity of {cores} idle cores at that CPU cost",
-                f"{cores * 1000 / (server_ms + client_ms):,.0f} /s",
+                f"capacity of {cores} idle cores at that CPU cost (off)",
+                f"{cores * 1000 / (off_ms + client_ms):,.0f} /s",
                 f"load average now {os.getloadavg()[0]:.1f}",
             )
-            with sqlite3.connect(db) as check:
-                (stored,) = check.execute("SELECT count(*) FROM open311_servicerequest").fetchone()
-            if stored != filed:
-                all_errors += abs(stored - filed)
-            line("requests answered 200 / rows stored", f"{filed:,} / {stored:,}")
-            line(
-                f"POST requests sustained (median of {RUNS})",
-                f"{median:,.0f} /s",
-                f"target >= {TARGET:.0f}/s, 0 errors ({all_errors} errors)",
-            )
+            errors = 0
+            for side in sides:
+                stored = side.stored()
+                errors += side.errors + abs(stored - side.filed)
+                line(f"{side.label}: requests answered 200 / rows stored", f"{side.filed:,} / {stored:,}")
+            median = statistics.median(off.rates)
+            line(f"POST requests sustained, rollups off (median of {RUNS})", f"{median:,.0f} /s",
+                 f"target >= {TARGET:.0f}/s, 0 errors ({errors} errors)")  # fmt: skip
+            line(f"POST requests sustained, rollups on (median of {RUNS})", f"{statistics.median(on.rates):,.0f} /s")
         finally:
-            for process in (server, reference):
-                process.terminate()
-                process.wait(timeout=30)
+            for side in sides:
+                side.stop()
     return {
         "median_per_second": median,
-        "errors": all_errors,
-        "runs": rates,
-        "server_cpu_ms": server_ms,
-        "server_cpu_ms_without_checks": reference_median,
+        "errors": errors,
+        "runs": off.rates,
+        "rollups_on_runs": on.rates,
+        "cpu_increase_percent": increase,
+        "intake_checks_percent": checks,
     }
-
-
-def _serve(application: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", application,
-            "--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
-            "--threads", str(WORKER_THREADS),
-            "--log-level", "warning",
-        ],
-        env=env,
-    )  # fmt: skip
 
 
 if __name__ == "__main__":

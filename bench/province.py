@@ -192,11 +192,11 @@ def add_matters(code: str, total: int, seed: int) -> int:
     """``total`` matters over the county's grids and ten years (as bench.matters_bench builds one town)."""
     from django.db import transaction
     from django.utils import timezone
-    from gridgov.demo.matters import MATTER_FIELDS
     from psycopg.types.json import Jsonb
 
     from bench.matters_bench import GIVEN, OPEN_SHARE, SURNAMES, TEMPLATES
     from gridgov.demo.seed import Table, write
+    from gridgov.matters.demo import MATTER_FIELDS
     from gridgov.matters.models import Category, DeadlineRule, Matter
     from gridgov.matters.search import bigram_tokens
     from gridgov.places.models import Place

@@ -67,10 +67,12 @@ def run() -> dict:
     from gridgov.accounts.models import User
     from gridgov.households import queries as household_queries
     from gridgov.households.models import Household, Resident
-    from gridgov.matters import ledgers
+    from gridgov.ledgers import queries as ledger_queries
+    from gridgov.ledgers.books import LedgerFilters
     from gridgov.matters import queries as matter_queries
     from gridgov.matters.models import Matter
     from gridgov.places.models import Place
+    from gridgov.testing import force_verified_login
 
     call_command("demo_accounts", verbosity=0, stdout=io.StringIO())
     counties = Place.objects.filter(kind="county").count()
@@ -99,7 +101,7 @@ def run() -> dict:
 
     def page(label: str, username: str, url: str, reference) -> None:
         user = User.objects.select_related("place").get(username=username)
-        client.force_login(user)
+        force_verified_login(client, user)
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         with CaptureQueriesContext(connection) as ctx:
@@ -128,12 +130,13 @@ def run() -> dict:
 
     town_user = User.objects.get(username="town")
     year = dt.date.today().year - 1
-    filters = ledgers.LedgerFilters.for_year(year)
-    qs = ledgers.ledger_queryset(town_user, "dispute", filters)
+    filters = LedgerFilters.for_year(year)
+    book = ledger_queries.book_for(town_user, "dispute")
+    qs = ledger_queries.records(town_user, book, filters)
     count = qs.count()
 
     def ledger_rows():
-        return sum(1 for _ in ledgers.ledger_rows("dispute", qs))
+        return sum(1 for _ in book.rows(qs, town_user))
 
     wall, cpu = _wall_cpu(ledger_rows) if count < 20_000 else (float("nan"), float("nan"))
     line(f"disputes ledger, one town, {year} ({count:,} rows, all columns)", f"{wall:.1f} ms", f"CPU {cpu:.1f} ms")

@@ -64,6 +64,7 @@ from gridgov.patrols.api import router as patrols_router  # noqa: E402
 from gridgov.personnel.api import router as personnel_router  # noqa: E402
 from gridgov.places.api import router as places_router  # noqa: E402
 from gridgov.publicity.api import router as publicity_router  # noqa: E402
+from gridgov.stats.api import router as stats_router  # noqa: E402
 from gridgov.visits.api import router as visits_router  # noqa: E402
 
 api.add_router("/places", places_router)
@@ -80,6 +81,7 @@ api.add_router("/deeds", deeds_router)
 api.add_router("/cleanups", cleanups_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/field", field_router)
+api.add_router("/stats", stats_router)
 
 api_edge.install(api)
 

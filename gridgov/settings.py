@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "gridgov.cleanups",
     "gridgov.campaigns",
     "gridgov.field",
+    "gridgov.stats",
     "gridgov.ledgers",
     "gridgov.workbench",
     "ninja",  # its API docs page then uses the Swagger UI files it ships, not a CDN
@@ -283,6 +284,11 @@ AUTHENTICATION_BACKENDS = [
 # Django's task API (django-tasks backport) with its database backend: no extra server.
 # `manage.py run_periodic` enqueues the deadline job and the outbox delivery, and runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Statistics rollups (gridgov.stats): off = every figure is counted from the records. Reads fall back to the
+# records too when the periodic refresh has not run for STALE seconds; GRACE covers timeline rows committed late.
+GRIDGOV_STATS_ROLLUPS = env_bool("GRIDGOV_STATS_ROLLUPS", True)
+GRIDGOV_STATS_STALE_SECONDS = env_int("GRIDGOV_STATS_STALE_SECONDS", 300)
+GRIDGOV_STATS_GRACE_SECONDS = env_int("GRIDGOV_STATS_GRACE_SECONDS", 120)
 # WeCom group robot (企业微信群机器人) webhook for red matters and supervision cards; empty = off.
 GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "")
 # The robot takes at most 20 messages a minute (WeCom's limit); a receiver of your own may take more.

@@ -33,6 +33,7 @@ urlpatterns = [
     path("field/", include("gridgov.field.urls")),
     path("ledgers/", include("gridgov.ledgers.urls")),
     path("workbench/", include("gridgov.workbench.urls")),
+    path("stats/", include("gridgov.stats.urls")),
     path("api/v1/", access.mark_api_urls(api.urls)),
     # Any other address under the API, control characters included (a converter's ".+" stops at a newline).
     re_path(r"^api/v1/(?P<rest>[\s\S]*)\Z", api_not_found, name="api_not_found"),

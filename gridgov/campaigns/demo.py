@@ -18,7 +18,6 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from gridgov.accounts.models import User
@@ -217,43 +216,3 @@ def seed(seed: int = 1, today: dt.date | None = None, town: str = DEMO_TOWN) -> 
         for start in range(0, len(rows), CHUNK):
             write(table, rows[start : start + CHUNK])
     return {"campaigns": 2, "checks": len(rows)}
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """Campaigns under ``code`` in the report's terms, computed from the checks and their answers.
-
-    Returnee figures read the conventional question keys ``returned`` (yes/no), ``returnees``
-    (number), ``health_code`` and ``quarantine``; a campaign without those keys adds nothing there.
-    """
-    campaigns = list(
-        Campaign.objects.within(code)
-        .annotate(checked=Count("checks", filter=Q(checks__path__within=code)))
-        .order_by("starts_on", "id")
-        .values_list("title", "checked")
-    )
-    checks = households_with = returnees = flagged_code = isolated = 0
-    seen: set[int] = set()
-    for household_id, answers in (
-        HouseholdCheck.objects.within(code).values_list("household_id", "answers").iterator(chunk_size=CHUNK)
-    ):
-        checks += 1
-        seen.add(household_id)
-        answers = answers or {}
-        if answers.get("returned") is True:
-            households_with += 1
-            value = answers.get("returnees")
-            returnees += int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 1
-        if answers.get("health_code") in ("黄码", "红码"):
-            flagged_code += 1
-        if answers.get("quarantine") in ("居家隔离", "集中隔离"):
-            isolated += 1
-    return [
-        ("摸排活动（次）", len(campaigns)),
-        ("摸排户次", checks),
-        *((f"\u3000{title}（户）", checked) for title, checked in campaigns),
-        ("摸排覆盖户数（户）", len(seen)),
-        ("有返乡人员的户（户次）", households_with),
-        ("返乡人员（人次）", returnees),
-        ("黄码、红码人员所在户（户）", flagged_code),
-        ("落实居家或集中隔离（户）", isolated),
-    ]

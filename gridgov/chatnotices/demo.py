@@ -15,7 +15,6 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from gridgov.chatnotices.actions import build_payload, copy_text
@@ -178,22 +177,3 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
         "chat_deliveries": len(rows),
         "chat_awaiting_hand": waiting_count,
     }
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """The chat-notice figures since 2021 under ``code``, computed from the records."""
-    since = timezone.make_aware(dt.datetime.combine(SINCE, dt.time.min))
-    notices = ChatNotice.objects.within(code).filter(created_at__gte=since)
-    counts = ChatDelivery.objects.filter(notice__in=notices).aggregate(
-        total=Count("id"),
-        robot=Count("id", filter=Q(status=DeliveryStatus.SENT)),
-        hand=Count("id", filter=Q(status=DeliveryStatus.SENT_BY_HAND)),
-        open=Count("id", filter=~Q(status__in=[DeliveryStatus.SENT, DeliveryStatus.SENT_BY_HAND])),
-    )
-    return [
-        ("群通知", notices.count()),
-        ("群通知发送群次", counts["total"]),
-        ("群机器人送达", counts["robot"]),
-        ("手工转发", counts["hand"]),
-        ("待转发", counts["open"]),
-    ]

@@ -19,7 +19,6 @@ from django.db.models import DateField, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from gridgov.cleanups.models import CleanupProblem, CleanupRound, ResponsibilityArea
-from gridgov.cleanups.queries import figures_within
 from gridgov.matters.choices import Recurrence
 from gridgov.matters.models import Category, Matter
 from gridgov.personnel.choices import AppointmentRole
@@ -141,16 +140,3 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
         "cleanup_problems": len(problems),
         "cleanup_matters": sum(p.matter_id is not None for p in problems),
     }
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """环境整治 N 轮 (people, problems by handling) since 2021 under ``code``, computed from the records."""
-    totals = figures_within(code, since=SINCE)
-    return [
-        ("环境整治（轮）", totals["rounds"]),
-        ("整治参与（人次）", totals["people"]),
-        ("整治发现问题（处）", totals["problems"]),
-        ("一次性解决（处）", totals[Recurrence.ONE_OFF]),
-        ("常态化整治（处）", totals[Recurrence.RECURRING]),
-        ("需上级帮助（处）", totals[Recurrence.NEEDS_HELP]),
-    ]

@@ -79,12 +79,3 @@ def totals(rounds) -> dict[str, int]:
         **{r.value: Count("id", filter=Q(recurrence=r.value)) for r in Recurrence},
     )
     return {"rounds": row["rounds"], "people": row["people"] or 0, **problems}
-
-
-def figures_within(code: str, since=None, until=None) -> dict[str, int]:
-    rounds = CleanupRound.objects.within(code)
-    if since:
-        rounds = rounds.filter(held_on__gte=since)
-    if until:
-        rounds = rounds.filter(held_on__lte=until)
-    return totals(rounds)

@@ -11,7 +11,6 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from gridgov.deeds.choices import DeedCategory
@@ -82,10 +81,3 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
         Deed.objects.bulk_create(deeds, batch_size=1000)
         backdate(Deed.objects.within(code), "done_on")
     return {"deeds": len(deeds), "deeds_for_households": sum(d.household_id is not None for d in deeds)}
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """为群众办实事 N 件 since 2021 under ``code``, computed from the records."""
-    since = Deed.objects.within(code).filter(done_on__gte=SINCE)
-    row = since.order_by().aggregate(n=Count("id"), households=Count("household", distinct=True))
-    return [("为群众办实事（件）", row["n"]), ("办实事受益户（户）", row["households"])]

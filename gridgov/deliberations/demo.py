@@ -12,7 +12,6 @@ import random
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from gridgov.deliberations.choices import Subject
@@ -134,14 +133,3 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
                     break
         DeliberationMatter.objects.bulk_create(links, batch_size=1000)
     return {"deliberations": len(meetings), "deliberation_matters": len(links)}
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """议事协商 N 次 (participants, follow-up matters) since 2021 under ``code``, computed from the records."""
-    since = Deliberation.objects.within(code).filter(held_on__gte=SINCE)
-    row = since.order_by().aggregate(n=Count("id"), people=Sum("participant_count"))
-    return [
-        ("议事协商（次）", row["n"]),
-        ("议事参与（人次）", row["people"] or 0),
-        ("议定事项转办（件）", DeliberationMatter.objects.filter(deliberation__in=since).count()),
-    ]

@@ -1,8 +1,9 @@
 """The field apps' demo activity since 2021: each app's ``demo`` module, found lazily.
 
-An app takes part by having ``gridgov/<app>/demo.py`` with ``seed(seed) -> dict[str, int]`` and
-``figures(code) -> list[tuple[str, int]]``; an app without one is skipped, so apps can land theirs
-independently. The order matters where one app's demo builds on another's (visits before key persons).
+An app takes part by having ``gridgov/<app>/demo.py`` with ``seed(seed) -> dict[str, int]``; an app
+without one is skipped, so apps can land theirs independently. The order matters where one app's demo
+builds on another's (visits before key persons). The figures of that activity are the statistics'
+(`gridgov.stats.reports.activity`), not the demo's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ACTIVITY_APPS = (
 
 
 def load(app: str) -> ModuleType | None:
-    """``gridgov.<app>.demo`` if it exists and offers ``seed`` and ``figures``; None otherwise."""
+    """``gridgov.<app>.demo`` if it exists and offers ``seed``; None otherwise."""
     name = f"gridgov.{app}.demo"
     try:
         module = importlib.import_module(name)
@@ -32,7 +33,7 @@ def load(app: str) -> ModuleType | None:
         if exc.name in (name, f"gridgov.{app}"):
             return None
         raise
-    if not (callable(getattr(module, "seed", None)) and callable(getattr(module, "figures", None))):
+    if not callable(getattr(module, "seed", None)):
         return None
     return module
 

@@ -15,7 +15,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridgov.core import counting
 from gridgov.core.access import scoped
+from gridgov.core.paging import add_total
 from gridgov.core.replicas import replica_reads
 from gridgov.households import actions, queries
 from gridgov.households.choices import HouseType
@@ -26,8 +28,8 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _list_context(request, queryset, filters: queries.Filters) -> dict:
-    page = queries.page_of(queryset, queries.page_number(request.GET.get("page")))
+def _list_context(request, queryset, filters: queries.Filters, pager=queries.page_of) -> dict:
+    page = pager(queryset, queries.page_number(request.GET.get("page")))
     page.query = filters.as_query()
     return {
         "page": page,
@@ -51,8 +53,14 @@ def household_list(request):
     if request.method == "POST" or "id_number" in request.GET:
         return _search_redirect(request)
     filters = queries.Filters.from_query(request.GET)
-    rows = queries.households_for(request.user, filters).only(*queries.HOUSEHOLD_LIST_FIELDS)
-    context = _list_context(request, rows, filters)
+    rows = queries.households_for(request.user, filters)
+    context = _list_context(request, rows, filters, pager=queries.household_page)
+    if filters.place and not (filters.house_type or filters.q or filters.id_index or filters.household):
+        # 共 N 户 of a chosen place (what the statistics link to), from the households rollup where it is kept,
+        # else an indexed count of the place's range; the unfiltered list and searches stay without a count.
+        context["total"] = counting.total(request.user, rows, source="households", place=filters.place)
+    else:  # the pager's 共 N 条: counted up to the cap, known without a query on the last page
+        add_total(context["page"], rows)
     return render(request, "households/household_list.html", context)
 
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
+from gridgov.core import counting
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import in_scope, scope_prefix
 from gridgov.households.models import Resident
@@ -445,9 +446,13 @@ def change_measures(user, person: KeyPerson, *, control_measures: str) -> KeyPer
 
 def follow_resident_move(resident: Resident) -> None:
     """Keep a resident's active key-person records where the resident now lives (Resident post_save)."""
-    KeyPerson.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).exclude(path=resident.path).update(
-        path=resident.path
-    )
+    moving = KeyPerson.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).exclude(path=resident.path)
+    rows = list(moving.values_list("path", "enlisted_on"))
+    if rows:  # a queryset update sends no signal: the statistics are told of both places here
+        counting.buckets_changed.send(
+            KeyPerson, family="key_persons", items=[*rows, *((resident.path, day) for _, day in rows)]
+        )
+        moving.update(path=resident.path)
 
 
 # ---------------------------------------------------------------- alerts

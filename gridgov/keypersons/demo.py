@@ -18,7 +18,6 @@ import random
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from gridgov.demo.build import DEMO_TOWN
@@ -370,24 +369,3 @@ def _write(w: _Writer) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """Key persons since 2021 in the report's terms (摸排稳控13类重点人员N人), by category, from the records."""
-    persons = KeyPerson.objects.filter(path__startswith=code, enlisted_on__gte=START)
-    by_category = dict(persons.values("category").annotate(n=Count("id")).order_by().values_list("category", "n"))
-    categories = list(KeyPersonCategory.objects.order_by("sort_order", "code"))
-    active = persons.filter(status__in=KeyPerson.ACTIVE_STATUSES).aggregate(
-        n=Count("id"), lost=Count("id", filter=Q(status=KeyPersonStatus.OUT_OF_CONTACT))
-    )
-    out = [
-        ("摸排稳控重点人员（人）", sum(by_category.values())),
-        ("涉及类别（类）", sum(1 for c in categories if by_category.get(c.pk))),
-    ]
-    out += [(f"　{c.name}（人）", by_category.get(c.pk, 0)) for c in categories]
-    out += [
-        ("在册稳控（人）", active["n"]),
-        ("其中失联（人）", active["lost"]),
-        ("稳控记录（次）", FollowUp.objects.filter(key_person__in=persons).count()),
-    ]
-    return out

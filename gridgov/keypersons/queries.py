@@ -41,6 +41,8 @@ class Filters:
     q: str = ""
     mine: bool = False
     overdue: bool = False
+    enlisted_since: dt.date | None = None  # 列管日期 from (the statistics' "摸排稳控 N 人" of a period)
+    enlisted_until: dt.date | None = None
 
     @classmethod
     def from_query(cls, params) -> Filters:
@@ -56,6 +58,8 @@ class Filters:
             q=normalize_search(params.get("q"))[:50],
             mine=str(params.get("mine", "")) in {"1", "true", "on"},
             overdue=str(params.get("overdue", "")) in {"1", "true", "on"},
+            enlisted_since=_date(params.get("enlisted_since")),
+            enlisted_until=_date(params.get("enlisted_until")),
         )
 
     def as_query(self) -> dict[str, str]:
@@ -67,6 +71,8 @@ class Filters:
             "q": self.q,
             "mine": "1" if self.mine else "",
             "overdue": "1" if self.overdue else "",
+            "enlisted_since": self.enlisted_since.isoformat() if self.enlisted_since else "",
+            "enlisted_until": self.enlisted_until.isoformat() if self.enlisted_until else "",
         }
         return {k: v for k, v in out.items() if v}
 
@@ -89,7 +95,24 @@ def key_persons_for(user, filters: Filters, today: dt.date | None = None) -> Que
         qs = qs.filter(responsible=user)
     if filters.overdue:
         qs = qs.filter(status=KeyPersonStatus.UNDER_FOLLOW_UP, next_follow_up_due__lt=today or timezone.localdate())
+    if filters.enlisted_since:
+        qs = qs.filter(enlisted_on__gte=filters.enlisted_since)
+    if filters.enlisted_until:
+        qs = qs.filter(enlisted_on__lte=filters.enlisted_until)
     return qs.select_related("resident", "category", "responsible").order_by("path", "id")
+
+
+def list_totals(queryset: QuerySet[KeyPerson]) -> dict[str, int]:
+    """共 N 人，涉及 M 类: the persons of a filtered list and their categories (one query)."""
+    row = queryset.order_by().aggregate(persons=Count("id"), categories=Count("category", distinct=True))
+    return {"persons": row["persons"], "categories": row["categories"]}
+
+
+def _date(raw) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(raw or "").strip()) if raw else None
+    except ValueError:
+        return None
 
 
 def key_person_for(user, pk: int) -> KeyPerson:

@@ -49,6 +49,7 @@ def _pk(raw) -> int | None:
 def key_person_list(request):
     filters = queries.Filters.from_query(request.GET)
     rows = queries.key_persons_for(request.user, filters).only(*queries.LIST_FIELDS)
+    totals = queries.list_totals(rows)
     page = page_of(rows, page_number(request.GET.get("page")))
     page.query = filters.as_query()
     audit_view("key_person_list", ids=[p.pk for p in page.rows], filters=filters.as_query())
@@ -60,6 +61,7 @@ def key_person_list(request):
         "colors": RiskColor.choices,
         "statuses": KeyPersonStatus.choices,
         "counts": queries.counts_for(request.user),
+        "totals": totals,
         "may_manage": request.user.role in actions.MANAGING_ROLES,
     }
     return render(request, "keypersons/list.html", context)

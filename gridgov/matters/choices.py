@@ -75,6 +75,12 @@ class MatterState(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
+# Matter states counted as resolved (办结): resolved and awaiting feedback, or closed.
+DONE_STATES = ("resolved", "closed")
+
+# The feedback dimension of a matter (its latest feedback verdict), when it has none yet.
+NO_FEEDBACK = "none"
+
 OPEN_STATES = frozenset(
     {
         MatterState.PENDING,

@@ -6,7 +6,9 @@ course through the three-level disposal (on the spot at the grid; reported to th
 mediated by five elders; up to the town and routed to a department; answered; rectified and
 re-inspected; proxy-handled by a red steward), and its timeline rows, mediation sessions, agreements,
 routings, feedback and supervision cards are exactly what the actions would have written. Matters
-recorded in the last weeks are still open, a few older ones are stuck and overdue with their cards.
+recorded in the last weeks are still open, a few older ones are stuck and overdue with their cards. Of
+the appeals, those found on household visits and resolved are the first article's 140 (发现并解决群众诉求
+140条, `FOUND_ON_VISITS`).
 
 Built in memory from one `random.Random(seed)` and the town already in the database, then written
 with raw multi-row inserts (`gridgov.demo.seed.write`), in well under a second. The year ends on
@@ -153,6 +155,29 @@ COLORS = {
     "hazard": [("blue", 3), ("yellow", 5), ("red", 2)],
 }
 SAID = ["问题解决了，很满意", "处理及时，感谢网格员", "基本满意", "调解结果认可", "办得好"]
+# 寨坝镇, 2021年以来: "网格员、联户长入户走访……发现并解决群众诉求140条". The demo year's appeals found on visits
+# (channel 入户走访) and resolved come to exactly this in the demo town, to FOUND_SHARE of its appeals elsewhere:
+# each appeal is found on a visit with the probability that spreads what is still missing over the appeals
+# still to come, so the visit-found ones are spread over the villages and the year.
+FOUND_ON_VISITS = 140
+FOUND_SHARE = 0.58
+RESOLVED_SHARE = 0.93  # about this share of a year's appeals ends resolved
+
+
+def _appeal_channel(rng: random.Random, missing: int, left: int) -> str:
+    """入户走访 with probability ``missing`` / (expected resolved of the ``left`` appeals to come), else another
+    channel by its weight; one random draw either way."""
+    p = min(1.0, missing / max(left * RESOLVED_SHARE, 1.0)) if missing > 0 else 0.0
+    u = rng.random()
+    if u < p:
+        return "visit"
+    others = [(c, w) for c, w in CHANNELS["appeal"] if c != "visit"]
+    x = (u - p) / (1 - p) * sum(w for _, w in others)
+    for channel, weight in others:
+        x -= weight
+        if x < 0:
+            return channel
+    return others[-1][0]
 
 
 def _pick(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
@@ -545,6 +570,9 @@ def _write(rng: random.Random, town: Town, now: dt.datetime, today: dt.date) -> 
     start = today - dt.timedelta(days=365)
     dept_kind_of = dict(Category.objects.values_list("code", "department_kind"))
     plan = yearly_plan(town)
+    appeals_left = sum(kinds.get("appeal", 0) for kinds in plan.values())
+    town_code = town.villages[0][:9] if town.villages else ""
+    found_missing = FOUND_ON_VISITS if town_code == DEMO_TOWN else round(FOUND_SHARE * appeals_left)
     matter_id, session_id = _next_id(Matter), _next_id(MediationSession)
     matter_rows, event_rows, session_rows, mediator_rows = [], [], [], []
     agreement_rows, routing_rows, feedback_rows, supervision_rows = [], [], [], []
@@ -565,7 +593,11 @@ def _write(rng: random.Random, town: Town, now: dt.datetime, today: dt.date) -> 
                 created = dt.datetime.combine(day, dt.time(rng.randint(8, 18), rng.randint(0, 59)), tzinfo=now.tzinfo)
                 if created > now - dt.timedelta(hours=2):
                     created = now - dt.timedelta(hours=rng.randint(2, 8))
-                channel = _pick(rng, CHANNELS[kind])
+                if kind == "appeal":
+                    channel = _appeal_channel(rng, found_missing, appeals_left)
+                    appeals_left -= 1
+                else:
+                    channel = _pick(rng, CHANNELS[kind])
                 color = _pick(rng, COLORS[kind])
                 anonymous = kind == "hazard" or (kind == "environment" and channel in ("patrol", "inspection"))
                 household = hid if "{a}" in title_t else None
@@ -594,6 +626,8 @@ def _write(rng: random.Random, town: Town, now: dt.datetime, today: dt.date) -> 
                 steps = story.steps[:keep]
                 last = steps[-1]
                 state = last.state
+                if kind == "appeal" and channel == "visit" and state in ("resolved", "closed"):
+                    found_missing -= 1
                 is_open = state != "closed"
                 arrived = steps[0]
                 for prev, step in zip(steps, steps[1:], strict=False):

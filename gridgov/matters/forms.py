@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import counting
 from gridgov.households.forms import apply_errors
 from gridgov.households.models import Household, Resident
 from gridgov.households.queries import ID_NUMBER_RE, id_index_of, normalize_id_query
@@ -21,6 +22,7 @@ from gridgov.matters.choices import (
     LEVEL_ORDER,
     AnswerType,
     CardColor,
+    DeadlineLevel,
     FeedbackMethod,
     FeedbackVerdict,
     FieldType,
@@ -707,42 +709,101 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 # ---------------------------------------------------------------- list filters
 
 
+LEVEL_CHOICES = [(v, label) for v, label in DeadlineLevel.choices]
+FEEDBACK_CHOICES = [
+    ("", _("全部")),
+    ("accepted", _("回访认可")),
+    ("rejected", _("回访不认可")),
+    ("any", _("已回访")),
+    ("none", _("未回访")),
+]
+
+
 class ListFilters(forms.Form):
+    """The matters list's filters. Besides the fields a user picks, the statistics link here with the filters
+    of the figure they state (办结、按时办结、在网格或村级办结、回访认可、超期 ...), so that the list holds exactly the
+    matters the figure counts and shows the same total."""
+
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部")), *MatterKind.choices])
     category = forms.IntegerField(required=False, min_value=1)
     color = forms.ChoiceField(label=_("风险"), required=False, choices=[("", _("全部")), *RiskColor.choices])
     state = forms.ChoiceField(required=False)
+    channel = forms.ChoiceField(label=_("来源"), required=False, choices=[("", _("全部")), *SourceChannel.choices])
+    level = forms.MultipleChoiceField(label=_("办理层级"), required=False, choices=LEVEL_CHOICES)
+    late = forms.ChoiceField(
+        label=_("时限"), required=False, choices=[("", _("全部")), ("0", _("从未超期")), ("1", _("曾超期"))]
+    )
+    feedback = forms.ChoiceField(label=_("回访"), required=False, choices=FEEDBACK_CHOICES)
+    overdue = forms.ChoiceField(label=_("超期"), required=False, choices=[("", _("全部")), ("1", _("现已超期"))])
     place = forms.RegexField(required=False, regex=r"^\d{6,24}$")
+    holder = forms.RegexField(required=False, regex=r"^\d{6,24}$")
+    holder_exact = forms.BooleanField(required=False)
     since = forms.DateField(label=_("起始日期"), required=False, widget=DATE_WIDGET)
     until = forms.DateField(label=_("截止日期"), required=False, widget=DATE_WIDGET)
+
+    ADVANCED = ("channel", "level", "late", "feedback", "overdue")
 
     def __init__(self, *args, **kwargs):
         from gridgov.matters.choices import MatterState
 
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("全部")), ("open", _("未办结")), *MatterState.choices]
+        self.fields["state"].choices = [
+            ("", _("全部（不含已合并的重复事项）")),
+            ("open", _("未办结")),
+            ("done", _("已办结（含待回访）")),
+            *MatterState.choices,
+        ]
 
     def values(self) -> dict[str, Any]:
         """The valid, non-empty filters (an invalid one is ignored rather than failing the page)."""
         self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [], False)}
+
+
+def dimension_filters(values: dict[str, Any]) -> dict[str, Any]:
+    """The list's filters as the statistics' dimensions of a matter (`gridgov.stats.sources.MATTERS`)."""
+    from gridgov.matters.choices import DONE_STATES, NO_FEEDBACK, OPEN_STATES, MatterState
+
+    out: dict[str, Any] = {}
+    for name in ("kind", "color", "channel"):
+        if values.get(name):
+            out[name] = values[name]
+    if values.get("category"):
+        category = values["category"]
+        out["category"] = [category, *Category.objects.filter(parent_id=category).values_list("id", flat=True)]
+    state = values.get("state", "")
+    if state == "open":
+        out["state"] = sorted(OPEN_STATES)
+    elif state == "done":
+        out["state"] = list(DONE_STATES)
+    elif state:
+        out["state"] = [state]
+    else:
+        out["state"] = [s for s in MatterState.values if s != MatterState.MERGED]
+    if values.get("level"):
+        out["level"] = list(values["level"])
+    if values.get("late"):
+        out["late"] = values["late"] == "1"
+    feedback = values.get("feedback", "")
+    if feedback == "any":
+        out["feedback"] = ["accepted", "rejected"]
+    elif feedback == "none":
+        out["feedback"] = NO_FEEDBACK
+    elif feedback:
+        out["feedback"] = feedback
+    if values.get("overdue"):
+        out["overdue"] = True
+    return out
 
 
 def apply_filters(qs, values: dict[str, Any]):
-    if values.get("kind"):
-        qs = qs.filter(kind=values["kind"])
-    if values.get("category"):
-        qs = qs.filter(Q(category_id=values["category"]) | Q(category__parent_id=values["category"]))
-    if values.get("color"):
-        qs = qs.filter(color=values["color"])
-    state = values.get("state")
-    if state == "open":
-        qs = qs.filter(is_open=True)
-    elif state:
-        qs = qs.filter(state=state)
+    qs = counting.narrow("matters", qs, dimension_filters(values))
     if values.get("place"):
         qs = qs.filter(path__within=values["place"])
+    if values.get("holder"):
+        holder = values["holder"]
+        qs = qs.filter(holder_path=holder) if values.get("holder_exact") else qs.filter(holder_path__within=holder)
     tz = timezone.get_current_timezone()
     if values.get("since"):
         qs = qs.filter(created_at__gte=dt.datetime.combine(values["since"], dt.time.min, tzinfo=tz))

@@ -340,6 +340,8 @@ class Matter(BaseModel):
             models.Index(fields=["red_card_at"], condition=Q(is_open=True), name="matter_red_card_idx"),
             models.Index(fields=["household", "category", "created_at"], name="matter_household_idx"),
             models.Index(fields=["kind", "path", "created_at"], name="matter_kind_path_idx"),
+            # A place's matters recorded in a period: the statistics recount one village-month at a time.
+            models.Index(fields=["path", "created_at"], name="matter_path_created_idx"),
         ]
 
     def __str__(self) -> str:

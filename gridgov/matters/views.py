@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
+from gridgov.core import counting
 from gridgov.core.access import roles, scoped
 from gridgov.core.actions import ActionRefused as CoreActionRefused
+from gridgov.core.paging import capped_count
 from gridgov.core.replicas import replica_reads
 from gridgov.households.queries import filter_places, page_number, page_of
 from gridgov.matters import actions, policy, queries
@@ -33,6 +35,7 @@ from gridgov.matters.forms import (
     apply_filters,
     apply_intake_errors,
     categories_of,
+    dimension_filters,
     extra_form_fields,
 )
 from gridgov.matters.models import (
@@ -93,6 +96,7 @@ def matter_list(request):
     kind = values.get("kind", "")
     context = {
         "page": page,
+        "total": _list_total(request.user, qs, values),
         "filters": filters,
         "values": values,
         "places": filter_places(request.user, values.get("place", "")),
@@ -100,6 +104,19 @@ def matter_list(request):
         "kinds": MatterKind.choices,
     }
     return render(request, "matters/matter_list.html", context)
+
+
+def _list_total(user, qs, values) -> tuple[int, bool]:
+    """(共 N 条, more than N): the statistics' count for the list's filters (the same filters, so a figure's
+    link shows its number); a text search counts its hits up to a cap."""
+    if values.get("q"):
+        return capped_count(qs)
+    countable = not values.get("holder")
+    total = counting.total(
+        user, qs, source="matters", place=values.get("place", ""), since=values.get("since"),
+        until=values.get("until"), filters=dimension_filters(values), countable=countable,
+    )  # fmt: skip
+    return total, False
 
 
 @replica_reads

@@ -16,7 +16,6 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from gridgov.patrols.actions import route_path
@@ -192,16 +191,3 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
         "patrol_findings": sum(bool(p.findings) for p in patrols),
         "patrol_matters": sum(p.demo_matter is not None for p in patrols),
     }
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """The report's patrol figures since 2021 under ``code``, computed from the records."""
-    since = Patrol.objects.within(code).filter(date__gte=SINCE)
-    counts = {row["shift"]: row["n"] for row in since.order_by().values("shift").annotate(n=Count("id"))}
-    return [
-        ("夜间巡逻", counts.get(Shift.NIGHT, 0)),
-        ("白天巡逻", counts.get(Shift.DAY, 0)),
-        ("巡逻参与人次", since.aggregate(n=Sum("headcount"))["n"] or 0),
-        ("巡逻发现问题", since.exclude(findings="").count()),
-        ("巡逻发现转为事项", PatrolMatter.objects.filter(patrol__in=since).count()),
-    ]

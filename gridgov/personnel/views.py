@@ -48,9 +48,8 @@ def _card_context(request, appointment, *, bound=None, error: str = "", notice: 
 @scoped_for(*actions.NOMINATING_ROLES)
 def appointment_list(request):
     filters = queries.Filters.from_query(request.GET)
-    page = queries.page_of(
-        queries.appointments_for(request.user, filters), queries.page_number(request.GET.get("page"))
-    )
+    rows = queries.appointments_for(request.user, filters)
+    page = queries.page_of(rows, queries.page_number(request.GET.get("page")))
     page.query = filters.as_query()
     return render(
         request,

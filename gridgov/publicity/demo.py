@@ -18,7 +18,6 @@ from gridgov.personnel.choices import AppointmentRole
 from gridgov.publicity.choices import Channel, Topic
 from gridgov.publicity.demotown import DEMO_TOWN, SINCE, backdate, day_in_month, load_town, months
 from gridgov.publicity.models import PublicityEvent
-from gridgov.publicity.queries import figures_within
 
 PER_VILLAGE_MONTH = (1, 2, 3, 3, 4)  # ~2.6 a month: half of 吴寨居's 67 a year
 
@@ -130,9 +129,3 @@ def seed(seed: int = 1, code: str = DEMO_TOWN, today: dt.date | None = None) -> 
         PublicityEvent.objects.bulk_create(events, batch_size=1000)
         backdate(PublicityEvent.objects.within(code), "held_on")
     return {"publicity_events": len(events), "publicity_attendance": sum(e.attendance for e in events)}
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """开展小宣讲 N 场、受众 N 人次 since 2021 under ``code``, computed from the records."""
-    totals = figures_within(code, since=SINCE)
-    return [("开展小宣讲（场）", totals["events"]), ("宣讲受众（人次）", totals["attendance"])]

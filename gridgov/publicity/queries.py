@@ -38,12 +38,3 @@ def photos_of(event: PublicityEvent) -> list[PublicityPhoto]:
 
 def photo_for(user, event_pk: int, pk: int) -> PublicityPhoto:
     return get_object_or_404(PublicityPhoto.objects.for_user(user), event_id=event_pk, pk=pk)
-
-
-def figures_within(code: str, since=None, until=None) -> dict[str, int]:
-    rows = PublicityEvent.objects.within(code)
-    if since:
-        rows = rows.filter(held_on__gte=since)
-    if until:
-        rows = rows.filter(held_on__lte=until)
-    return totals(rows)

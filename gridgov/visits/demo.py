@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from gridgov.demo.build import DEMO_TOWN
@@ -272,23 +272,3 @@ def _state_value(value, adt, adate):
     if isinstance(value, dt.date):
         return adate(value)
     return value
-
-
-def figures(code: str = DEMO_TOWN) -> list[tuple[str, int]]:
-    """The visits ledger since 2021 in the report's terms, computed from the records under ``code``."""
-    since = timezone.make_aware(dt.datetime.combine(START, dt.time.min))
-    visits = Visit.objects.filter(path__startswith=code, visited_at__gte=since)
-    row = visits.aggregate(
-        total=Count("id"),
-        door=Count("id", filter=Q(mode=VisitMode.DOOR)),
-        remote=Count("id", filter=~Q(mode=VisitMode.DOOR)),
-        households=Count("household", distinct=True),
-    )
-    matters = VisitMatter.objects.filter(visit__in=visits).count()
-    return [
-        ("入户走访（次）", row["total"]),
-        ("其中上门入户（次）", row["door"]),
-        ("电话、视频走访（次）", row["remote"]),
-        ("走访覆盖户数（户）", row["households"]),
-        ("走访发现转为事项（件）", matters),
-    ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridgov.core import counting
 from gridgov.core.access import scoped
 from gridgov.core.actions import ActionRefused
 from gridgov.core.models import scope_prefix
@@ -180,11 +181,21 @@ def visit_list(request):
     queries.visitors_of(page.rows)
     context = {
         "page": page,
+        "total": _visit_total(request.user, rows, filters),
         "filters": filters,
         "places": filter_places(request.user, filters.place),
         "modes": VisitMode.choices,
     }
     return render(request, "visits/visit_list.html", context)
+
+
+def _visit_total(user, rows, filters: queries.VisitFilters) -> int:
+    """共 N 次: the statistics' count of the same visits (a household's or the user's own are counted as listed)."""
+    return counting.total(
+        user, rows, source="visits", place=filters.place, since=filters.since, until=filters.until,
+        filters={"mode": filters.mode} if filters.mode else {},
+        countable=filters.household is None and not filters.mine,
+    )  # fmt: skip
 
 
 @scoped

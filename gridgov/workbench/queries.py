@@ -11,11 +11,11 @@ from django.utils import timezone
 from gridgov.keypersons.models import KeyPerson
 from gridgov.keypersons.queries import counts_for, due_follow_ups
 from gridgov.matters.choices import RiskColor
-from gridgov.matters.ledgers import KindFigures, matter_figures
 from gridgov.matters.models import QUEUE_ORDER, Matter
 from gridgov.matters.queries import work_queue
 from gridgov.places.models import Place
 from gridgov.places.queries import Counts, totals
+from gridgov.stats.reports import KindFigures, matter_figures
 from gridgov.visits.queries import scope_rule
 
 QUEUE_ROWS = 10

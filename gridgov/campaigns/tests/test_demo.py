@@ -13,6 +13,7 @@ from gridgov.campaigns.answers import clean_answers
 from gridgov.campaigns.choices import CampaignStatus
 from gridgov.campaigns.models import Campaign, HouseholdCheck
 from gridgov.households.models import Household
+from gridgov.stats import reports
 
 TOWN = "520330113"
 TODAY = dt.date(2026, 11, 20)
@@ -43,7 +44,7 @@ def test_seed_writes_the_returnee_screening_and_its_figures(db):
     epidemic = Campaign.objects.get(title=demo.EPIDEMIC_TITLE)
     current = Campaign.objects.get(title=demo.CURRENT_TITLE)
     assert (epidemic.status, current.status) == (CampaignStatus.CLOSED, CampaignStatus.RUNNING)
-    figures = dict(demo.figures(TOWN))
+    figures = dict(reports.campaign_figures(TOWN))
     epidemic_checks = HouseholdCheck.objects.filter(campaign=epidemic).count()
     assert 0.95 * households < epidemic_checks < 0.99 * households
     assert figures["摸排户次"] == made["checks"] == HouseholdCheck.objects.count()
@@ -67,13 +68,13 @@ def test_seed_writes_the_returnee_screening_and_its_figures(db):
 
 def test_seed_is_deterministic_and_runs_once(db):
     first = demo.seed(seed=1, today=TODAY)
-    figures = demo.figures(TOWN)
+    figures = reports.campaign_figures(TOWN)
     assert demo.seed(seed=1, today=TODAY) == {}
     checks = HouseholdCheck.objects.all()
     checks._raw_delete(checks.db)  # thousands of rows: skip the per-row delete signals
     Campaign.objects.all().delete()
     assert demo.seed(seed=1, today=TODAY) == first
-    assert demo.figures(TOWN) == figures
+    assert reports.campaign_figures(TOWN) == figures
 
 
 def test_running_campaign_shows_live_progress_and_work_left(db):

@@ -8,6 +8,7 @@ from gridgov.chatnotices import demo
 from gridgov.chatnotices.models import ChatDelivery, ChatNotice
 from gridgov.demo.tests.conftest import zhaiba  # noqa: F401  (the seeded demo town, built once per module)
 from gridgov.personnel.models import ChatGroup
+from gridgov.stats import reports
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def test_demo_town_notices_reach_all_120_groups_and_are_recorded_per_group(zhaib
     town = ChatNotice.objects.filter(path="520330113")
     assert town.count() > 100 and set(town.values_list("group_count", flat=True)) == {120}
     assert ChatDelivery.objects.filter(notice=town.first()).count() == 120
-    figures = dict(demo.figures())
+    figures = dict(reports.chat_notice_figures("520330113"))
     assert figures["群通知"] == made["chat_notices"] == ChatNotice.objects.count()
     assert figures["群通知发送群次"] == made["chat_deliveries"] == ChatDelivery.objects.count()
     assert figures["手工转发"] + figures["待转发"] == figures["群通知发送群次"]

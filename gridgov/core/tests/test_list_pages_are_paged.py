@@ -81,6 +81,7 @@ def args_of(crowd: Crowd) -> dict[str, list[dict]]:
         "publicity:detail": [{"pk": crowd.event.pk}],
         "deliberations:detail": [{"pk": crowd.deliberation.pk}],
         "deeds:detail": [{"pk": crowd.deed.pk}],
+        "stats:place_figures": [{"code": c} for c in (w.town.code, w.grid_a.code)],
     }
 
 

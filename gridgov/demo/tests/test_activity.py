@@ -13,6 +13,7 @@ from gridgov.keypersons import demo as keypersons_demo
 from gridgov.keypersons.models import KeyPerson, KeyPersonAlert
 from gridgov.matters.models import Matter
 from gridgov.personnel.models import Appointment
+from gridgov.stats import reports
 from gridgov.visits import demo as visits_demo
 from gridgov.visits.models import HouseholdVisitState, Visit, VisitMatter
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("zhaiba_activity")
 
 
 def test_visits_are_the_reports_8700_and_more_by_the_grid_staff(db):
-    figures = dict(visits_demo.figures(TOWN))
+    figures = dict(reports.visit_figures(TOWN))
     assert figures["入户走访（次）"] == 8736
     assert figures["其中上门入户（次）"] + figures["电话、视频走访（次）"] == 8736
     assert Visit.objects.filter(visitors=None).count() == 0
@@ -40,7 +41,7 @@ def test_every_visit_matter_of_the_year_is_linked_to_the_visit_that_found_it(db)
         assert link.visit.household_id == link.matter.household_id
         assert link.visit.visited_at < link.matter.created_at
         assert link.matter.title in link.visit.findings
-    assert dict(visits_demo.figures(TOWN))["走访发现转为事项（件）"] == len(links)
+    assert dict(reports.visit_figures(TOWN))["走访发现转为事项（件）"] == len(links)
 
 
 def test_household_visit_states_agree_with_the_ledger(db):
@@ -66,7 +67,7 @@ def test_household_visit_states_agree_with_the_ledger(db):
 
 
 def test_key_persons_are_706_across_the_13_categories(db):
-    figures = keypersons_demo.figures(TOWN)
+    figures = reports.key_person_figures(TOWN)
     assert figures[:2] == [("摸排稳控重点人员（人）", 706), ("涉及类别（类）", 13)]
     assert figures[2:15] == [
         ("\u3000刑满释放人员（人）", 118),
@@ -124,10 +125,11 @@ def test_demo_activity_command_states_the_figures_since_2021(db):
     present = [label for app, label in ACTIVITY_APPS if load(app) is not None]
     assert [label for label, _ in activity_modules()] == present
     assert {"走访", "重点人员"} <= set(present)
-    for label in present:
+    sections = reports.activity(TOWN)
+    assert [label for label, _ in sections] == [label for _, label in ACTIVITY_APPS]
+    for label, figures in sections:  # every section printed, its figures labelled counts
         assert f"【{label}】" in text
-    for _, module in activity_modules():  # every app's figures are labelled counts
-        assert all(isinstance(name, str) and isinstance(value, int) for name, value in module.figures(TOWN))
+        assert all(isinstance(name, str) and isinstance(value, int) for name, value in figures)
 
 
 def test_seed_demo_reports_each_apps_activity(zhaiba_activity):

@@ -12,11 +12,11 @@ from django.db.models import Count, F
 from gridgov.audit.models import AuditLog
 from gridgov.demo.build import REFERENCE_DATE
 from gridgov.demo.names import ETHNICITIES, FLOATING_REGIONS, WORK_AWAY_PLACES
-from gridgov.demo.queries import place_figures
 from gridgov.households.models import Household, Resident
 from gridgov.personnel.models import Appointment, ChatGroup, PartyGroup, PatrolTeam
 from gridgov.places.divisions import known_region_codes, xishui_divisions
 from gridgov.places.models import Place
+from gridgov.stats.reports import place_figures
 from gridgov.utils.idnumber import MOBILE_RE, parse_id_number
 
 TOWN = "520330113"

@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 
 from gridgov.demo.build import short_village_name
-from gridgov.demo.queries import place_figures
 from gridgov.demo.seed import SeedError, seed_demo, towns_in_seed_order
 from gridgov.households.models import Resident
 from gridgov.places.divisions import xishui_divisions
 from gridgov.places.models import Place
+from gridgov.stats.reports import place_figures
 
 
 def test_towns_2_adds_the_next_real_town_with_its_real_villages(db):

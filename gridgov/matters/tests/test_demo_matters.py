@@ -14,7 +14,7 @@ from django.db.models import Count, F, Max, Min
 from gridgov.accounts.choices import Role
 from gridgov.ledgers import actions as ledger_actions
 from gridgov.ledgers.books import LedgerFilters
-from gridgov.matters import ledgers, queries
+from gridgov.matters import queries
 from gridgov.matters.demo import seed_matters
 from gridgov.matters.models import (
     Feedback,
@@ -26,6 +26,7 @@ from gridgov.matters.models import (
     Supervision,
 )
 from gridgov.places.models import Place
+from gridgov.stats import reports
 from gridgov.testing import make_user
 
 TOWN = "520330113"
@@ -51,7 +52,7 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def figures(since, until):
-    return {f.kind: (f.received, f.resolved, f.open, f.overdue) for f in ledgers.matter_figures(TOWN, since, until)}
+    return {f.kind: (f.received, f.resolved, f.open, f.overdue) for f in reports.matter_figures(TOWN, since, until)}
 
 
 def test_the_year_has_exact_figures_for_seed_1(demo, db):
@@ -143,13 +144,14 @@ def test_building_the_year_is_fast_and_runs_once(demo, db):
     assert seed_matters(seed=1, today=TODAY) is None  # already there: nothing added
 
 
-# (received, resolved or awaiting feedback, still open, overdue) in the year up to TODAY, seed 1.
+# (received, resolved or awaiting feedback, still open, overdue) in the year up to TODAY, seed 1. Updated when
+# the appeals found on visits were shaped to the first article's 140 (one more random draw per appeal).
 FIGURES = {
-    "dispute": (276, 263, 17, 14),
-    "appeal": (241, 229, 15, 7),
-    "environment": (376, 367, 18, 10),
-    "hardship": (291, 280, 18, 16),
-    "hazard": (196, 191, 9, 9),
+    "dispute": (276, 264, 17, 16),
+    "appeal": (241, 237, 6, 1),
+    "environment": (376, 367, 16, 11),
+    "hardship": (291, 275, 22, 16),
+    "hazard": (196, 187, 12, 11),
 }
 
 

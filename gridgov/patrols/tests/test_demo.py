@@ -7,6 +7,7 @@ import pytest
 from gridgov.demo.tests.conftest import zhaiba  # noqa: F401  (the seeded demo town, built once per module)
 from gridgov.patrols import demo
 from gridgov.patrols.models import Patrol, PatrolMatter
+from gridgov.stats import reports
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_town_gets_726_night_patrols_shaped_like_the_report(zhaiba):  # noqa: F811
     made = demo.seed(seed=1, today=dt.date(2026, 11, 23))
     assert made["night_patrols"] == 726 and made["day_patrols"] == 180
-    figures = dict(demo.figures())
+    figures = dict(reports.patrol_figures("520330113"))
     assert figures["夜间巡逻"] == 726 and figures["白天巡逻"] == 180
     assert figures["巡逻发现问题"] == made["patrol_findings"] > 100
     assert figures["巡逻发现转为事项"] == made["patrol_matters"] == PatrolMatter.objects.count() > 0

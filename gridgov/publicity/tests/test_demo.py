@@ -14,6 +14,7 @@ from gridgov.deliberations.models import Deliberation, DeliberationMatter
 from gridgov.demo.tests.conftest import zhaiba  # noqa: F401  (the seeded demo town, built once per module)
 from gridgov.publicity import demo as publicity_demo
 from gridgov.publicity.models import PublicityEvent
+from gridgov.stats import reports
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 23)
@@ -22,7 +23,7 @@ SINCE = dt.date(2021, 1, 1)
 
 def test_publicity_events_since_2021_with_their_audience(zhaiba):  # noqa: F811
     made = publicity_demo.seed(seed=1, today=TODAY)
-    figures = dict(publicity_demo.figures())
+    figures = dict(reports.publicity_figures("520330113"))
     assert figures == {"开展小宣讲（场）": made["publicity_events"], "宣讲受众（人次）": made["publicity_attendance"]}
     years = (TODAY - SINCE).days / 365.25
     assert 15 * 2.0 * 12 * years < made["publicity_events"] < 15 * 3.4 * 12 * years  # ~half of 吴寨居's 67 a year
@@ -37,7 +38,7 @@ def test_publicity_events_since_2021_with_their_audience(zhaiba):  # noqa: F811
 
 def test_deliberations_in_every_group_with_follow_up_matters(zhaiba):  # noqa: F811
     made = deliberations_demo.seed(seed=1, today=TODAY)
-    figures = dict(deliberations_demo.figures())
+    figures = dict(reports.deliberation_figures("520330113"))
     assert figures["议事协商（次）"] == made["deliberations"] == Deliberation.objects.count()
     assert figures["议定事项转办（件）"] == made["deliberation_matters"] > 20
     assert Deliberation.objects.values("path").distinct().count() == 68  # every villager group
@@ -49,7 +50,7 @@ def test_deliberations_in_every_group_with_follow_up_matters(zhaiba):  # noqa: F
 
 def test_exactly_308_deeds_as_reported(zhaiba):  # noqa: F811
     made = deeds_demo.seed(seed=1, today=TODAY)
-    figures = dict(deeds_demo.figures())
+    figures = dict(reports.deed_figures("520330113"))
     assert figures["为群众办实事（件）"] == made["deeds"] == 308
     assert figures["办实事受益户（户）"] > 150
     deed = Deed.objects.filter(household__isnull=False).select_related("household", "resident").first()
@@ -62,7 +63,7 @@ def test_monthly_clean_ups_in_every_village_with_problems_as_matters(zhaiba):  #
     made = cleanups_demo.seed(seed=1, today=TODAY)
     months = (TODAY.year - 2021) * 12 + TODAY.month
     assert made["cleanup_areas"] == 15 and made["cleanup_rounds"] == 15 * months
-    figures = dict(cleanups_demo.figures())
+    figures = dict(reports.cleanup_figures("520330113"))
     assert figures["环境整治（轮）"] == CleanupRound.objects.count() == 15 * months
     assert figures["整治发现问题（处）"] == made["cleanup_problems"] == CleanupProblem.objects.count()
     assert (

@@ -7,8 +7,8 @@
 Each round enqueues the jobs the apps register (`gridgov.core.periodic`, in INSTALLED_APPS order): the
 deadline job (yellow/red supervision cards, auto-escalation), the routine remediation reopening, the
 outbox delivery (WeCom robot retries), the key-person alerts (raised,
-then noticed to the responsible persons and the towns' officers), the chat notices' group-robot deliveries
-and the audit chain's sealing and check, through Django's task API,
+then noticed to the responsible persons and the towns' officers), the chat notices' group-robot deliveries,
+the statistics' rollup refresh and the audit chain's sealing and check, through Django's task API,
 then, with the database backend (``TASKS`` = ``django_tasks_db.DatabaseBackend``), runs every ready
 task in this process like ``manage.py db_worker --batch`` would. With ``--enqueue-only`` it leaves
 them to separate ``manage.py db_worker`` processes. A task already waiting is not enqueued again.

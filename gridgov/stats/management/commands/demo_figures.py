@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.demo.build import DEMO_TOWN
-from gridgov.demo.queries import figures_sentence, place_figures
 from gridgov.demo.text import table
 from gridgov.places.models import Place
+from gridgov.stats.reports import figures_sentence, place_figures
 
 
 class Command(BaseCommand):

@@ -2,10 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gridgov.demo.activity import activity_modules
 from gridgov.demo.build import DEMO_TOWN
 from gridgov.demo.text import table
 from gridgov.places.models import Place
+from gridgov.stats.reports import activity
 
 
 class Command(BaseCommand):
@@ -19,8 +19,8 @@ class Command(BaseCommand):
         if target is None:
             raise CommandError(f"地域 {place} 不存在")
         self.stdout.write(f"{target.name}（{target.code}）2021年以来")
-        for label, module in activity_modules():
-            rows = [(name, f"{value:,}") for name, value in module.figures(target.code)]
+        for label, figures in activity(target.code):
+            rows = [(name, f"{value:,}") for name, value in figures]
             self.stdout.write("")
             self.stdout.write(f"【{label}】")
             self.stdout.write(table(("项目", "数量"), rows, right=(1,)))

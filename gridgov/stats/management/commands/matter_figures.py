@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from gridgov.demo.build import DEMO_TOWN
 from gridgov.demo.text import table
-from gridgov.matters.ledgers import matter_figures
 from gridgov.places.models import Place
+from gridgov.stats.reports import matter_figures
 
 
 class Command(BaseCommand):
