@@ -14,4 +14,9 @@ class StatsConfig(AppConfig):
         from gridgov.stats.queries import STATS_ROLES
 
         signals.connect()
-        register_menu([("stats:figures", gettext_noop("工作数据"), Access("roles", STATS_ROLES))])
+        register_menu(
+            [
+                ("stats:cockpit", gettext_noop("驾驶舱"), Access("roles", STATS_ROLES)),
+                ("stats:figures", gettext_noop("工作数据"), Access("roles", STATS_ROLES)),
+            ]
+        )

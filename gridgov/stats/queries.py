@@ -410,6 +410,11 @@ class KeyPersonTable:
     rows: list[tuple[str, dict[str, int], int]]  # (category name, {color: n}, total)
     total: int
     url: str
+    ids: list[int] = field(default_factory=list)  # the category id of each row, for its record list
+
+    def cell_url(self, index: int, color: str = "") -> str:
+        query = {"category": self.ids[index], **({"color": color} if color else {})}
+        return f"{self.url}&{urlencode(query)}"
 
 
 def key_persons(user, place: Place) -> KeyPersonTable | None:
@@ -425,13 +430,15 @@ def key_persons(user, place: Place) -> KeyPersonTable | None:
     table: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         table[row["category"]][row["color"]] += row["n"]
-    out = []
+    out, ids = [], []
     for category in KeyPersonCategory.objects.order_by("sort_order", "code"):
         counts = table.get(category.pk, {})
         if counts:
             out.append((category.name, dict(counts), sum(counts.values())))
+            ids.append(category.pk)
     url = f"{reverse('keypersons:list')}?{urlencode({'place': place.code})}"
-    return KeyPersonTable([(v, str(label)) for v, label in RiskColor.choices], out, sum(r[2] for r in out), url)
+    colors = [(v, str(label)) for v, label in RiskColor.choices]
+    return KeyPersonTable(colors, out, sum(r[2] for r in out), url, ids)
 
 
 # ---------------------------------------------------------------- the articles' words
@@ -469,3 +476,156 @@ def statements(user, place: Place, period: Period) -> list[Statement]:
         rounded = _rounded(f.value) if code == "visits" else ""
         out.append(Statement(code, f"{f.term}{f.text}{f.unit}", [f], f"{rounded}{f.unit}" if rounded else ""))
     return out
+
+
+# ---------------------------------------------------------------- the map (cockpit)
+
+MAP_UNITS_MAX = 500  # polygons coloured on one map
+MAP_POINTS_MAX = 300  # open matters drawn as points
+RISK_ORDER = ("red", "yellow", "blue")
+TOWN_DEPTH = 9
+
+
+@dataclass(frozen=True)
+class MapUnit:
+    """One coloured polygon: a grid (town and below) or a child place (county and above), with the figures
+    each map layer colours it by, every count linked to its record list."""
+
+    code: str
+    name: str
+    boundary: dict | None
+    open: Figure
+    overdue: Figure
+    colors: dict[str, Figure]  # open matters by risk color
+    households: Figure
+    visited: int  # households visited in the last COVERAGE_DAYS days of the period
+    drill_url: str
+
+    @property
+    def risk(self) -> str:
+        """The most severe color among the unit's open matters ("" when it holds none)."""
+        return next((c for c in RISK_ORDER if self.colors[c].value), "")
+
+    @property
+    def coverage(self) -> float | None:
+        return round(100 * self.visited / self.households.value, 1) if self.households.value else None
+
+
+@dataclass(frozen=True)
+class MapData:
+    place: dict | None  # the place's own outline
+    units: list[MapUnit]
+    outlines: list[dict]  # thin context shapes (a town's villages around its grids; a county's towns' villages)
+    points: list[dict]  # open matters with coordinates, newest first
+    points_more: bool  # more open matters have coordinates than are drawn
+
+
+def cockpit_url(code: str, period: Period | None = None) -> str:
+    url = reverse("stats:cockpit_place", kwargs={"code": code})
+    return f"{url}?{urlencode(period.as_query())}" if period is not None else url
+
+
+def _shape(place: Place) -> dict:
+    return {"code": place.code, "name": place.name, "boundary": place.boundary}
+
+
+def map_places(user, place: Place) -> tuple[list[Place], list[Place]]:
+    """(units, outlines): the grids drawn inside a town or anything below it, with its villages as outlines;
+    above a town the child places, with their own children as outlines (none when there are too many)."""
+    drawn = Place.objects.for_user(user).filter(boundary__isnull=False).only("code", "name", "boundary")
+    if len(place.code) >= TOWN_DEPTH:
+        units = list(drawn.within(place.code).filter(kind="grid").order_by("code")[: MAP_UNITS_MAX + 1])
+        outlines = list(drawn.filter(parent=place, kind="village").order_by("code")) if len(place.code) == 9 else []
+    else:
+        units = list(drawn.filter(parent=place).order_by("code")[: MAP_UNITS_MAX + 1])
+        outlines = list(drawn.filter(parent__parent=place).order_by("code")[: MAP_UNITS_MAX + 1])
+    if len(outlines) > MAP_UNITS_MAX:
+        outlines = []
+    return units[:MAP_UNITS_MAX], outlines
+
+
+def _per_unit(source: str, code: str, depth: int, dims: list[str], filters: dict | None = None) -> dict:
+    """{unit code: rows} for the places ``depth`` long under ``code``: the engine's children where they are
+    the next level it keeps (rollups), else one GROUP BY over the records by the code's prefix (grids)."""
+    if depth == len(code):
+        return {code: engine.count(source, code, None, dims=dims, filters=filters)}
+    from gridgov.places.choices import CODE_LENGTH
+
+    cube = cube_for(source, [*dims, *(filters or {})])
+    below = sorted(n for n in CODE_LENGTH.values() if n > len(code))
+    child = (cube.child_depth(code) if cube is not None else None) or (below[0] if below else None)
+    out: dict[str, list[dict]] = defaultdict(list)
+    if child == depth:
+        for row in engine.count(source, code, None, dims=dims, filters=filters, by_child=True):
+            out[row["place"]].append(row)
+        return out
+    from gridgov.stats.sources import SOURCES
+
+    for row in engine.raw_rows(SOURCES[source], code, dims=dims, filters=filters, prefix=depth):
+        if len(row["code"]) == depth:
+            out[row["code"]].append(row)
+    return out
+
+
+def map_data(user, place: Place, period: Period) -> MapData:
+    """The cockpit's map: each unit's open and overdue matters (where they lie), its open matters by risk
+    color and its visit coverage (households visited in the last COVERAGE_DAYS days of the period)."""
+    from gridgov.matters.choices import OPEN_STATES
+    from gridgov.matters.models import Matter
+
+    units, outlines = map_places(user, place)
+    labels = _labels("color")
+    figures_by_unit: dict[str, MapUnit] = {}
+    if units:
+        depth = len(units[0].code)
+        open_states = sorted(OPEN_STATES)
+        opened = _per_unit("matters", place.code, depth, ["color"], {"state": open_states})
+        overdue = _per_unit("matters", place.code, depth, [], {"overdue": True})
+        recency = _per_unit("households", place.code, depth, ["last_day"])
+        since = period.until - dt.timedelta(days=COVERAGE_DAYS - 1)
+        received = BY_CODE["received"]
+        for unit in units:
+            by_color = engine.grouped(opened.get(unit.code, []), "color")
+            colors = {
+                c: Figure(c, labels.get(c, c), str(received.unit), by_color.get(c, 0),
+                          _matters_url(unit.code, None, state="open", color=c))
+                for c in RISK_ORDER
+            }  # fmt: skip
+            rows = recency.get(unit.code, [])
+            visited = sum(r["n"] for r in rows if r["last_day"] is not None and since <= r["last_day"] <= period.until)
+            hh, over = BY_CODE["households"], BY_CODE["overdue_now"]
+            n_over = sum(r["n"] for r in overdue.get(unit.code, []))
+            open_figure = Figure("open", _("未办结"), str(received.unit), sum(by_color.values()),
+                                 _matters_url(unit.code, None, state="open"))  # fmt: skip
+            figures_by_unit[unit.code] = MapUnit(
+                unit.code,
+                unit.name,
+                unit.boundary,
+                open_figure,
+                Figure("overdue_now", str(over.term), str(over.unit), n_over, over.list_url(unit.code, None)),
+                colors,
+                Figure(
+                    "households", str(hh.term), str(hh.unit), sum(r["n"] for r in rows), hh.list_url(unit.code, None)
+                ),
+                visited,
+                cockpit_url(unit.code, period),
+            )
+    found = list(
+        Matter.objects.for_user(user)
+        .within(place.code)
+        .filter(state__in=OPEN_STATES, point__isnull=False)
+        .order_by("-id")
+        .values("id", "title", "color", "point")[: MAP_POINTS_MAX + 1]
+    )
+    points = [
+        {"id": m["id"], "title": m["title"], "color": m["color"], "point": m["point"],
+         "url": reverse("matters:detail", kwargs={"pk": m["id"]})}
+        for m in found[:MAP_POINTS_MAX]
+    ]  # fmt: skip
+    return MapData(
+        _shape(place) if place.boundary else None,
+        [figures_by_unit[u.code] for u in units],
+        [_shape(p) for p in outlines],
+        points,
+        len(found) > MAP_POINTS_MAX,
+    )
