@@ -10,6 +10,7 @@ BENCHES = [
     "bench.open311_bench",
     "bench.matters_bench",
     "bench.field_bench",
+    "bench.cockpit_bench",
 ]
 
 if __name__ == "__main__":

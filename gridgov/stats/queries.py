@@ -613,7 +613,7 @@ def map_data(user, place: Place, period: Period) -> MapData:
     found = list(
         Matter.objects.for_user(user)
         .within(place.code)
-        .filter(state__in=OPEN_STATES, point__isnull=False)
+        .filter(is_open=True, state__in=OPEN_STATES, point__isnull=False)  # is_open: the open-matter indexes
         .order_by("-id")
         .values("id", "title", "color", "point")[: MAP_POINTS_MAX + 1]
     )

@@ -114,8 +114,11 @@
       marker.on("click", function () { window.location.href = p.url; });
       groups.push(marker);
     });
-    var all = L.featureGroup(groups).addTo(map);
-    if (all.getBounds().isValid()) map.fitBounds(all.getBounds(), { padding: [8, 8] });
+    L.featureGroup(groups).addTo(map);
+    // Fit what is coloured (a county with one town drawn shows that town, not an empty county outline).
+    var focus = L.featureGroup(shapes.map(function (pair) { return pair[1]; }));
+    var bounds = focus.getBounds().isValid() ? focus.getBounds() : L.featureGroup(groups).getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
 
     // Built with the DOM (no style attributes in markup: a Content-Security-Policy may forbid them).
     function swatch(color, text) {

@@ -201,6 +201,16 @@ def test_map_units_equal_raw_counts(client, demo):
         assert u.households.value == Household.objects.filter(path__startswith=u.code).count()
         assert u.visited == _visited(u.code, period)
     assert sum(u.open.value for u in m.units) > 0
+    assert m.points == []  # the demo's matters carry no coordinates
+    located = opened.order_by("id").first()
+    Matter.objects.filter(pk=located.pk).update(point={"type": "Point", "coordinates": [106.3, 28.4]})
+    points = cockpit(client, "town").context["map"].points
+    where = {"type": "Point", "coordinates": [106.3, 28.4]}
+    url = f"/matters/{located.pk}/"
+    assert points == [{"id": located.pk, "title": located.title, "color": located.color, "point": where, "url": url}]
+    grid2 = user("grid2").place.code
+    seen_by_grid2 = cockpit(client, "grid2").context["map"].points
+    assert seen_by_grid2 == (points if located.path.startswith(grid2) else [])
     # The county map: its town coloured, the town's villages as outlines.
     county = cockpit(client, "county").context["map"]
     assert [u.code for u in county.units] == [TOWN]
