@@ -276,7 +276,8 @@ def main() -> None:
         sys.exit("--pg: set DATABASE_URL to an empty PostgreSQL database (PGPORT=... .ci/pg-start prints one)")
     name = f"cockpit-{args.counties}x{args.towns}-{args.matters}-{args.visits}.sqlite3"
     path = OUT / name
-    fresh = args.pg or not path.exists()
+    done = OUT / (name + ".done")  # written once the build finished (a build cut short is not reused)
+    fresh = args.pg or not done.exists()
     if not args.pg and fresh:
         for suffix in ("", "-wal", "-shm"):
             (OUT / (name + suffix)).unlink(missing_ok=True)
@@ -289,6 +290,8 @@ def main() -> None:
         if Place.objects.exists() if _migrated() else False:
             sys.exit("the database already holds places: give the bench an empty one")
         build(args)
+        if not args.pg:
+            done.touch()
     measure(args)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.places.choices import PlaceKind
-from gridgov.stats import queries
+from gridgov.stats import engine, queries
 from gridgov.stats.catalogue import RATE_BY_CODE
 from gridgov.stats.periods import Period, PeriodError
 from gridgov.stats.views import stats_roles
@@ -200,7 +200,8 @@ def cockpit(request, code: str = ""):
         period = Period.parse(request.GET, today)
     except PeriodError as exc:
         error, period = str(exc), Period.this_year(today)
-    context = cockpit_context(request.user, place, period)
+    with engine.one_reading():
+        context = cockpit_context(request.user, place, period)
     context.update(
         {
             "error": error,
