@@ -128,7 +128,7 @@ def map_json(m: queries.MapData) -> dict:
             "households": _("户"),
             "visited": _("近%(n)s天走访") % {"n": queries.COVERAGE_DAYS},
             "drill": _("进入驾驶舱"),
-            "points": _("未办结事项位置"),
+            "points": _("● 圆点：有位置的未办结事项（颜色为风险等级，点击查看）"),
         },  # fmt: skip
     }
 

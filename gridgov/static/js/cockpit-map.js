@@ -68,7 +68,7 @@
     }
 
     function style(u) {
-      return { color: "#344054", weight: 1, fillColor: fill(u), fillOpacity: 0.78 };
+      return { color: "#344054", weight: 1, fillColor: fill(u), fillOpacity: 0.78, className: "ck-unit" };
     }
 
     function tip(u) {
@@ -108,7 +108,8 @@
     data.points.forEach(function (p) {
       var c = p.point.coordinates;
       var marker = L.circleMarker([c[1], c[0]], {
-        radius: 5, color: "#fff", weight: 1, fillColor: RISK[p.color] || "#475467", fillOpacity: 1
+        radius: 5, color: "#fff", weight: 1, fillColor: RISK[p.color] || "#475467", fillOpacity: 1,
+        className: "ck-point"
       });
       marker.bindTooltip(esc(p.title));
       marker.on("click", function () { window.location.href = p.url; });
@@ -156,7 +157,12 @@
           swatch(SEQ[i + (s.length < 5 ? 5 - s.length : 0)], label);
         }
       }
-      if (data.points.length) swatch("#475467", T.points);
+      if (data.points.length) {
+        var note = document.createElement("span");
+        note.className = "ck-points";
+        note.textContent = T.points;
+        legend.appendChild(note);
+      }
     }
 
     function restyle() {

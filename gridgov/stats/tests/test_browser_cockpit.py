@@ -48,8 +48,11 @@ def demo_town(transactional_db):
     _taxonomies()
     call_command("seed_demo", "--no-activity", stdout=StringIO())
     from gridgov.accounts.models import User
+    from gridgov.matters.models import Matter
 
-    return {u.username: u.place.code for u in User.objects.select_related("place").exclude(place=None)}
+    codes = {u.username: u.place.code for u in User.objects.select_related("place").exclude(place=None)}
+    codes["open_located"] = Matter.objects.filter(path__startswith=TOWN, is_open=True, point__isnull=False).count()
+    return codes
 
 
 def sign_in(browser, base: str, username: str, viewport=DESKTOP):
@@ -96,7 +99,9 @@ def test_cockpit_through_the_ui(demo_town, live_server, browser):
     assert page.locator(".ck-tile[data-figure=received] .ck-value").inner_text() != "0"
     charts = page.locator("[data-chart].drawn svg").count()
     assert charts >= 5, charts
-    assert page.locator("#cockpit-map path.leaflet-interactive").count() == 114  # every grid of the town
+    assert page.locator("#cockpit-map path.ck-unit").count() == 114  # every grid of the town
+    points = demo_town["open_located"]
+    assert points > 0 and page.locator("#cockpit-map path.ck-point").count() == points
     page.check("input[name=map-layer][value=risk]")
     assert "红色" in page.locator("#cockpit-map-legend").inner_text()
     page.check("input[name=map-layer][value=open]")
@@ -145,7 +150,7 @@ def test_cockpit_through_the_ui(demo_town, live_server, browser):
     page.goto(f"{base}/stats/")
     drawn(page)
     own = demo_town["grid1"]
-    assert page.locator("#cockpit-map path.leaflet-interactive").count() == 1
+    assert page.locator("#cockpit-map path.ck-unit").count() == 1
     assert page.locator("[data-table=ranking]").count() == 0
     shoot(page, "grid")
     assert page.goto(f"{base}/stats/{TOWN}/").status == 404
