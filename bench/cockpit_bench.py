@@ -43,22 +43,37 @@ def _args():
     return parser.parse_args()
 
 
+def _box(x0: float, y0: float, w: float, h: float) -> dict:
+    ring = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
 def _places(counties: int, towns: int):
+    """Places with drawn boundaries (so the map's figures are measured too): towns on a lattice in each
+    county, villages 5 x 2 in a town, grids 3 x 2 in a village."""
     from gridgov.places.models import Place
 
+    tw, th = 0.12, 0.10
     rows = [Place(code="52", name="贵州省", kind="province"), Place(code="5203", name="遵义市", kind="city")]
     for c in range(counties):
         county = f"5203{c + 1:02d}"
-        rows.append(Place(code=county, name=f"第{c + 1}县", kind="county"))
+        cx, cy = 100 + (c % 10) * 0.8, 25 + (c // 10) * 0.6
+        rows.append(Place(code=county, name=f"第{c + 1}县", kind="county", boundary=_box(cx, cy, 6 * tw, 5 * th)))
         for t in range(towns):
             town = f"{county}{t + 101:03d}"
-            rows.append(Place(code=town, name=f"第{c + 1}县第{t + 1}镇", kind="town"))
+            tx, ty = cx + (t % 6) * tw, cy + (t // 6) * th
+            rows.append(Place(code=town, name=f"第{c + 1}县第{t + 1}镇", kind="town", boundary=_box(tx, ty, tw, th)))
             for v in range(VILLAGES):
                 village = f"{town}{v + 201:03d}"
-                rows.append(Place(code=village, name=f"{town[-3:]}镇{v + 1}村", kind="village"))
+                vw, vh = tw / 5, th / 2
+                vx, vy = tx + (v % 5) * vw, ty + (v // 5) * vh
+                rows.append(Place(code=village, name=f"{town[-3:]}镇{v + 1}村", kind="village",
+                                  boundary=_box(vx, vy, vw, vh)))  # fmt: skip
                 rows.append(Place(code=f"{village}01", name=f"{v + 1}村一组", kind="group"))
                 for g in range(GRIDS):
-                    rows.append(Place(code=f"{village}01{g + 1:02d}", name=f"{v + 1}村第{g + 1}网格", kind="grid"))
+                    gw, gh = vw / 3, vh / 2
+                    rows.append(Place(code=f"{village}01{g + 1:02d}", name=f"{v + 1}村第{g + 1}网格", kind="grid",
+                                      boundary=_box(vx + (g % 3) * gw, vy + (g // 3) * gh, gw, gh)))  # fmt: skip
     Place.objects.bulk_create(rows, batch_size=5000)
     by_code = dict(Place.objects.values_list("code", "id"))
     updates = []

@@ -567,9 +567,16 @@ def _per_unit(source: str, code: str, depth: int, dims: list[str], filters: dict
     return out
 
 
+def _link(path: str, code: str, params: dict | None = None) -> str:
+    """A record list's URL for the place ``code`` (``path`` reversed once per page, not once per link)."""
+    query = [("place", code), *((k, str(v)) for k, v in (params or {}).items())]
+    return f"{path}?{urlencode(query)}"
+
+
 def map_data(user, place: Place, period: Period) -> MapData:
-    """The cockpit's map: each unit's open and overdue matters (where they lie), its open matters by risk
-    color and its visit coverage (households visited in the last COVERAGE_DAYS days of the period)."""
+    """The cockpit's map: the open matters each unit holds (as `overdue_by_unit` counts them: at or below it),
+    how many of them are overdue and of which risk color, and its visit coverage (households visited in the
+    last COVERAGE_DAYS days of the period). Open matters with coordinates are points where they lie."""
     from gridgov.matters.choices import OPEN_STATES
     from gridgov.matters.models import Matter
 
@@ -578,38 +585,34 @@ def map_data(user, place: Place, period: Period) -> MapData:
     figures_by_unit: dict[str, MapUnit] = {}
     if units:
         depth = len(units[0].code)
-        open_states = sorted(OPEN_STATES)
-        opened = _per_unit("matters", place.code, depth, ["color"], {"state": open_states})
-        overdue = _per_unit("matters", place.code, depth, [], {"overdue": True})
+        held = _per_unit("open_matters", place.code, depth, ["color", "overdue"])
         recency = _per_unit("households", place.code, depth, ["last_day"])
         since = period.until - dt.timedelta(days=COVERAGE_DAYS - 1)
-        received = BY_CODE["received"]
+        unit_name, hh = str(BY_CODE["received"].unit), BY_CODE["households"]
+        matters_path, households_path = reverse("matters:list"), reverse(hh.list_name)
+        cockpit_path, period_query = reverse("stats:cockpit"), urlencode(period.as_query())
         for unit in units:
-            by_color = engine.grouped(opened.get(unit.code, []), "color")
-            colors = {
-                c: Figure(c, labels.get(c, c), str(received.unit), by_color.get(c, 0),
-                          _matters_url(unit.code, None, state="open", color=c))
-                for c in RISK_ORDER
-            }  # fmt: skip
-            rows = recency.get(unit.code, [])
-            visited = sum(r["n"] for r in rows if r["last_day"] is not None and since <= r["last_day"] <= period.until)
-            hh, over = BY_CODE["households"], BY_CODE["overdue_now"]
-            n_over = sum(r["n"] for r in overdue.get(unit.code, []))
-            open_figure = Figure("open", _("未办结"), str(received.unit), sum(by_color.values()),
-                                 _matters_url(unit.code, None, state="open"))  # fmt: skip
+            rows = held.get(unit.code, [])
+            by_color = engine.grouped(rows, "color")
+            held_url = f"{matters_path}?{urlencode({'holder': unit.code, 'state': 'open'})}"
+            colors = {c: Figure(c, labels.get(c, c), unit_name, by_color.get(c, 0), f"{held_url}&color={c}")
+                      for c in RISK_ORDER}  # fmt: skip
+            homes = recency.get(unit.code, [])
+            visited = sum(r["n"] for r in homes if r["last_day"] is not None and since <= r["last_day"] <= period.until)
             figures_by_unit[unit.code] = MapUnit(
                 unit.code,
                 unit.name,
                 unit.boundary,
-                open_figure,
-                Figure("overdue_now", str(over.term), str(over.unit), n_over, over.list_url(unit.code, None)),
+                Figure("open", _("未办结"), unit_name, sum(r["n"] for r in rows), held_url),
+                Figure("overdue", _("超期未办结"), unit_name, sum(r["n"] for r in rows if r["overdue"]),
+                       f"{held_url}&overdue=1"),
                 colors,
-                Figure(
-                    "households", str(hh.term), str(hh.unit), sum(r["n"] for r in rows), hh.list_url(unit.code, None)
-                ),
+                Figure("households", str(hh.term), str(hh.unit), sum(r["n"] for r in homes),
+                       _link(households_path, unit.code, hh.list_params)),
                 visited,
-                cockpit_url(unit.code, period),
-            )
+                f"{cockpit_path}{unit.code}/?{period_query}",
+            )  # fmt: skip
+    detail = reverse("matters:detail", kwargs={"pk": 0})
     found = list(
         Matter.objects.for_user(user)
         .within(place.code)
@@ -619,7 +622,7 @@ def map_data(user, place: Place, period: Period) -> MapData:
     )
     points = [
         {"id": m["id"], "title": m["title"], "color": m["color"], "point": m["point"],
-         "url": reverse("matters:detail", kwargs={"pk": m["id"]})}
+         "url": detail.replace("/0/", f"/{m['id']}/")}
         for m in found[:MAP_POINTS_MAX]
     ]  # fmt: skip
     return MapData(

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from gridgov.places.choices import PlaceKind
@@ -147,6 +148,28 @@ def tiles(user, place, period: Period) -> list[dict]:
     return out
 
 
+def map_rows(m: queries.MapData) -> str:
+    """The map's data table (its accessible, script-free twin), built here rather than in the template: a
+    town has a hundred grids of eight cells each."""
+    cell = '<td class="num"><a href="{}">{}</a></td>'
+    return format_html_join(
+        "",
+        '<tr data-unit="{}"><td><a href="{}">{}</a></td>{}{}{}<td class="num">{}</td></tr>',
+        (
+            (
+                u.code,
+                u.drill_url,
+                u.name,
+                format_html(cell + cell, u.open.url, u.open.text, u.overdue.url, u.overdue.text),
+                format_html_join("", cell, ((f.url, f.text) for f in u.colors.values())),
+                format_html(cell, u.households.url, u.households.text),
+                "—" if u.coverage is None else f"{u.coverage}%",
+            )  # fmt: skip
+            for u in m.units
+        ),
+    )
+
+
 def cockpit_context(user, place, period: Period) -> dict:
     """Everything `stats/_cockpit.html` shows for ``place`` in ``period`` (a home page may include it, with
     `stats/_cockpit_assets.html` in its head)."""
@@ -179,6 +202,7 @@ def cockpit_context(user, place, period: Period) -> dict:
         ]  # fmt: skip
     ctx["charts"] = chart_data(ctx)
     ctx["map_json"] = map_json(ctx["map"])
+    ctx["map_rows"] = map_rows(ctx["map"])
     return ctx
 
 
