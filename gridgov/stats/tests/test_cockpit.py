@@ -358,3 +358,13 @@ RAW_QUERIES = {"town": 32, "county": 30}  # the rollups not built: every figure 
 # Built: the rollups' state read once, the current month from day rows and a few parts from the records
 # (grids below the kept depths, the map's points).
 ROLLUP_QUERIES = {"town": 44, "county": 41}
+
+
+def test_map_tiles_only_from_the_configured_server(client, demo, settings):
+    settings.GRIDGOV_TILE_URL = ""
+    page = cockpit(client, "town").content.decode()
+    assert 'id="cockpit-map"' in page and "data-tiles" not in page
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing loaded from another host
+    settings.GRIDGOV_TILE_URL = "http://tiles.lan/{z}/{x}/{y}.png"
+    page = cockpit(client, "town").content.decode()
+    assert 'data-tiles="http://tiles.lan/{z}/{x}/{y}.png"' in page
