@@ -516,7 +516,7 @@ class MapData:
     place: dict | None  # the place's own outline
     units: list[MapUnit]
     outlines: list[dict]  # thin context shapes (a town's villages around its grids; a county's towns' villages)
-    points: list[dict]  # open matters with coordinates, newest first
+    points: list[dict]  # open matters held in the place that have coordinates, newest first (town and below)
     points_more: bool  # more open matters have coordinates than are drawn
 
 
@@ -576,8 +576,8 @@ def _link(path: str, code: str, params: dict | None = None) -> str:
 def map_data(user, place: Place, period: Period) -> MapData:
     """The cockpit's map: the open matters each unit holds (as `overdue_by_unit` counts them: at or below it),
     how many of them are overdue and of which risk color, and its visit coverage (households visited in the
-    last COVERAGE_DAYS days of the period). Open matters with coordinates are points where they lie."""
-    from gridgov.matters.choices import OPEN_STATES
+    last COVERAGE_DAYS days of the period). From a town down, the open matters it holds that have coordinates
+    are points where they lie."""
     from gridgov.matters.models import Matter
 
     units, outlines = map_places(user, place)
@@ -613,13 +613,14 @@ def map_data(user, place: Place, period: Period) -> MapData:
                 f"{cockpit_path}{unit.code}/?{period_query}",
             )  # fmt: skip
     detail = reverse("matters:detail", kwargs={"pk": 0})
-    found = list(
-        Matter.objects.for_user(user)
-        .within(place.code)
-        .filter(is_open=True, state__in=OPEN_STATES, point__isnull=False)  # is_open: the open-matter indexes
-        .order_by("-id")
-        .values("id", "title", "color", "point")[: MAP_POINTS_MAX + 1]
-    )
+    found: list[dict] = []
+    if len(place.code) >= TOWN_DEPTH:  # above a town the map shows towns; points would be clutter
+        found = list(
+            Matter.objects.for_user(user)
+            .filter(is_open=True, holder_path__within=place.code, point__isnull=False)  # the open-matter index
+            .order_by("-id")
+            .values("id", "title", "color", "point")[: MAP_POINTS_MAX + 1]
+        )
     points = [
         {"id": m["id"], "title": m["title"], "color": m["color"], "point": m["point"],
          "url": detail.replace("/0/", f"/{m['id']}/")}
