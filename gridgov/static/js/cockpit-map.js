@@ -119,7 +119,19 @@
     // Fit what is coloured (a county with one town drawn shows that town, not an empty county outline).
     var focus = L.featureGroup(shapes.map(function (pair) { return pair[1]; }));
     var bounds = focus.getBounds().isValid() ? focus.getBounds() : L.featureGroup(groups).getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { padding: [8, 8] });
+      // A phone turned or a window resized: the whole place stays in view.
+      var resizing = null;
+      window.addEventListener("resize", function () {
+        window.clearTimeout(resizing);
+        resizing = window.setTimeout(function () {
+          if (!box.clientWidth || !box.clientHeight) return;
+          map.invalidateSize({ pan: false });
+          map.fitBounds(bounds, { padding: [8, 8], animate: false });
+        }, 150);
+      });
+    }
 
     // Built with the DOM (no style attributes in markup: a Content-Security-Policy may forbid them).
     function swatch(color, text) {

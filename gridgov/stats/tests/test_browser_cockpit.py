@@ -76,7 +76,7 @@ def drawn(page) -> None:
 def shoot(page, name: str) -> None:
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
-        page.wait_for_timeout(300)  # the charts follow the window's resize
+        page.wait_for_timeout(500)  # the charts and the map follow the window's resize
         page.screenshot(path=str(SHOTS / f"cockpit-{name}-{label}.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
 
