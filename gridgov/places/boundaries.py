@@ -2,9 +2,10 @@
 
 Each feature names its place by a property (``code`` by default) and carries a Polygon or MultiPolygon in
 longitude/latitude. A file is accepted only whole: every ring closed, every polygon valid (no
-self-intersection), every place known and in the importer's area, each shape inside its parent's
-boundary (within `INSIDE_TOLERANCE` of its area) and overlapping no sibling by more than
-`OVERLAP_TOLERANCE` of the smaller one's area. Every bad feature is listed, in Chinese, with its number
+self-intersection), every place known and in the importer's area, each shape inside its nearest drawn
+ancestor's boundary (its parent's, or its village's when its group has none; within `INSIDE_TOLERANCE` of
+its area) and overlapping no place of its kind under that ancestor by more than `OVERLAP_TOLERANCE` of the
+smaller one's area. Every bad feature is listed, in Chinese, with its number
 in the file and its code. The geometry checks use shapely (GEOS): overlaps of neighbouring grids share
 whole edges, which hand-written polygon clipping gets wrong.
 
@@ -180,38 +181,45 @@ def validate(check: BoundaryCheck, places) -> BoundaryCheck:
             )
     drawn = [f for f in check.features if f.place is not None and f.shape is not None]
     new = {f.code: f.shape for f in drawn}
-    # Parents and siblings as they are drawn now, unless the file redraws them.
-    parent_ids = {f.place.parent_id for f in drawn if f.place.parent_id}
-    stored = {}
-    for place in Place.objects.filter(pk__in=parent_ids).exclude(boundary__isnull=True).only("code", "boundary"):
-        stored[place.code] = place.boundary
-    siblings: dict[int, list[tuple[str, str, BaseGeometry]]] = defaultdict(list)
-    for place in (
-        Place.objects.filter(parent_id__in=parent_ids, boundary__isnull=False)
-        .exclude(code__in=list(new))
-        .only("code", "name", "parent_id", "boundary")
-    ):
-        geom = _stored_shape(place.boundary)
+    # Ancestors as they are drawn now, unless the file redraws them. A shape is checked against its nearest
+    # drawn ancestor (a grid against its village when its group has no boundary), and against the places of
+    # its kind drawn under that ancestor (its siblings, whichever group they are in).
+    codes = {a for f in drawn for a in f.place.ancestor_codes()}
+    outlines: dict[str, tuple[str, BaseGeometry]] = {}
+    for place in Place.objects.filter(code__in=codes, boundary__isnull=False).only("code", "name", "boundary"):
+        geom = new.get(place.code) or _stored_shape(place.boundary)
         if geom is not None:
-            siblings[place.parent_id].append((place.code, place.name, geom))
+            outlines[place.code] = (place.name, geom)
     for f in drawn:
-        siblings[f.place.parent_id].append((f.code, f.place.name, f.shape))
+        if f.code not in outlines and f.code in codes:
+            outlines[f.code] = (f.place.name, f.shape)
+
+    def anchor(f: Feature) -> str:
+        return next((a for a in reversed(f.place.ancestor_codes()) if a in outlines), "")
+
+    siblings: dict[tuple[str, str], list[tuple[str, str, BaseGeometry]]] = defaultdict(list)
+    for key in {(anchor(f), f.place.kind) for f in drawn}:
+        kin = Place.objects.filter(kind=key[1], boundary__isnull=False).exclude(code__in=list(new))
+        for place in (kin.within(key[0]) if key[0] else kin).only("code", "name", "boundary"):
+            geom = _stored_shape(place.boundary)
+            if geom is not None:
+                siblings[key].append((place.code, place.name, geom))
+    for f in drawn:
+        siblings[(anchor(f), f.place.kind)].append((f.code, f.place.name, f.shape))
     number = {f.code: f.number for f in drawn}
     for f in drawn:
-        parent = f.place.parent
-        if parent is None:
+        above = anchor(f)
+        if not above:
             continue
-        outline = new.get(parent.code) or _stored_shape(stored.get(parent.code))
-        if outline is None:
-            continue
+        name, outline = outlines[above]
         outside = f.shape.difference(outline).area / f.shape.area
         if outside > INSIDE_TOLERANCE:
             check.errors.append(
                 _("%(f)s：超出上级%(parent)s（%(pcode)s）的边界，超出部分占本边界面积的%(share)s，允许%(tol)s")
                 % {
                     "f": _label(f.number, f.code),
-                    "parent": parent.name,
-                    "pcode": parent.code,
+                    "parent": name,
+                    "pcode": above,
                     "share": _pct(outside),
                     "tol": _pct(INSIDE_TOLERANCE),
                 }  # fmt: skip

@@ -228,3 +228,20 @@ def test_a_town_cannot_redraw_places_outside_its_area(client, drawn):
     assert response.status_code == 400
     assert "第1个要素（5203301132010101）：地域代码不存在或不在您的管辖范围内" in response.content.decode()
     assert state() == before
+
+
+def test_without_a_group_outline_grids_are_checked_against_their_village_and_across_groups(drawn):
+    from gridgov.testing import make_place
+
+    Place.objects.filter(code="52033011320101").update(boundary=None)
+    group_2 = make_place("52033011320102", "桂园村二组", "group", drawn.village_a)
+    make_place("5203301132010201", "桂园村第3网格", "grid", group_2)
+    raw = collection(
+        feature(GRID_A, box(106.0, 28.0, 106.03, 28.05)),
+        feature("5203301132010201", box(106.02, 28.0, 106.05, 28.05)),
+        feature(GRID_C, box(106.04, 28.05, 106.08, 28.1)),
+    )
+    assert check(raw).errors == [
+        "第3个要素（5203301132010102）：超出上级桂园村（520330113201）的边界，超出部分占本边界面积的75.0%，允许1.0%",
+        "第1个要素（5203301132010101）：与桂园村第3网格（5203301132010201）重叠，重叠面积占较小者的33.3%，允许1.0%",
+    ]

@@ -369,3 +369,17 @@ def test_map_tiles_only_from_the_configured_server(client, demo, settings):
     settings.GRIDGOV_TILE_URL = "http://tiles.lan/{z}/{x}/{y}.png"
     page = cockpit(client, "town").content.decode()
     assert 'data-tiles="http://tiles.lan/{z}/{x}/{y}.png"' in page
+
+
+def test_the_demo_boundaries_pass_the_import_checks(demo):
+    """The demo's drawn geometry, exported as a GIS would and checked as an import: every grid lies in its
+    village and overlaps no other grid; the villages tile the town."""
+    import json
+
+    from gridgov.places import boundaries
+
+    for kinds, n in ((["grid"], 114), (["village"], 15)):
+        drawn = Place.objects.filter(kind__in=kinds, code__startswith=TOWN, boundary__isnull=False).order_by("code")
+        features = [{"type": "Feature", "properties": {"code": p.code}, "geometry": p.boundary} for p in drawn]
+        result = boundaries.check_file(json.dumps({"type": "FeatureCollection", "features": features}), Place.objects)
+        assert (len(result.features), result.errors) == (n, [])
