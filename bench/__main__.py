@@ -16,6 +16,7 @@ BENCHES = [
     "bench.province_bench",
     "bench.pool_bench",
     "bench.stats_bench",
+    "bench.cockpit_bench",
 ]
 
 if __name__ == "__main__":

@@ -237,7 +237,11 @@ STATICFILES_DIRS = [
     BASE_DIR / "gridgov" / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
+# Map tiles from an intranet tile server, e.g. http://tiles.example.internal/{z}/{x}/{y}.png; empty: the maps
+# draw the places' boundaries alone (no request leaves the intranet).
+GRIDGOV_TILE_URL = env_str("GRIDGOV_TILE_URL", "")
 
 # Uploads: Excel registers only, bounded in size and in what they may unpack to.
 GRIDGOV_UPLOAD_MAX_BYTES = env_int("GRIDGOV_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

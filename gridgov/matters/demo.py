@@ -725,7 +725,16 @@ def _write(rng: random.Random, town: Town, now: dt.datetime, today: dt.date) -> 
                     ))  # fmt: skip
     _insert(matter_rows, event_rows, session_rows, mediator_rows, agreement_rows, routing_rows, feedback_rows,
             supervision_rows)  # fmt: skip
+    _locate(town_code)
     return DemoMatters(counts=dict(counts), matters=len(matter_rows), events=len(event_rows))
+
+
+def _locate(town_code: str) -> None:
+    """A matter about a household lies where the household lives (the cockpit's map draws it as a point)."""
+    home = Household.objects.filter(pk=models.OuterRef("household_id")).values("point")[:1]
+    Matter.objects.filter(path__startswith=town_code, household__isnull=False, point__isnull=True).update(
+        point=models.Subquery(home)
+    )
 
 
 def kept_sessions_mediators(sessions, index):

@@ -12,3 +12,4 @@ class PlacesConfig(AppConfig):
         from gridgov.core.menu import register_menu
 
         register_menu("people", [("places:mine", gettext_noop("地域与网格"))])
+        register_menu("settings", [("places:boundary_import", gettext_noop("导入网格边界"))])

@@ -6,5 +6,6 @@ app_name = "places"
 urlpatterns = [
     path("", views.mine, name="tree"),
     path("mine/", views.mine, name="mine"),
+    path("boundaries/import/", views.boundary_import, name="boundary_import"),
     path("<str:code>/", views.detail, name="detail"),
 ]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db.models import Count, F, Sum
@@ -38,9 +40,26 @@ def _stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=int(getattr(settings, "GRIDGOV_STATS_STALE_SECONDS", 300)))
 
 
+_reading: ContextVar[bool | None] = ContextVar("stats_reading", default=None)
+
+
+@contextmanager
+def one_reading():
+    """Decide once whether the rollups answer, for every count inside (a page of many figures reads the
+    rollups' state once instead of once per count, and its figures come from the same source)."""
+    token = _reading.set(rollups_current())
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def rollups_current() -> bool:
     """Whether reads may use the rollups: switched on, built, and refreshed within the stale limit (a
     deployment whose periodic job stopped falls back to counting the records, slower but never wrong)."""
+    pinned = _reading.get()
+    if pinned is not None:
+        return pinned
     if not rollups_on():
         return False
     from gridgov.stats.models import StatsState

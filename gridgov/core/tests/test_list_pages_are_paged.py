@@ -82,6 +82,7 @@ def args_of(crowd: Crowd) -> dict[str, list[dict]]:
         "deliberations:detail": [{"pk": crowd.deliberation.pk}],
         "deeds:detail": [{"pk": crowd.deed.pk}],
         "stats:place_figures": [{"code": c} for c in (w.town.code, w.grid_a.code)],
+        "stats:cockpit_place": [{"code": c} for c in (w.town.code, w.village_a.code, w.grid_a.code)],
     }
 
 

@@ -1,0 +1,320 @@
+"""The cockpit page's server time (`python -m bench.cockpit_bench [--towns 26 --matters 1000000 --visits 5000000]
+[--counties 1] [--pg]`).
+
+Builds (cached in bench/out/ for SQLite; PostgreSQL through DATABASE_URL, required with --pg) a province with
+``--counties`` counties of ``--towns`` towns each (10 villages a town, 6 grids a village, one household a
+grid), then per county ``--matters`` matters and ``--visits`` visits spread over every grid and the last
+three years (about 3% open, a share held by villages, towns and departments, some resolved at town
+level), written with raw inserts; then the real rollup builder (`gridgov.stats.actions.rebuild`) runs once
+per county, as a deployment's `rebuild_stats --place` would.
+
+Prints, each the median of several runs, side by side in the same run: the whole cockpit page (Django's test
+client, CPU and wall, SQL queries per page counted by an execute wrapper) for a town, the county and (with
+more than one county) the province; the raw GROUP BY of a 12-month month x kind x state panel over the same
+rows; and the same panel read from the rollups. Targets: town < 50 ms, county < 100 ms, province (PG)
+< 100 ms. Run it on a quiet machine: figures measured while other work runs are distorted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+
+from bench.common import OUT, line, median_wall_cpu_ms, setup_django
+
+VILLAGES = 10
+GRIDS = 6  # per village (one group)
+RUNS = 5
+REQUESTS = 5
+
+
+def _args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--towns", type=int, default=int(os.environ.get("BENCH_TOWNS", "26")))
+    parser.add_argument("--matters", type=int, default=int(os.environ.get("BENCH_MATTERS", "1000000")))
+    parser.add_argument("--visits", type=int, default=int(os.environ.get("BENCH_VISITS", "5000000")))
+    parser.add_argument("--counties", type=int, default=1)
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL (DATABASE_URL must be set)")
+    return parser.parse_args()
+
+
+def _box(x0: float, y0: float, w: float, h: float) -> dict:
+    ring = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def _places(counties: int, towns: int):
+    """Places with drawn boundaries (so the map's figures are measured too): towns on a lattice in each
+    county, villages 5 x 2 in a town, grids 3 x 2 in a village."""
+    from gridgov.places.models import Place
+
+    tw, th = 0.12, 0.10
+    rows = [Place(code="52", name="贵州省", kind="province"), Place(code="5203", name="遵义市", kind="city")]
+    for c in range(counties):
+        county = f"5203{c + 1:02d}"
+        cx, cy = 100 + (c % 10) * 0.8, 25 + (c // 10) * 0.6
+        rows.append(Place(code=county, name=f"第{c + 1}县", kind="county", boundary=_box(cx, cy, 6 * tw, 5 * th)))
+        for t in range(towns):
+            town = f"{county}{t + 101:03d}"
+            tx, ty = cx + (t % 6) * tw, cy + (t // 6) * th
+            rows.append(Place(code=town, name=f"第{c + 1}县第{t + 1}镇", kind="town", boundary=_box(tx, ty, tw, th)))
+            for v in range(VILLAGES):
+                village = f"{town}{v + 201:03d}"
+                vw, vh = tw / 5, th / 2
+                vx, vy = tx + (v % 5) * vw, ty + (v // 5) * vh
+                rows.append(Place(code=village, name=f"{town[-3:]}镇{v + 1}村", kind="village",
+                                  boundary=_box(vx, vy, vw, vh)))  # fmt: skip
+                rows.append(Place(code=f"{village}01", name=f"{v + 1}村一组", kind="group"))
+                for g in range(GRIDS):
+                    gw, gh = vw / 3, vh / 2
+                    rows.append(Place(code=f"{village}01{g + 1:02d}", name=f"{v + 1}村第{g + 1}网格", kind="grid",
+                                      boundary=_box(vx + (g % 3) * gw, vy + (g // 3) * gh, gw, gh)))  # fmt: skip
+    Place.objects.bulk_create(rows, batch_size=5000)
+    by_code = dict(Place.objects.values_list("code", "id"))
+    updates = []
+    for p in Place.objects.exclude(code="52").only("id", "code"):
+        parent = p.code[:-2] if len(p.code) in (4, 6, 14, 16) else p.code[:-3]
+        p.parent_id = by_code[parent]
+        updates.append(p)
+    Place.objects.bulk_update(updates, ["parent"], batch_size=5000)
+
+
+def _households():
+    from gridgov.accounts.choices import Role
+    from gridgov.accounts.models import User
+    from gridgov.households import actions as household_actions
+    from gridgov.places.models import Place
+
+    staff = User.objects.create_user("bench_province", password="x", role=Role.CENTER_STAFF,
+                                     place=Place.objects.get(code="52"))  # fmt: skip
+    ids = {}
+    for grid in Place.objects.filter(kind="grid").order_by("code"):
+        h = household_actions.create_household(
+            staff, number=f"H{grid.code}", grid=grid, cluster=None, address=f"{grid.name}1号", house_type="self_built"
+        )
+        ids[grid.code] = h.pk
+    return ids
+
+
+def _matters(county: str, total: int, households: dict[str, int], rng: random.Random) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from gridgov.demo.matters import MATTER_FIELDS, _adapters
+
+    from gridgov.demo.seed import Table, write
+    from gridgov.matters.models import Category, Department, Matter
+    from gridgov.places.models import Place
+
+    adt, jsn = _adapters()
+    places = dict(Place.objects.within(county).values_list("code", "id"))
+    grids = sorted(c for c in places if len(c) == 16)
+    cats = list(Category.objects.filter(parent__isnull=False).values_list("id", "kind"))
+    dept = Department.objects.order_by("id").values_list("id", flat=True).first()
+    now = timezone.now()
+    span = 3 * 365 * 86400
+    empty = jsn({})
+    table = Table(Matter, MATTER_FIELDS)
+    next_id = (Matter.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    batch = 50_000
+    for offset in range(0, total, batch):
+        rows = []
+        for i in range(offset, min(total, offset + batch)):
+            created = now - dt.timedelta(seconds=span * rng.random())
+            category, kind = cats[rng.randrange(len(cats))]
+            gcode = grids[rng.randrange(len(grids))]
+            color = rng.choices(("blue", "yellow", "red"), (6, 3, 1))[0]
+            is_open = rng.random() < 0.03
+            r = rng.random()
+            level, holder = ("grid", gcode) if r < 0.6 else ("village", gcode[:12]) if r < 0.85 else ("town", gcode[:9])
+            department = dept if (level == "town" and rng.random() < 0.3) else None
+            arrived = created + dt.timedelta(hours=rng.randint(1, 48))
+            deadline = arrived + dt.timedelta(hours=168)
+            if is_open:
+                state = rng.choice(("pending", "in_progress", "at_department" if department else "in_progress"))
+                overdue = deadline < now
+                resolved = closed = None
+            else:
+                state = "closed"
+                overdue = False
+                resolved = arrived + dt.timedelta(hours=rng.randint(1, 300))
+                closed = resolved + dt.timedelta(hours=24)
+            rows.append((
+                next_id + i, adt(created), adt(closed or arrived), gcode, kind, category, empty, f"事项{i}", "", "",
+                rng.choice(("visit", "phone", "walk_in")), "anonymous", None, "", "", households[gcode], places[gcode],
+                color, state, is_open, level, places[holder], holder, department, adt(arrived), adt(deadline),
+                adt(deadline + dt.timedelta(hours=168)), overdue, ("yellow" if overdue else ""),
+                "已办结" if resolved else "", adt(resolved) if resolved else None, None,
+                adt(closed) if closed else None, "", "", None, None, False,
+            ))  # fmt: skip
+        with transaction.atomic():
+            write(table, rows)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def _visits(county: str, total: int, households: dict[str, int], rng: random.Random) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+    from gridgov.demo.matters import _adapters
+
+    from gridgov.demo.seed import Table, write
+    from gridgov.visits.models import Visit
+
+    adt, _jsn = _adapters()
+    grids = sorted(c for c in households if c.startswith(county))
+    now = timezone.now()
+    span = 3 * 365 * 86400
+    table = Table(Visit, ["id", "created_at", "updated_at", "path", "household", "visited_at", "mode", "companions",
+                          "people_met", "findings"])  # fmt: skip
+    next_id = (Visit.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    batch = 100_000
+    for offset in range(0, total, batch):
+        rows = []
+        for i in range(offset, min(total, offset + batch)):
+            at = adt(now - dt.timedelta(seconds=span * rng.random()))
+            g = grids[rng.randrange(len(grids))]
+            rows.append((next_id + i, at, at, g, households[g], at, "door", "", "", ""))
+        with transaction.atomic():
+            write(table, rows)
+
+
+def build(args) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from gridgov.stats.actions import rebuild
+    from gridgov.stats.models import StatsState
+
+    call_command("migrate", verbosity=0)
+    t0 = time.perf_counter()
+    _places(args.counties, args.towns)
+    households = _households()
+    rng = random.Random(9)
+    for c in range(args.counties):
+        county = f"5203{c + 1:02d}"
+        _matters(county, args.matters, households, rng)
+        _visits(county, args.visits, households, rng)
+        t1 = time.perf_counter()
+        rebuild(county)  # the real rollup builder, one county at a time
+        print(f"  ... county {county}: {args.matters:,} matters, {args.visits:,} visits, "
+              f"rollups in {time.perf_counter() - t1:.1f} s", flush=True)  # fmt: skip
+    # Every county was rebuilt: the rollups are as a full rebuild leaves them.
+    now = timezone.now()
+    StatsState.objects.update_or_create(pk=1, defaults={"built_at": now, "refreshed_at": now})
+    print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+class Counter:
+    """SQL statements run, seen by an execute wrapper (CaptureQueriesContext misses none either, but this
+    does not depend on DEBUG cursors)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def measure(args) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from gridgov.accounts.choices import Role
+    from gridgov.accounts.models import User
+    from gridgov.places.models import Place
+    from gridgov.stats import engine
+    from gridgov.stats.models import StatsState
+    from gridgov.stats.periods import Period
+
+    now = timezone.now()
+    StatsState.objects.filter(pk=1).update(refreshed_at=now)  # as the periodic job keeps it
+    today = timezone.localdate()
+    panel = Period(today.replace(day=1) - dt.timedelta(days=365), today)
+    targets = [("town", "520301101", "< 50 ms"), ("county", "520301", "< 100 ms")]
+    if args.counties > 1:
+        targets.append(("province", "52", "< 100 ms (PG)"))
+    print(f"  {connection.vendor}; {args.counties} county(ies) x {args.towns} towns; per county {args.matters:,} "
+          f"matters, {args.visits:,} visits; medians of {RUNS} runs x {REQUESTS} requests")  # fmt: skip
+    for level, code, target in targets:
+        place = Place.objects.get(code=code)
+        user, _ = User.objects.get_or_create(username=f"bench_{level}_{code}",
+                                             defaults={"role": Role.CENTER_STAFF, "place": place})  # fmt: skip
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        counter = Counter()
+        with connection.execute_wrapper(counter):
+            assert client.get("/stats/").status_code == 200
+        queries = counter.n
+
+        def page(client=client):
+            for _ in range(REQUESTS):
+                client.get("/stats/")
+
+        wall, cpu = _runs(page)
+
+        def raw(code=code):
+            engine.count("matters", code, panel, dims=["kind", "state"], by_month=True, rollups=False)
+
+        def rolled(code=code):
+            engine.count("matters", code, panel, dims=["kind", "state"], by_month=True, rollups=True)
+
+        raw_wall, raw_cpu = median_wall_cpu_ms(raw, runs=3, warmup=1)
+        roll_wall, _roll_cpu = median_wall_cpu_ms(rolled, runs=RUNS * REQUESTS, warmup=2)
+        line(f"{level} cockpit page, wall / CPU ms ({queries} SQL queries)", f"{wall:.1f} / {cpu:.1f}", target)
+        line(f"{level} raw GROUP BY month x kind x state, 12 months, wall / CPU ms", f"{raw_wall:.1f} / {raw_cpu:.1f}",
+             f"page = {wall / raw_wall:.2f} x raw")  # fmt: skip
+        line(f"{level} the same panel from the rollups, wall ms", f"{roll_wall:.2f}")
+
+
+def _runs(fn) -> tuple[float, float]:
+    fn()  # warm-up
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        walls.append((time.perf_counter() - t0) * 1000 / REQUESTS)
+        cpus.append((time.process_time() - c0) * 1000 / REQUESTS)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> None:
+    args = _args()
+    if args.pg and not os.environ.get("DATABASE_URL"):
+        sys.exit("--pg: set DATABASE_URL to an empty PostgreSQL database (PGPORT=... .ci/pg-start prints one)")
+    name = f"cockpit-{args.counties}x{args.towns}-{args.matters}-{args.visits}.sqlite3"
+    path = OUT / name
+    done = OUT / (name + ".done")  # written once the build finished (a build cut short is not reused)
+    fresh = args.pg or not done.exists()
+    if not args.pg and fresh:
+        for suffix in ("", "-wal", "-shm"):
+            (OUT / (name + suffix)).unlink(missing_ok=True)
+    os.environ.setdefault("GRIDGOV_SQLITE_PATH", str(path))
+    os.environ.setdefault("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    setup_django(path)
+    if fresh:
+        from gridgov.places.models import Place
+
+        if Place.objects.exists() if _migrated() else False:
+            sys.exit("the database already holds places: give the bench an empty one")
+        build(args)
+        if not args.pg:
+            done.touch()
+    measure(args)
+
+
+def _migrated() -> bool:
+    from django.db import connection
+
+    return "places_place" in connection.introspection.table_names()
+
+
+if __name__ == "__main__":
+    main()
