@@ -19,6 +19,10 @@ they count (``url``), filtered so that the list's total (共 N 条) is the same 
 - `key_persons(user, place)` -> KeyPersonTable | None: key persons on the list by category and color;
   None without the key-population grant (nothing else in this module reveals a key-population figure).
 - `statements(user, place, period)` -> [Statement]: the figures in the articles' words (入户走访 N 次 ...).
+- `late_by_child(user, place, period)` -> Lateness: matters of the period that passed a time limit (曾超期), in all
+  and by child unit (for the yearly briefing).
+- `notable_disputes(user, place, period)` -> NotableDisputes: red and yellow disputes settled by mediation with a
+  written agreement, how many and the most notable, described without personal data (for the yearly briefing).
 
 Counting goes through `gridgov.stats.engine.count` (rollups where they answer, else the records).
 """
@@ -484,3 +488,138 @@ def statements(user, place: Place, period: Period) -> list[Statement]:
         rounded = _rounded(f.value) if code == "visits" else ""
         out.append(Statement(code, f"{f.term}{f.text}{f.unit}", [f], f"{rounded}{f.unit}" if rounded else ""))
     return out
+
+
+# ---------------------------------------------------------------- the yearly briefing's reads
+
+
+@dataclass(frozen=True)
+class LateRow:
+    code: str
+    name: str
+    received: int
+    late: int
+    url: str  # the matters of the period under this unit that passed a time limit
+
+    @property
+    def share(self) -> float | None:
+        return round(100 * self.late / self.received, 1) if self.received else None
+
+
+@dataclass(frozen=True)
+class Lateness:
+    received: int
+    late: int
+    url: str
+    units: list[LateRow]  # child units with late matters, most first
+
+
+def late_by_child(user, place: Place, period: Period, limit: int = 5) -> Lateness:
+    """Matters received in ``period`` that passed a time limit (the deadline job carded them: 曾超期), in all and
+    by the child unit they lie under, the units with most first (those with none left out)."""
+    here = engine.count("matters", place.code, period, dims=["late"])
+    rows = engine.count("matters", place.code, period, dims=["late"], by_child=True)
+    per_child: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        per_child[row["place"]][0] += row["n"]
+        per_child[row["place"]][1] += row["n"] if row["late"] else 0
+    names = dict(Place.objects.filter(code__in=[c for c, (_r, late) in per_child.items() if late])
+                 .values_list("code", "name"))  # fmt: skip
+    units = [
+        LateRow(code, names.get(code, code), received, late, _matters_url(code, period, late="1"))
+        for code, (received, late) in per_child.items()
+        if late
+    ]
+    units.sort(key=lambda r: (-r.late, r.code))
+    return Lateness(
+        received=sum(r["n"] for r in here),
+        late=sum(r["n"] for r in here if r["late"]),
+        url=_matters_url(place.code, period, late="1"),
+        units=units[:limit],
+    )
+
+
+NOTABLE_COLORS = ("red", "yellow")
+
+
+@dataclass(frozen=True)
+class NotableDispute:
+    """A dispute told without personal data: what kind, where (village), how it was settled."""
+
+    matter_id: int
+    category: str
+    color: str
+    color_label: str
+    town: str
+    village: str
+    level: str  # the level that held the successful mediation
+    level_label: str
+    days: int  # from recording to resolution
+    accepted: bool  # the reporter's latest feedback accepted the outcome
+
+
+@dataclass(frozen=True)
+class NotableDisputes:
+    total: int  # red and yellow disputes of the period resolved by mediation with a written agreement
+    items: list[NotableDispute]
+
+
+def notable_disputes(user, place: Place, period: Period, limit: int = 3) -> NotableDisputes:
+    """Red and yellow disputes recorded in ``period``, resolved, settled by a successful mediation with a written
+    agreement (调解协议书): how many, and the ``limit`` most notable (red first, then mediated highest, then the
+    longest in the making, then the newest). Each is described by category, village and outcome only; nothing of
+    the record's free text (titles, facts, parties, results) is read."""
+    from django.db.models import Exists, OuterRef
+
+    from gridgov.matters.choices import DeadlineLevel, RiskColor
+    from gridgov.matters.models import Matter, MediationAgreement, MediationSession
+    from gridgov.stats.periods import day_start
+
+    agreed = MediationAgreement.objects.filter(matter=OuterRef("pk"))
+    qs = (
+        Matter.objects.for_user(user)
+        .within(place.code)
+        .filter(kind="dispute", color__in=NOTABLE_COLORS, state__in=list(DONE_STATES))
+        .filter(created_at__gte=day_start(period.since), created_at__lt=day_start(period.end))
+        .filter(Exists(agreed))
+    )
+    total = qs.count()
+    rows = list(qs.values("id", "path", "color", "category__name", "created_at", "resolved_at", "feedback_accepted_at"))
+    if not rows:
+        return NotableDisputes(total, [])
+    rank = {level: i for i, level in enumerate(["grid", "village", "town", "department", "county"])}
+    mediated: dict[int, str] = {}
+    for matter_id, level in (
+        MediationSession.objects.filter(matter_id__in=[r["id"] for r in rows], outcome="success")
+        .order_by("matter_id", "id")
+        .values_list("matter_id", "level")
+    ):
+        if rank.get(level, -1) >= rank.get(mediated.get(matter_id, ""), -1):
+            mediated[matter_id] = level
+    for row in rows:
+        end = row["resolved_at"] or row["created_at"]
+        row["days"] = max((end - row["created_at"]).days, 0)
+        row["level"] = mediated.get(row["id"], "")
+    rows.sort(key=lambda r: (r["color"] != "red", -rank.get(r["level"], -1), -r["days"], -r["id"]))
+    chosen = rows[:limit]
+    codes = {r["path"][:9] for r in chosen} | {r["path"][:12] for r in chosen}
+    names = dict(Place.objects.filter(code__in=codes).values_list("code", "name"))
+    colors, levels = dict(RiskColor.choices), dict(DeadlineLevel.choices)
+    return NotableDisputes(
+        total,
+        [
+            NotableDispute(
+                matter_id=r["id"],
+                category=r["category__name"],
+                color=r["color"],
+                color_label=str(colors.get(r["color"], r["color"])),
+                town=names.get(r["path"][:9], ""),
+                village=names.get(r["path"][:12], ""),
+                level=r["level"],
+                level_label=str(levels.get(r["level"], "")),
+                days=r["days"],
+                accepted=r["feedback_accepted_at"] is not None,
+            )
+            for r in chosen
+        ],
+    )
