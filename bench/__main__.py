@@ -11,6 +11,7 @@ BENCHES = [
     "bench.matters_bench",
     "bench.field_bench",
     "bench.stats_bench",
+    "bench.briefing_bench",
 ]
 
 if __name__ == "__main__":
