@@ -15,3 +15,4 @@ class StatsConfig(AppConfig):
 
         signals.connect()
         register_menu([("stats:figures", gettext_noop("工作数据"), Access("roles", STATS_ROLES))])
+        register_menu([("stats:my_briefing", gettext_noop("工作简报"), Access("roles", STATS_ROLES))])
