@@ -6,9 +6,10 @@ place and recording day; the units that held them before and after). Intake writ
 filing costs the same with rollups on or off. Other records: each save or delete writes a mark
 (`StatsDirty`) in its own transaction (`gridgov.stats.signals`); the refresh takes the marks it read
 and deletes exactly those. Timeline ids can commit out of order (PostgreSQL sequences, SQLite id
-blocks in `gridgov.core.sqlite`), so the watermark only passes rows older than a grace period
-(``GRIDGOV_STATS_GRACE_SECONDS``, 120 s); younger rows are read again at the next refresh, which is
-harmless because a recount is idempotent.
+blocks in `gridgov.core.sqlite`): the refresh reads the rows past its cursor and remembers the ids it
+skipped over, looking for them again at each refresh until a grace period (``GRIDGOV_STATS_GRACE_SECONDS``,
+120 s) has passed (a transaction rolled back, or an id reserved and never used). The watermark stays below
+the oldest id still looked for. A recount is idempotent, so reading a row twice does no harm.
 
 **Recounting a bucket.** A bucket is a village (the *chunk*) and a month, or a place above villages
 and a month (snapshot tables: no month). A chunk is recounted from one GROUP BY over its records
@@ -45,9 +46,6 @@ CHUNK = 12  # villages: every bucket below is recounted from the records at once
 EVENT_BATCH = 5000
 MARK_BATCH = 5000
 LEASE = dt.timedelta(minutes=5)
-# Timeline rows dated more than this after now were not written by a live action (a seeded or imported history
-# dated ahead): no transaction of theirs can still be in flight, so they do not hold the watermark back.
-SKEW = dt.timedelta(minutes=5)
 
 
 class Busy(Exception):
@@ -302,36 +300,51 @@ def recount(family: str, items, today=None) -> Report:
 # ---------------------------------------------------------------- the refresh
 
 
-def _matter_items(state: StatsState, now: dt.datetime) -> tuple[list, list, int, int]:
-    """(matter buckets, open-matter unit buckets, events read, new watermark) from the timeline."""
+MAX_GAPS = 10_000
+
+
+def _matter_items(state: StatsState, now: dt.datetime) -> tuple[list, list, int, dict]:
+    """(matter buckets, open-matter unit buckets, events read, new timeline state) from the timeline: the rows past
+    the cursor, and those that were missing below it (ids taken by transactions that had not committed)."""
     from gridgov.matters.models import MatterEvent
 
-    old_enough = now - _grace()
-    future = now + SKEW
-    matters, units = [], []
-    cursor, watermark, read = state.matter_event_id, state.matter_event_id, 0
-    passed_young = False
-    while True:
-        batch = list(
-            MatterEvent.objects.filter(id__gt=cursor)
-            .order_by("id")
-            .values_list("id", "created_at", "matter__path", "matter__created_at", "from_unit__code", "to_unit__code")[
-                :EVENT_BATCH
-            ]
-        )
-        for pk, created, path, recorded, before, after in batch:
+    columns = ("id", "created_at", "matter__path", "matter__created_at", "from_unit__code", "to_unit__code")
+    gaps = {int(pk): dt.datetime.fromisoformat(at) for pk, at in state.event_gaps}
+    cursor = max(state.event_cursor, state.matter_event_id)
+    matters, units, read = [], [], 0
+
+    def take(rows) -> None:
+        for _pk, _created, path, recorded, before, after in rows:
             matters.append((path, recorded))
-            units += [(code, None) for code in (before, after) if code]
-            if old_enough < created <= future:
-                passed_young = True
-            elif not passed_young:
-                watermark = pk
+            units.extend((code, None) for code in (before, after) if code)
+
+    missing = sorted(gaps)
+    for start in range(0, len(missing), 500):
+        found = list(MatterEvent.objects.filter(id__in=missing[start : start + 500]).values_list(*columns))
+        take(found)
+        read += len(found)
+        for row in found:
+            gaps.pop(row[0], None)
+    while True:
+        batch = list(MatterEvent.objects.filter(id__gt=cursor).order_by("id").values_list(*columns)[:EVENT_BATCH])
+        take(batch)
         read += len(batch)
+        for row in batch:
+            for pk in range(cursor + 1, row[0]):  # ids skipped over: taken by a transaction not yet committed?
+                if len(gaps) < MAX_GAPS:
+                    gaps[pk] = now
+            cursor = row[0]
         if len(batch) < EVENT_BATCH:
             break
-        cursor = batch[-1][0]
         _renew()
-    return matters, units, read, watermark
+    gaps = {pk: at for pk, at in gaps.items() if now - at <= _grace()}  # rolled back, or never used: given up
+    watermark = min(gaps) - 1 if gaps else cursor
+    timeline = {
+        "matter_event_id": watermark,
+        "event_cursor": cursor,
+        "event_gaps": [[pk, at.isoformat()] for pk, at in sorted(gaps.items())],
+    }
+    return matters, units, read, timeline
 
 
 def refresh(now: dt.datetime | None = None, today: dt.date | None = None) -> Report:
@@ -346,13 +359,14 @@ def refresh(now: dt.datetime | None = None, today: dt.date | None = None) -> Rep
     try:
         state = _state()
         if state.built_at is None:
-            report, watermark = _rebuild_all(now, today)
-            _release(built_at=now, refreshed_at=now, matter_event_id=watermark, day_window=day_window_start(today))
+            report, timeline = _rebuild_all(now, today)
+            _release(built_at=now, refreshed_at=now, day_window=day_window_start(today), **timeline)
             return report
         report = Report()
-        matters, units, report.events, watermark = _matter_items(state, now)
+        matters, units, report.events, timeline = _matter_items(state, now)
         _run(report, "matters", matters, today)
         _run(report, "open_matters", units, today)
+        _run(report, "open_places", [(path, None) for path, _ in matters], today)
         while True:
             marks = list(StatsDirty.objects.order_by("id").values_list("id", "source", "code", "day")[:MARK_BATCH])
             by_family = defaultdict(list)
@@ -370,7 +384,7 @@ def refresh(now: dt.datetime | None = None, today: dt.date | None = None) -> Rep
         if state.day_window != window:
             for cube in CUBES:
                 _delete(cube.table.objects.filter(grain=Grain.DAY, period__lt=window))
-        _release(refreshed_at=now, matter_event_id=watermark, day_window=window)
+        _release(refreshed_at=now, day_window=window, **timeline)
         return report
     except BaseException:
         _release()
@@ -412,8 +426,8 @@ def rebuild(code: str = "", today: dt.date | None = None) -> Report:
     _acquire(now)
     try:
         if not code:
-            report, watermark = _rebuild_all(now, today)
-            _release(built_at=now, refreshed_at=now, matter_event_id=watermark, day_window=day_window_start(today))
+            report, timeline = _rebuild_all(now, today)
+            _release(built_at=now, refreshed_at=now, day_window=day_window_start(today), **timeline)
             return report
         report = _rebuild_subtree(code, today)
         _release()
@@ -423,29 +437,30 @@ def rebuild(code: str = "", today: dt.date | None = None) -> Report:
         raise
 
 
-def _start_marks(now: dt.datetime) -> tuple[int, list[int]]:
-    """(timeline watermark, ids of the marks) as a rebuild starts: what it covers, so the refresh need not."""
+def _start_marks(now: dt.datetime) -> tuple[dict, list[int]]:
+    """(timeline state, ids of the marks) as a rebuild starts: what it covers, so the refresh need not. Ids
+    missing among the last ones may belong to transactions still in flight: they stay to be looked for."""
     from gridgov.matters.models import MatterEvent
 
-    young = (
-        MatterEvent.objects.filter(created_at__gt=now - _grace(), created_at__lte=now + SKEW)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    first_young = young.first()
     last = MatterEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    watermark = (first_young - 1) if first_young is not None else last
-    return watermark, list(StatsDirty.objects.values_list("id", flat=True))
+    recent = set(MatterEvent.objects.filter(id__gt=last - 1000).values_list("id", flat=True))
+    gaps = [[pk, now.isoformat()] for pk in range(max(last - 1000, 0) + 1, last) if pk not in recent]
+    timeline = {
+        "matter_event_id": gaps[0][0] - 1 if gaps else last,
+        "event_cursor": last,
+        "event_gaps": gaps,
+    }
+    return timeline, list(StatsDirty.objects.values_list("id", flat=True))
 
 
-def _rebuild_all(now: dt.datetime, today=None) -> tuple[Report, int]:
-    watermark, marks = _start_marks(now)
+def _rebuild_all(now: dt.datetime, today=None) -> tuple[Report, dict]:
+    timeline, marks = _start_marks(now)
     for cube in CUBES:
         _delete(cube.table.objects.all())
     report = _rebuild_under("", today)
     _delete(StatsDirty.objects.filter(id__in=marks))
     report.rebuilt = True
-    return report, watermark
+    return report, timeline
 
 
 def _rebuild_subtree(code: str, today=None) -> Report:

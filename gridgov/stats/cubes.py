@@ -67,6 +67,7 @@ class Cube:
 
 
 CUBES: tuple[Cube, ...] = (
+    Cube("matter_kpi", "matters", sources.MATTERS, "stats.MatterKpi", ("done", "late", "in_village", "feedback")),
     Cube("matter_kind_state", "matters", sources.MATTERS, "stats.MatterKindState", ("kind", "state", "overdue")),
     Cube("matter_color", "matters", sources.MATTERS, "stats.MatterColorState", ("kind", "color", "state")),
     Cube("matter_channel", "matters", sources.MATTERS, "stats.MatterChannelState", ("kind", "channel", "state")),
@@ -86,6 +87,7 @@ CUBES: tuple[Cube, ...] = (
         ("level", "color", "overdue", "card"),
         depths=UNIT_DEPTHS,
     ),
+    Cube("open_places", "open_places", sources.OPEN_PLACES, "stats.OpenByPlace", ("overdue", "color")),
     Cube("visit_mode", "visits", sources.VISITS, "stats.VisitMode", ("mode",)),
     Cube("visit_worker", "visits", sources.VISITORS, "stats.VisitWorker", ("user",), depths=(9, 12)),
     Cube("household_count", "households", sources.HOUSEHOLDS, "stats.HouseholdCount"),

@@ -26,7 +26,7 @@ from gridgov.stats.cubes import Cube, cube_for
 from gridgov.stats.periods import Period, day_start, day_window_start, month_start, next_month
 from gridgov.stats.sources import SOURCES, Source
 
-BOOL_DIMS = frozenset({"late", "overdue"})
+BOOL_DIMS = frozenset({"late", "overdue", "done", "in_village"})
 PREFIX = "s_"
 
 
@@ -239,10 +239,11 @@ def count(
     by_child: bool = False,
     by_month: bool = False,
     rollups: bool | None = None,
+    current: bool | None = None,
 ) -> list[dict]:
     """Rows of ``dims`` (and ``place`` with ``by_child``, ``month`` with ``by_month``) with ``n`` and
     ``sums``; see the module text. ``rollups`` forces the answer from the rollups (True) or from the
-    records (False); None decides.
+    records (False); None decides (``current``: `rollups_current()` already asked by the caller).
     """
     src = SOURCES[source]
     dims, filters, sums = list(dims), dict(filters or {}), list(sums)
@@ -251,7 +252,7 @@ def count(
     cube = cube_for(source, [*dims, *filters], sums)
     usable = cube is not None and cube.keeps(code) and (not by_child or cube.child_depth(code) is not None)
     if rollups is None:
-        rollups = usable and rollups_current()
+        rollups = usable and (rollups_current() if current is None else current)
     elif rollups and not usable:
         raise ValueError(f"no rollup of {source} answers {dims} {filters} at {code}")
     child = None

@@ -38,6 +38,19 @@ class Rollup(models.Model):
         abstract = True
 
 
+class MatterKpi(Rollup):
+    """事项 by resolved, late, resolved in the village and feedback: the rates of a place and of its children."""
+
+    done = models.BooleanField("已办结")
+    late = models.BooleanField("曾超期")
+    in_village = models.BooleanField("网格或村级办理")
+    feedback = models.CharField("回访结果", max_length=16)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事项汇总（办理指标）"
+        indexes = rollup_indexes("kpi")
+
+
 class MatterKindState(Rollup):
     """事项 by kind, state and overdue-now: received, resolved, the monthly trend, the six small actions."""
 
@@ -110,6 +123,17 @@ class OpenMatter(Rollup):
     class Meta:
         verbose_name = verbose_name_plural = "在办事项汇总（承办单位）"
         indexes = rollup_indexes("open")
+
+
+class OpenByPlace(Rollup):
+    """未办结事项 where they are (snapshot): ``place`` is the matter's place or a place above it."""
+
+    overdue = models.BooleanField("已超期")
+    color = models.CharField("风险等级", max_length=8)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "在办事项汇总（发生地）"
+        indexes = rollup_indexes("oplace")
 
 
 class VisitMode(Rollup):
@@ -240,7 +264,11 @@ class StatsState(models.Model):
 
     built_at = models.DateTimeField("全量重建时间", null=True)
     refreshed_at = models.DateTimeField("最近刷新时间", null=True)
-    matter_event_id = models.BigIntegerField("已读流转记录ID", default=0)
+    matter_event_id = models.BigIntegerField("已读流转记录ID", default=0)  # every id up to it is counted
+    event_cursor = models.BigIntegerField("已读到的流转记录ID", default=0)  # the highest id counted
+    # Ids between the two that were missing when read past ([id, first missed at]): a transaction that took
+    # one may still commit, so they are looked for again until the grace period is over.
+    event_gaps = models.JSONField("待补读的流转记录ID", default=list)
     lease_until = models.DateTimeField("刷新占用至", null=True)
     day_window = models.DateField("日汇总起始日", null=True)
 

@@ -115,6 +115,8 @@ class Period:
         if s == u:
             return _("%(y)s年%(m)s月%(d)s日") % {"y": s.year, "m": s.month, "d": s.day}
         if u == timezone.localdate() and (s.month, s.day) == (1, 1):
+            if s.year == u.year:
+                return _("%(y)s年（截至%(m)s月%(d)s日）") % {"y": s.year, "m": u.month, "d": u.day}
             return _("%(y)s年以来") % {"y": s.year}
         return _("%(since)s至%(until)s") % {"since": _cn(s), "until": _cn(u)}
 

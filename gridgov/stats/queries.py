@@ -137,9 +137,11 @@ def _groups(indicators: list[Indicator]) -> list[tuple[tuple, list[Indicator]]]:
 def values(indicators: list[Indicator], code: str, period: Period | None, *, by_child: bool = False) -> dict:
     """{indicator code: value} (with ``by_child``: {child code: {indicator code: value}}), a count per group."""
     out: dict = defaultdict(dict) if by_child else {}
+    current = engine.rollups_current()
     for (source, dated, measure, dims), members in _groups(indicators):
         sums = [] if measure == "n" else [measure]
-        rows = engine.count(source, code, period if dated else None, dims=list(dims), sums=sums, by_child=by_child)
+        rows = engine.count(source, code, period if dated else None, dims=list(dims), sums=sums, by_child=by_child,
+                            current=current)  # fmt: skip
         if not by_child:
             for ind in members:
                 out[ind.code] = _measure(ind, rows)

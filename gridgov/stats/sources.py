@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from gridgov.stats.choices import NO_FEEDBACK
+from gridgov.stats.choices import DONE_STATES, NO_FEEDBACK
 
 Dim = str | Callable[[], Any]
 
@@ -96,6 +96,18 @@ def _overdue_now():
     return ExpressionWrapper(Q(is_open=True, overdue=True), output_field=BooleanField())
 
 
+def _done():
+    """Resolved (办结): resolved and awaiting feedback, or closed."""
+    return ExpressionWrapper(Q(state__in=DONE_STATES), output_field=BooleanField())
+
+
+def _in_village():
+    """Held (or resolved) by a grid or a village itself, not a department: 大事不出村."""
+    return ExpressionWrapper(
+        Q(level__in=["grid", "village"], holder_department__isnull=True), output_field=BooleanField()
+    )
+
+
 def _not_merged(qs):
     return qs.exclude(state="merged")
 
@@ -120,8 +132,20 @@ MATTERS = Source(
         "late": _late,
         "feedback": _feedback,
         "overdue": _overdue_now,
+        "done": _done,
+        "in_village": _in_village,
     },
     base=_not_merged,
+)
+
+# Open matters by where they are (place = the matter's place), as they stand now: "overdue now" per place.
+OPEN_PLACES = Source(
+    name="open_places",
+    model="matters.Matter",
+    path="path",
+    date=None,
+    dims={"overdue": "overdue", "color": "color"},
+    base=_open,
 )
 
 # Open matters by the unit holding them (place = the holder's code), as they stand now.
@@ -221,6 +245,7 @@ SOURCES: dict[str, Source] = {
     for s in (
         MATTERS,
         OPEN_MATTERS,
+        OPEN_PLACES,
         VISITS,
         VISITORS,
         HOUSEHOLDS,

@@ -12,8 +12,8 @@ from gridgov.keypersons.models import FollowUp, KeyPerson, KeyPersonCategory
 from gridgov.keypersons.tests.conftest import days_ago, grant
 
 # session, user with place, one page (person, resident, category, responsible), filter places, categories,
-# counts (1 aggregate) + open alerts, the audit row
-QUERIES_LIST = 8
+# counts (1 aggregate) + open alerts, the audit row, the list's total (persons and categories, 1 aggregate)
+QUERIES_LIST = 9
 # session, user with place, the person with resident/household/category/responsible, the audit row,
 # follow-ups, events, open alerts, responsible choices (rendered in the manage form)
 QUERIES_DETAIL = 8

@@ -7,8 +7,9 @@ import uuid
 from gridgov.visits.models import HouseholdVisitState, Visit
 from gridgov.visits.tests.conftest import days_ago
 
-# session, user with place, one page of visits with their households, visitor names, filter places
-QUERIES_VISIT_LIST = 5
+# session, user with place, one page of visits with their households, visitor names, filter places, the total
+# (共 N 次: for a grid, a COUNT; the rollups keep villages and above)
+QUERIES_VISIT_LIST = 6
 # session, user with place, the visit with household, grid, householder, recorder, vulnerable member; visitors;
 # matters recorded from it
 QUERIES_VISIT_DETAIL = 5
