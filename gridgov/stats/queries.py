@@ -519,8 +519,9 @@ class Lateness:
 def late_by_child(user, place: Place, period: Period, limit: int = 5) -> Lateness:
     """Matters received in ``period`` that passed a time limit (the deadline job carded them: 曾超期), in all and
     by the child unit they lie under, the units with most first (those with none left out)."""
-    here = engine.count("matters", place.code, period, dims=["late"])
-    rows = engine.count("matters", place.code, period, dims=["late"], by_child=True)
+    current = engine.rollups_current()
+    here = engine.count("matters", place.code, period, dims=["late"], current=current)
+    rows = engine.count("matters", place.code, period, dims=["late"], by_child=True, current=current)
     per_child: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         per_child[row["place"]][0] += row["n"]
