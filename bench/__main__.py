@@ -17,6 +17,7 @@ BENCHES = [
     "bench.pool_bench",
     "bench.stats_bench",
     "bench.cockpit_bench",
+    "bench.briefing_bench",
 ]
 
 if __name__ == "__main__":

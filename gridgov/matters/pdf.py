@@ -1,30 +1,11 @@
-"""人民调解协议书 as a PDF with Chinese text (fpdf2, embedding a subset of Noto Sans CJK SC).
-
-fpdf2 embeds CFF-flavoured OpenType (the Debian fonts-noto-cjk collection) as a CID font subset,
-so a one-page agreement is about 20 KB and needs no browser.
-"""
+"""人民调解协议书 as a PDF with Chinese text (fpdf2; the Chinese font is loaded by `gridgov.utils.pdffonts`)."""
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
-
-from django.conf import settings
 from fpdf import FPDF
 
 from gridgov.matters.models import MediationAgreement
-
-DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-SC_INDEX = 2  # the collection holds JP, KR, SC, TC, HK; SC is the third
-FONT_NAME = "NotoSansCJKSC"
-
-
-@lru_cache(maxsize=1)
-def font_path() -> str:
-    path = getattr(settings, "GRIDGOV_PDF_CJK_FONT", DEFAULT_FONT)
-    if not os.path.exists(path):
-        raise RuntimeError(f"缺少中文字体文件：{path}（请安装 fonts-noto-cjk）")
-    return path
+from gridgov.utils.pdffonts import FONT_NAME, add_cjk_font
 
 
 class _AgreementPDF(FPDF):
@@ -42,7 +23,7 @@ def agreement_pdf(agreement: MediationAgreement) -> bytes:
     pdf = _AgreementPDF(format="A4")
     pdf.set_margins(22, 20, 22)
     pdf.set_auto_page_break(True, margin=20)
-    pdf.add_font(FONT_NAME, fname=font_path(), collection_font_number=SC_INDEX)
+    add_cjk_font(pdf)
     pdf.set_title(f"人民调解协议书 {agreement.number}")
     pdf.set_creator("gridgov")
     pdf.add_page()

@@ -19,6 +19,7 @@ class StatsConfig(AppConfig):
         counting.register(total=lists.total, narrow=engine.narrow)
         register_menu("stats", [("stats:cockpit", gettext_noop("驾驶舱"))], first=True)
         register_menu("stats", [("stats:figures", gettext_noop("工作数据"))])
+        register_menu("stats", [("stats:my_briefing", gettext_noop("工作简报"))])
         # After the apps listed before it (INSTALLED_APPS order): the refresh then counts what their jobs
         # changed in the same round; the audit chain's sealing still comes last.
         register_periodic(refresh_rollups)

@@ -19,6 +19,10 @@ they count (``url``), filtered so that the list's total (共 N 条) is the same 
 - `key_persons(user, place)` -> KeyPersonTable | None: key persons on the list by category and color;
   None without the key-population grant (nothing else in this module reveals a key-population figure).
 - `statements(user, place, period)` -> [Statement]: the figures in the articles' words (入户走访 N 次 ...).
+- `late_by_child(user, place, period)` -> Lateness: matters of the period that passed a time limit (曾超期), in all
+  and by child unit (for the yearly briefing).
+- `notable_disputes(user, place, period)` -> NotableDisputes: red and yellow disputes settled by mediation with a
+  written agreement, how many and the most notable, described without personal data (for the yearly briefing).
 
 Counting goes through `gridgov.stats.engine.count` (rollups where they answer, else the records).
 """
@@ -39,7 +43,6 @@ from gridgov.places.models import Place
 from gridgov.stats import engine
 from gridgov.stats.catalogue import ARTICLE, BY_CODE, KEY_POPULATION, RATE_BY_CODE, SIX_ACTIONS, Indicator, Rate
 from gridgov.stats.choices import DONE_STATES
-from gridgov.stats.cubes import cube_for
 from gridgov.stats.periods import Period
 
 # Place roles read statistics of their place. Household-cluster leaders see only the matters they
@@ -496,158 +499,137 @@ def statements(user, place: Place, period: Period) -> list[Statement]:
     return out
 
 
-# ---------------------------------------------------------------- the map (cockpit)
-
-MAP_UNITS_MAX = 500  # polygons coloured on one map
-MAP_POINTS_MAX = 300  # open matters drawn as points
-RISK_ORDER = ("red", "yellow", "blue")
-TOWN_DEPTH = 9
+# ---------------------------------------------------------------- the yearly briefing's reads
 
 
 @dataclass(frozen=True)
-class MapUnit:
-    """One coloured polygon: a grid (town and below) or a child place (county and above), with the figures
-    each map layer colours it by, every count linked to its record list."""
-
+class LateRow:
     code: str
     name: str
-    boundary: dict | None
-    open: Figure
-    overdue: Figure
-    colors: dict[str, Figure]  # open matters by risk color
-    households: Figure
-    visited: int  # households visited in the last COVERAGE_DAYS days of the period
-    drill_url: str
+    received: int
+    late: int
+    url: str  # the matters of the period under this unit that passed a time limit
 
     @property
-    def risk(self) -> str:
-        """The most severe color among the unit's open matters ("" when it holds none)."""
-        return next((c for c in RISK_ORDER if self.colors[c].value), "")
-
-    @property
-    def coverage(self) -> float | None:
-        return round(100 * self.visited / self.households.value, 1) if self.households.value else None
+    def share(self) -> float | None:
+        return round(100 * self.late / self.received, 1) if self.received else None
 
 
 @dataclass(frozen=True)
-class MapData:
-    place: dict | None  # the place's own outline
-    units: list[MapUnit]
-    outlines: list[dict]  # thin context shapes (a town's villages around its grids; a county's towns' villages)
-    points: list[dict]  # open matters held in the place that have coordinates, newest first (town and below)
-    points_more: bool  # more open matters have coordinates than are drawn
+class Lateness:
+    received: int
+    late: int
+    url: str
+    units: list[LateRow]  # child units with late matters, most first
 
 
-def cockpit_url(code: str, period: Period | None = None) -> str:
-    url = reverse("stats:cockpit_place", kwargs={"code": code})
-    return f"{url}?{urlencode(period.as_query())}" if period is not None else url
+def late_by_child(user, place: Place, period: Period, limit: int = 5) -> Lateness:
+    """Matters received in ``period`` that passed a time limit (the deadline job carded them: 曾超期), in all and
+    by the child unit they lie under, the units with most first (those with none left out)."""
+    current = engine.rollups_current()
+    here = engine.count("matters", place.code, period, dims=["late"], current=current)
+    rows = engine.count("matters", place.code, period, dims=["late"], by_child=True, current=current)
+    per_child: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        per_child[row["place"]][0] += row["n"]
+        per_child[row["place"]][1] += row["n"] if row["late"] else 0
+    names = dict(Place.objects.filter(code__in=[c for c, (_r, late) in per_child.items() if late])
+                 .values_list("code", "name"))  # fmt: skip
+    units = [
+        LateRow(code, names.get(code, code), received, late, _matters_url(code, period, late="1"))
+        for code, (received, late) in per_child.items()
+        if late
+    ]
+    units.sort(key=lambda r: (-r.late, r.code))
+    return Lateness(
+        received=sum(r["n"] for r in here),
+        late=sum(r["n"] for r in here if r["late"]),
+        url=_matters_url(place.code, period, late="1"),
+        units=units[:limit],
+    )
 
 
-def _shape(place: Place) -> dict:
-    return {"code": place.code, "name": place.name, "boundary": place.boundary}
+NOTABLE_COLORS = ("red", "yellow")
 
 
-def map_places(user, place: Place) -> tuple[list[Place], list[Place]]:
-    """(units, outlines): the grids drawn inside a town or anything below it, with its villages as outlines;
-    above a town the child places, with their own children as outlines (none when there are too many)."""
-    drawn = Place.objects.for_user(user).filter(boundary__isnull=False).only("code", "name", "boundary")
-    if len(place.code) >= TOWN_DEPTH:
-        units = list(drawn.within(place.code).filter(kind="grid").order_by("code")[: MAP_UNITS_MAX + 1])
-        outlines = list(drawn.filter(parent=place, kind="village").order_by("code")) if len(place.code) == 9 else []
-    else:
-        units = list(drawn.filter(parent=place).order_by("code")[: MAP_UNITS_MAX + 1])
-        outlines = list(drawn.filter(parent__parent=place).order_by("code")[: MAP_UNITS_MAX + 1])
-    if len(outlines) > MAP_UNITS_MAX:
-        outlines = []
-    return units[:MAP_UNITS_MAX], outlines
+@dataclass(frozen=True)
+class NotableDispute:
+    """A dispute told without personal data: what kind, where (village), how it was settled."""
+
+    matter_id: int
+    category: str
+    color: str
+    color_label: str
+    town: str
+    village: str
+    level: str  # the level that held the successful mediation
+    level_label: str
+    days: int  # from recording to resolution
+    accepted: bool  # the reporter's latest feedback accepted the outcome
 
 
-def _per_unit(source: str, code: str, depth: int, dims: list[str], filters: dict | None = None) -> dict:
-    """{unit code: rows} for the places ``depth`` long under ``code``: the engine's children where they are
-    the next level it keeps (rollups), else one GROUP BY over the records by the code's prefix (grids)."""
-    if depth == len(code):
-        return {code: engine.count(source, code, None, dims=dims, filters=filters)}
-    from gridgov.places.choices import CODE_LENGTH
-
-    cube = cube_for(source, [*dims, *(filters or {})])
-    below = sorted(n for n in CODE_LENGTH.values() if n > len(code))
-    child = (cube.child_depth(code) if cube is not None else None) or (below[0] if below else None)
-    out: dict[str, list[dict]] = defaultdict(list)
-    if child == depth:
-        for row in engine.count(source, code, None, dims=dims, filters=filters, by_child=True):
-            out[row["place"]].append(row)
-        return out
-    from gridgov.stats.sources import SOURCES
-
-    for row in engine.raw_rows(SOURCES[source], code, dims=dims, filters=filters, prefix=depth):
-        if len(row["code"]) == depth:
-            out[row["code"]].append(row)
-    return out
+@dataclass(frozen=True)
+class NotableDisputes:
+    total: int  # red and yellow disputes of the period resolved by mediation with a written agreement
+    items: list[NotableDispute]
 
 
-def _link(path: str, code: str, params: dict | None = None) -> str:
-    """A record list's URL for the place ``code`` (``path`` reversed once per page, not once per link)."""
-    query = [("place", code), *((k, str(v)) for k, v in (params or {}).items())]
-    return f"{path}?{urlencode(query)}"
+def notable_disputes(user, place: Place, period: Period, limit: int = 3) -> NotableDisputes:
+    """Red and yellow disputes recorded in ``period``, resolved, settled by a successful mediation with a written
+    agreement (调解协议书): how many, and the ``limit`` most notable (red first, then mediated highest, then the
+    longest in the making, then the newest). Each is described by category, village and outcome only; nothing of
+    the record's free text (titles, facts, parties, results) is read."""
+    from django.db.models import Exists, OuterRef
 
+    from gridgov.matters.choices import DeadlineLevel, RiskColor
+    from gridgov.matters.models import Matter, MediationAgreement, MediationSession
+    from gridgov.stats.periods import day_start
 
-def map_data(user, place: Place, period: Period) -> MapData:
-    """The cockpit's map: the open matters each unit holds (as `overdue_by_unit` counts them: at or below it),
-    how many of them are overdue and of which risk color, and its visit coverage (households visited in the
-    last COVERAGE_DAYS days of the period). From a town down, the open matters it holds that have coordinates
-    are points where they lie."""
-    from gridgov.matters.models import Matter
-
-    units, outlines = map_places(user, place)
-    labels = _labels("color")
-    figures_by_unit: dict[str, MapUnit] = {}
-    if units:
-        depth = len(units[0].code)
-        held = _per_unit("open_matters", place.code, depth, ["color", "overdue"])
-        recency = _per_unit("households", place.code, depth, ["last_day"])
-        since = period.until - dt.timedelta(days=COVERAGE_DAYS - 1)
-        unit_name, hh = str(BY_CODE["received"].unit), BY_CODE["households"]
-        matters_path, households_path = reverse("matters:list"), reverse(hh.list_name)
-        cockpit_path, period_query = reverse("stats:cockpit"), urlencode(period.as_query())
-        for unit in units:
-            rows = held.get(unit.code, [])
-            by_color = engine.grouped(rows, "color")
-            held_url = f"{matters_path}?{urlencode({'holder': unit.code, 'state': 'open'})}"
-            colors = {c: Figure(c, labels.get(c, c), unit_name, by_color.get(c, 0), f"{held_url}&color={c}")
-                      for c in RISK_ORDER}  # fmt: skip
-            homes = recency.get(unit.code, [])
-            visited = sum(r["n"] for r in homes if r["last_day"] is not None and since <= r["last_day"] <= period.until)
-            figures_by_unit[unit.code] = MapUnit(
-                unit.code,
-                unit.name,
-                unit.boundary,
-                Figure("open", _("未办结"), unit_name, sum(r["n"] for r in rows), held_url),
-                Figure("overdue", _("超期未办结"), unit_name, sum(r["n"] for r in rows if r["overdue"]),
-                       f"{held_url}&overdue=1"),
-                colors,
-                Figure("households", str(hh.term), str(hh.unit), sum(r["n"] for r in homes),
-                       _link(households_path, unit.code, hh.list_params)),
-                visited,
-                f"{cockpit_path}{unit.code}/?{period_query}",
-            )  # fmt: skip
-    detail = reverse("matters:detail", kwargs={"pk": 0})
-    found: list[dict] = []
-    if len(place.code) >= TOWN_DEPTH:  # above a town the map shows towns; points would be clutter
-        found = list(
-            Matter.objects.for_user(user)
-            .filter(is_open=True, holder_path__within=place.code, point__isnull=False)  # the open-matter index
-            .order_by("-id")
-            .values("id", "title", "color", "point")[: MAP_POINTS_MAX + 1]
-        )
-    points = [
-        {"id": m["id"], "title": m["title"], "color": m["color"], "point": m["point"],
-         "url": detail.replace("/0/", f"/{m['id']}/")}
-        for m in found[:MAP_POINTS_MAX]
-    ]  # fmt: skip
-    return MapData(
-        _shape(place) if place.boundary else None,
-        [figures_by_unit[u.code] for u in units],
-        [_shape(p) for p in outlines],
-        points,
-        len(found) > MAP_POINTS_MAX,
+    agreed = MediationAgreement.objects.filter(matter=OuterRef("pk"))
+    qs = (
+        Matter.objects.for_user(user)
+        .within(place.code)
+        .filter(kind="dispute", color__in=NOTABLE_COLORS, state__in=list(DONE_STATES))
+        .filter(created_at__gte=day_start(period.since), created_at__lt=day_start(period.end))
+        .filter(Exists(agreed))
+    )
+    total = qs.count()
+    rows = list(qs.values("id", "path", "color", "category__name", "created_at", "resolved_at", "feedback_accepted_at"))
+    if not rows:
+        return NotableDisputes(total, [])
+    rank = {level: i for i, level in enumerate(["grid", "village", "town", "department", "county"])}
+    mediated: dict[int, str] = {}
+    for matter_id, level in (
+        MediationSession.objects.filter(matter_id__in=[r["id"] for r in rows], outcome="success")
+        .order_by("matter_id", "id")
+        .values_list("matter_id", "level")
+    ):
+        if rank.get(level, -1) >= rank.get(mediated.get(matter_id, ""), -1):
+            mediated[matter_id] = level
+    for row in rows:
+        end = row["resolved_at"] or row["created_at"]
+        row["days"] = max((end - row["created_at"]).days, 0)
+        row["level"] = mediated.get(row["id"], "")
+    rows.sort(key=lambda r: (r["color"] != "red", -rank.get(r["level"], -1), -r["days"], -r["id"]))
+    chosen = rows[:limit]
+    codes = {r["path"][:9] for r in chosen} | {r["path"][:12] for r in chosen}
+    names = dict(Place.objects.filter(code__in=codes).values_list("code", "name"))
+    colors, levels = dict(RiskColor.choices), dict(DeadlineLevel.choices)
+    return NotableDisputes(
+        total,
+        [
+            NotableDispute(
+                matter_id=r["id"],
+                category=r["category__name"],
+                color=r["color"],
+                color_label=str(colors.get(r["color"], r["color"])),
+                town=names.get(r["path"][:9], ""),
+                village=names.get(r["path"][:12], ""),
+                level=r["level"],
+                level_label=str(levels.get(r["level"], "")),
+                days=r["days"],
+                accepted=r["feedback_accepted_at"] is not None,
+            )
+            for r in chosen
+        ],
     )

@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from gridgov.places.choices import PlaceKind
-from gridgov.stats import engine, queries
+from gridgov.stats import engine, maps, queries
 from gridgov.stats.catalogue import RATE_BY_CODE
 from gridgov.stats.periods import Period, PeriodError
 from gridgov.stats.views import stats_roles
@@ -103,8 +103,8 @@ def chart_data(ctx: dict) -> dict:
     return data
 
 
-def map_json(m: queries.MapData) -> dict:
-    def unit(u: queries.MapUnit) -> dict:
+def map_json(m: maps.MapData) -> dict:
+    def unit(u: maps.MapUnit) -> dict:
         return {
             "code": u.code, "name": u.name, "boundary": u.boundary, "drill": u.drill_url,
             "open": _figure(u.open), "overdue": _figure(u.overdue), "risk": u.risk,
@@ -148,7 +148,7 @@ def tiles(user, place, period: Period) -> list[dict]:
     return out
 
 
-def map_rows(m: queries.MapData) -> str:
+def map_rows(m: maps.MapData) -> str:
     """The map's data table (its accessible, script-free twin), built here rather than in the template: a
     town has a hundred grids of eight cells each."""
     cell = '<td class="num"><a href="{}">{}</a></td>'
@@ -183,13 +183,13 @@ def cockpit_context(user, place, period: Period) -> dict:
         "categories": queries.breakdown(user, place, period, "category")[:CATEGORIES_SHOWN],
         "colors": queries.breakdown(user, place, period, "color"),
         "channels": queries.breakdown(user, place, period, "channel"),
-        "ranking": [{"row": r, "cockpit": queries.cockpit_url(r.code, period)} for r in ranking],
+        "ranking": [{"row": r, "cockpit": maps.cockpit_url(r.code, period)} for r in ranking],
         "units": queries.overdue_by_unit(user, place),
         "activity": queries.worker_activity(user, place, period),
         "staff": queries.figures(user, place, period, ["grid_leaders", "grid_workers"]),
         "coverage_days": queries.COVERAGE_DAYS,
         "key_persons": queries.key_persons(user, place),
-        "map": queries.map_data(user, place, period),
+        "map": maps.map_data(user, place, period),
         "tile_url": settings.GRIDGOV_TILE_URL,
         "period_query": period.as_query(),
     }
@@ -246,5 +246,5 @@ def _quick(code: str, today: dt.date) -> list[tuple[str, str]]:
         (_("本年"), ""),
         (_("上一年"), str(today.year - 1)),
     ]
-    base = queries.cockpit_url(code)
+    base = maps.cockpit_url(code)
     return [(label, f"{base}?period={value}" if value else base) for label, value in named]

@@ -35,7 +35,7 @@ SKIP_NAMES = {
     "edit", "create", "enlist", "nominate", "party_group_create", "patrol_team_create", "chat_group_create",
     "area_create", "category_create", "department_create", "vulnerable_create", "quick_report", "upload",
     "token_revoke", "my_token_revoke", "second_factor_reset", "password_reset", "export_detail", "export_progress",
-    "export_download",
+    "export_download", "briefing_pdf", "briefing_docx",
 }  # fmt: skip
 PARAM_RE = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -83,6 +83,7 @@ def args_of(crowd: Crowd) -> dict[str, list[dict]]:
         "deeds:detail": [{"pk": crowd.deed.pk}],
         "stats:place_figures": [{"code": c} for c in (w.town.code, w.grid_a.code)],
         "stats:cockpit_place": [{"code": c} for c in (w.town.code, w.village_a.code, w.grid_a.code)],
+        "stats:briefing": [{"code": c} for c in (w.town.code, w.grid_a.code)],
     }
 
 
