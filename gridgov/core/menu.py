@@ -29,7 +29,7 @@ GROUPS: dict[str, str] = {
     "settings": gettext_noop("设置"),
 }
 
-# Each role's daily work (keys: `gridgov.accounts.choices.Role` values), first in the phone menu;
+# Each role's daily work (keys: `gridgov.core.roles.Role` values), first in the phone menu;
 # entries the user may not open are left out.
 FIELD_DAILY = ("field:today", "matters:queue", "visits:today", "matters:create", "households:list")
 DAILY: dict[str, tuple[str, ...]] = {
