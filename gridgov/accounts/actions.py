@@ -14,10 +14,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridgov.accounts.choices import ADMIN_ROLES, Role
-from gridgov.accounts.models import ApiToken, RecoveryCode, RecoveryCodeDevice, User
+from gridgov.accounts.models import ApiToken, RecoveryCode, RecoveryCodeDevice, SealedTOTPDevice, User
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
 from gridgov.core.actions import ActionRefused
@@ -173,15 +172,15 @@ def revoke_api_token(actor: User, token: ApiToken) -> None:
 TOTP_DEVICE_NAME = "手机验证器"
 
 
-def start_totp_enrolment(user: User) -> TOTPDevice:
+def start_totp_enrolment(user: User) -> SealedTOTPDevice:
     """The unconfirmed authenticator of ``user`` (made once, so reloading the page shows the same secret)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
 
-def confirm_totp_enrolment(user: User, device: TOTPDevice, code: str) -> list[str] | None:
+def confirm_totp_enrolment(user: User, device: SealedTOTPDevice, code: str) -> list[str] | None:
     """Confirm the authenticator with a code it shows; returns new recovery codes, or None if the code is wrong.
 
     A confirmed authenticator replaces any earlier one, and every session verified with that one ends.
@@ -191,7 +190,7 @@ def confirm_totp_enrolment(user: User, device: TOTPDevice, code: str) -> list[st
     if not device.verify_token(code.strip()):
         return None
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         user.second_factor_since = timezone.now()
@@ -228,7 +227,7 @@ def verify_second_factor(user: User, code: str) -> str:
     """Check a code from the authenticator (6 digits) or a recovery code; returns "totp", "recovery" or ""."""
     code = code.strip()
     if code.isdigit():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        for device in SealedTOTPDevice.objects.filter(user=user, confirmed=True):
             if device.verify_token(code):
                 return "totp"
         return ""
@@ -254,7 +253,7 @@ def reset_second_factor(actor: User, user: User) -> None:
     if user.pk == actor.pk:
         raise ActionRefused(gettext("不能重置自己的两步验证"))
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        SealedTOTPDevice.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         user.second_factor_since = None
         user.save(update_fields=["second_factor_since"])

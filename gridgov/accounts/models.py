@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from binascii import unhexlify
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,7 +11,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.models import Device, ThrottlingMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridgov.accounts import sealing
 from gridgov.accounts.choices import ADMIN_ROLES, ROLE_PLACE_KINDS, Role
 
 
@@ -138,6 +141,31 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if self.expires_at <= timezone.now() else "active"
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """手机验证器: django-otp's TOTP device (its table, its verification, replay guard and back-off), with the
+    secret sealed at rest (`gridgov.accounts.sealing`).
+
+    The ``key`` attribute holds the sealed column value once saved; only ``bin_key`` opens it, for
+    django-otp's `verify_token` and `config_url` (the enrolment QR code). Every gridgov module uses this
+    class: django-otp's own `TOTPDevice` would store (and expect) a clear secret, so saving one is refused
+    (`gridgov.accounts.signals`).
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "手机验证器"
+        verbose_name_plural = "手机验证器"
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(sealing.open_key(self.key, self.user_id).encode("ascii"))
+
+    def save(self, *args, **kwargs) -> None:
+        if not sealing.is_sealed(self.key):
+            self.key = sealing.seal_key(self.key, self.user_id)
+        super().save(*args, **kwargs)
 
 
 class RecoveryCodeDevice(ThrottlingMixin, Device):
