@@ -88,6 +88,16 @@ def sign_in(client, user: User, password: str = PASSWORD, **extra):
     return response
 
 
+def issue_activation_code(client, user: User) -> str:
+    """The security administrator signed in on ``client`` issues ``user`` an activation code on the grant page;
+    returns the code the answer shows (the only place it is ever shown)."""
+    import re
+
+    response = client.post(f"/accounts/{user.pk}/activation-code/")
+    assert response.status_code == 200, response.content.decode()[:500]
+    return re.search(r'id="activation-code">([0-9-]{14})<', response.content.decode()).group(1)
+
+
 def force_verified_login(client, user: User) -> None:
     """`Client.force_login` plus a passed second factor, for benchmarks that skip the sign-in pages."""
     from gridgov.accounts.signin import VERIFIED

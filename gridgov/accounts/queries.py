@@ -8,11 +8,12 @@ from gridgov.accounts.models import ApiToken, User
 
 
 def user_for_api_token(raw: str) -> User | None:
-    """The account of a usable token (not expired, not revoked, active, no administrator); notes its use."""
+    """The account of a usable token (not expired, not revoked; an active, activated account, no administrator);
+    notes its use."""
     token = (
         ApiToken.objects.usable().select_related("user", "user__place").filter(digest=ApiToken.digest_of(raw)).first()
     )
-    if token is None or not token.user.is_active or token.user.is_admin_role:
+    if token is None or not token.user.is_active or token.user.is_admin_role or token.user.activation_required:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
