@@ -115,6 +115,8 @@ def issue_activation_code(actor: User, user: User) -> tuple[str, ActivationCode]
         raise ActionRefused(gettext("不能给自己发放激活码"))
     if not user.is_active:
         raise ActionRefused(gettext("账号已停用"))
+    if user.is_superuser:  # e.g. made by Django's createsuperuser: gridgov has none (三员分立)
+        raise ActionRefused(gettext("不设超级管理员：系统、安全、审计三类管理员相互分立"))
     if not user.activation_required:
         raise ActionRefused(gettext("该账号的密码已由本人设定，无需激活"))
     digits = "".join(secrets.choice("0123456789") for _ in range(ACTIVATION_DIGITS))

@@ -165,7 +165,10 @@ def test_the_security_administrator_issues_codes_only_where_one_is_needed(world,
     assert secadmin.post(f"/accounts/{world.security_admin.pk}/activation-code/").status_code == 404
     with pytest.raises(actions.ActionRefused, match="不能给自己发放激活码"):
         actions.issue_activation_code(world.security_admin, world.security_admin)
-    User.objects.filter(pk=newbie.pk).update(is_active=False)
+    User.objects.filter(pk=newbie.pk).update(is_superuser=True)  # as Django's createsuperuser would make it
+    with pytest.raises(actions.ActionRefused, match="不设超级管理员"):
+        actions.issue_activation_code(world.security_admin, User.objects.get(pk=newbie.pk))
+    User.objects.filter(pk=newbie.pk).update(is_superuser=False, is_active=False)
     with pytest.raises(actions.ActionRefused, match="账号已停用"):
         actions.issue_activation_code(world.security_admin, User.objects.get(pk=newbie.pk))
     assert not ActivationCode.objects.exists()
