@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from gridgov.accounts.models import ApiToken, User
+from gridgov.accounts.models import ActivationCode, ApiToken, User
 
 
 def user_for_api_token(raw: str) -> User | None:
@@ -17,3 +17,8 @@ def user_for_api_token(raw: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def last_activation_code(user: User) -> ActivationCode | None:
+    """The account's latest activation code (its dates, issuer and state; the code itself is never kept)."""
+    return ActivationCode.objects.select_related("issued_by").filter(user=user).order_by("-id").first()

@@ -8,10 +8,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.accounts import actions
+from gridgov.accounts import actions, queries
 from gridgov.accounts.choices import Role
 from gridgov.accounts.forms import AccountCreateForm, GrantForm, PasswordResetForm
-from gridgov.accounts.models import ActivationCode, ApiToken, User
+from gridgov.accounts.models import ApiToken, User
 from gridgov.core.access import public, roles
 
 
@@ -154,13 +154,8 @@ def account_grant(request, pk: int):
         else:
             messages.success(request, _("已更新 %(username)s 的角色与范围") % {"username": user.username})
             return redirect("accounts:accounts")
-    return render(request, "accounts/grant.html", {"form": form, "account": user, **activation_context(user)})
-
-
-def activation_context(user: User) -> dict:
-    """The account's last activation code (its dates and issuer, never the code), for the grant page."""
-    last = ActivationCode.objects.select_related("issued_by").filter(user=user).order_by("-id").first()
-    return {"activation_code": last}
+    context = {"form": form, "account": user, "activation_code": queries.last_activation_code(user)}
+    return render(request, "accounts/grant.html", context)
 
 
 @roles(Role.SECURITY_ADMIN)
