@@ -84,11 +84,10 @@ def _setup() -> tuple:
 
 def _code(device) -> str:
     """The authenticator's code now; the replay guard is reset, as each run signs in within one time step."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    from gridgov.accounts.models import SealedTOTPDevice
     from gridgov.testing import totp_now
 
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    SealedTOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     return totp_now(device)
 
 

@@ -162,6 +162,9 @@ GRIDGOV_2FA_ENABLED = env_bool("GRIDGOV_2FA_ENABLED", True)  # 0 only to measure
 GRIDGOV_2FA_FOR_EVERYONE = env_bool("GRIDGOV_2FA_FOR_EVERYONE", False)
 GRIDGOV_SIGNIN_STEP_SECONDS = env_int("GRIDGOV_SIGNIN_STEP_SECONDS", 10 * 60)  # password change / code pages
 GRIDGOV_RECOVERY_CODES = 10
+# A password an administrator set (new account, reset) activates only with the security administrator's code.
+GRIDGOV_ACTIVATION_CODE_HOURS = env_int("GRIDGOV_ACTIVATION_CODE_HOURS", 72)
+GRIDGOV_ACTIVATION_CODE_MAX_FAILURES = 5  # wrong tries (from any address) before the code is void
 OTP_TOTP_ISSUER = env_str("GRIDGOV_TOTP_ISSUER", "网格治理")
 # API tokens expire (create_api_token --days, at most GRIDGOV_API_TOKEN_MAX_DAYS).
 GRIDGOV_API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridgov.accounts.choices import Role
-from gridgov.accounts.models import User
+from gridgov.accounts.models import SealedTOTPDevice, User
 from gridgov.households import actions as household_actions
 from gridgov.households.models import Household, Resident
 from gridgov.places.choices import PlaceKind
@@ -37,17 +36,17 @@ def make_user(username: str, role: str, place: Place | None, **extra) -> User:
     return user
 
 
-def ensure_second_factor(user: User) -> TOTPDevice:
+def ensure_second_factor(user: User) -> SealedTOTPDevice:
     """The account's confirmed authenticator, enrolled now if it has none (the test's phone)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="测试手机", confirmed=True)
+        device = SealedTOTPDevice.objects.create(user=user, name="测试手机", confirmed=True)
         user.second_factor_since = timezone.now()
         User.objects.filter(pk=user.pk).update(second_factor_since=user.second_factor_since)
     return device
 
 
-def totp_now(device: TOTPDevice) -> str:
+def totp_now(device: SealedTOTPDevice) -> str:
     """The code the authenticator shows now (RFC 6238, as django-otp checks it)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
@@ -60,7 +59,7 @@ def second_factor_code(user: User) -> str:
     one; a test signing in several times within 30 seconds is not an attacker, so both are reset.
     """
     device = ensure_second_factor(user)
-    TOTPDevice.objects.filter(pk=device.pk).update(
+    SealedTOTPDevice.objects.filter(pk=device.pk).update(
         last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
     )
     return totp_now(device)
@@ -87,6 +86,16 @@ def sign_in(client, user: User, password: str = PASSWORD, **extra):
         assert response.status_code == 302, response.content.decode()[:500]
     assert response["Location"].startswith("/") and not response["Location"].startswith("/login/"), response["Location"]
     return response
+
+
+def issue_activation_code(client, user: User) -> str:
+    """The security administrator signed in on ``client`` issues ``user`` an activation code on the grant page;
+    returns the code the answer shows (the only place it is ever shown)."""
+    import re
+
+    response = client.post(f"/accounts/{user.pk}/activation-code/")
+    assert response.status_code == 200, response.content.decode()[:500]
+    return re.search(r'id="activation-code">([0-9-]{14})<', response.content.decode()).group(1)
 
 
 def force_verified_login(client, user: User) -> None:

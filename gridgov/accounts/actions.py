@@ -10,14 +10,14 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridgov.accounts.choices import ADMIN_ROLES, Role
-from gridgov.accounts.models import ApiToken, RecoveryCode, RecoveryCodeDevice, User
+from gridgov.accounts.models import ActivationCode, ApiToken, RecoveryCode, RecoveryCodeDevice, SealedTOTPDevice, User
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
 from gridgov.core.actions import ActionRefused
@@ -70,10 +70,12 @@ def clear_login_throttle(actor: User, user: User) -> int:
 
 
 def reset_password(actor: User, user: User, password: str) -> None:
-    """The system administrator gives a temporary password; its owner must change it at the next sign-in.
+    """The system administrator gives a temporary password; its owner activates the account again with it.
 
-    The account's second factor is kept, so the administrator who knows the temporary password still
-    cannot sign in as an account that has one (resetting that is the security administrator's).
+    Like a new account, the next sign-in needs an activation code from the security administrator
+    (codes issued before are void) and the owner's own new password; the account's API tokens are
+    revoked and its sessions end (the password changed). The second factor is kept, so the
+    administrator who knows the temporary password cannot pass an account's existing one either.
     """
     _require(actor, Role.SYSTEM_ADMIN)
     if user.pk == actor.pk:
@@ -81,9 +83,112 @@ def reset_password(actor: User, user: User, password: str) -> None:
     validate_password(password, user)
     user.set_password(password)
     user.password_changed_at = None
+    now = timezone.now()
     with transaction.atomic():
         user.save(update_fields=["password", "password_changed_at"])
-        record(AuditAction.UPDATE, user, detail={"event": "password_reset"})
+        voided = ActivationCode.objects.outstanding().filter(user=user).update(voided_at=now)
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        record(
+            AuditAction.UPDATE,
+            user,
+            detail={"event": "password_reset", "activation_codes_voided": voided, "api_tokens_revoked": revoked},
+        )
+
+
+ACTIVATION_DIGITS = 12  # read out by phone in three groups of four; 5 tries per code, so guessing is hopeless
+
+
+def normalize_activation_code(code: str) -> str:
+    """The code's digits (the groups' dashes and spaces dropped)."""
+    return "".join(c for c in code if c in "0123456789")
+
+
+def issue_activation_code(actor: User, user: User) -> tuple[str, ActivationCode]:
+    """The security administrator's half of an activation: a single-use code for an account whose password
+    an administrator set. Returns the code (shown once, never stored: only its hash is) and its row.
+
+    A newer code voids the earlier ones. The system administrator, who knows the initial password,
+    can neither issue nor see codes, so neither administrator alone can activate an account.
+    """
+    _require(actor, Role.SECURITY_ADMIN)
+    if user.pk == actor.pk:
+        raise ActionRefused(gettext("不能给自己发放激活码"))
+    if not user.is_active:
+        raise ActionRefused(gettext("账号已停用"))
+    if user.is_superuser:  # e.g. made by Django's createsuperuser: gridgov has none (三员分立)
+        raise ActionRefused(gettext("不设超级管理员：系统、安全、审计三类管理员相互分立"))
+    if not user.activation_required:
+        raise ActionRefused(gettext("该账号的密码已由本人设定，无需激活"))
+    digits = "".join(secrets.choice("0123456789") for _ in range(ACTIVATION_DIGITS))
+    now = timezone.now()
+    with transaction.atomic():
+        replaced = ActivationCode.objects.outstanding().filter(user=user).update(voided_at=now)
+        code = ActivationCode.objects.create(
+            user=user,
+            digest=make_password(digits),
+            issued_by=actor,
+            issued_at=now,
+            expires_at=now + timedelta(hours=settings.GRIDGOV_ACTIVATION_CODE_HOURS),
+        )
+        record(
+            AuditAction.GRANT,
+            user,
+            detail={
+                "event": "activation_code_issued",
+                "activation_code_id": code.pk,
+                "expires_at": code.expires_at.isoformat(),
+                "replaced": replaced,
+            },
+        )
+    return "-".join(digits[i : i + 4] for i in range(0, ACTIVATION_DIGITS, 4)), code
+
+
+def activate_account(user: User, code: str, password: str) -> bool:
+    """The owner's first sign-in (after the initial password): the security administrator's code and the
+    owner's own new password (validated by the form), in one step. False, and the try counted, when the
+    code is wrong, expired, used or void; the code is void after too many wrong tries.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        issued = ActivationCode.objects.select_for_update().outstanding().filter(user=user).order_by("-id").first()
+        if issued is None or issued.expires_at <= now:
+            return False
+        if not check_password(normalize_activation_code(code), issued.digest):
+            issued.failures += 1
+            fields = ["failures"]
+            if issued.failures >= settings.GRIDGOV_ACTIVATION_CODE_MAX_FAILURES:
+                issued.voided_at = now
+                fields.append("voided_at")
+                record(
+                    AuditAction.UPDATE,
+                    user,
+                    actor_name=user.username,
+                    detail={
+                        "event": "activation_code_voided",
+                        "activation_code_id": issued.pk,
+                        "failures": issued.failures,
+                    },
+                )
+            issued.save(update_fields=fields)
+            return False
+        issued.used_at = now
+        issued.save(update_fields=["used_at"])
+        user.set_password(password)
+        user.password_changed_at = now
+        user.save(update_fields=["password", "password_changed_at"])
+        record(
+            AuditAction.UPDATE,
+            user,
+            actor_id=user.pk,
+            actor_name=user.username,
+            detail={
+                "event": "account_activated",
+                "activation_code_id": issued.pk,
+                "issued_by": issued.issued_by.username if issued.issued_by else "",
+                "issued_at": issued.issued_at.isoformat(),
+            },
+        )
+    return True
 
 
 def change_password(user: User, password: str) -> None:
@@ -144,6 +249,8 @@ def issue_api_token(user: User, name: str, days: int | None = None) -> str:
         raise ActionRefused(gettext("管理员账号不能使用 API 令牌"))
     if not user.is_active:
         raise ActionRefused(gettext("账号已停用"))
+    if user.activation_required:
+        raise ActionRefused(gettext("该账号尚未激活：须先由本人凭激活码设定密码，才能创建 API 令牌"))
     if user.password_change_required:
         raise ActionRefused(gettext("该账号须先由本人修改密码，才能创建 API 令牌"))
     raw = "ggv_" + secrets.token_urlsafe(32)
@@ -173,15 +280,15 @@ def revoke_api_token(actor: User, token: ApiToken) -> None:
 TOTP_DEVICE_NAME = "手机验证器"
 
 
-def start_totp_enrolment(user: User) -> TOTPDevice:
+def start_totp_enrolment(user: User) -> SealedTOTPDevice:
     """The unconfirmed authenticator of ``user`` (made once, so reloading the page shows the same secret)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
 
-def confirm_totp_enrolment(user: User, device: TOTPDevice, code: str) -> list[str] | None:
+def confirm_totp_enrolment(user: User, device: SealedTOTPDevice, code: str) -> list[str] | None:
     """Confirm the authenticator with a code it shows; returns new recovery codes, or None if the code is wrong.
 
     A confirmed authenticator replaces any earlier one, and every session verified with that one ends.
@@ -191,7 +298,7 @@ def confirm_totp_enrolment(user: User, device: TOTPDevice, code: str) -> list[st
     if not device.verify_token(code.strip()):
         return None
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         user.second_factor_since = timezone.now()
@@ -228,7 +335,7 @@ def verify_second_factor(user: User, code: str) -> str:
     """Check a code from the authenticator (6 digits) or a recovery code; returns "totp", "recovery" or ""."""
     code = code.strip()
     if code.isdigit():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        for device in SealedTOTPDevice.objects.filter(user=user, confirmed=True):
             if device.verify_token(code):
                 return "totp"
         return ""
@@ -254,7 +361,7 @@ def reset_second_factor(actor: User, user: User) -> None:
     if user.pk == actor.pk:
         raise ActionRefused(gettext("不能重置自己的两步验证"))
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        SealedTOTPDevice.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         user.second_factor_since = None
         user.save(update_fields=["second_factor_since"])

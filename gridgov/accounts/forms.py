@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +64,24 @@ class EnrolForm(forms.Form):
         error_messages={"invalid": _("请输入验证器显示的6位数字")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
+
+
+class ActivationForm(SetPasswordForm):
+    """The owner's first sign-in: the security administrator's activation code, and the owner's own password.
+
+    The passwords are validated first (strength, username, history); the code is checked only then, by
+    `actions.activate_account`, so a wrong code is counted once per real try.
+    """
+
+    code = forms.RegexField(
+        label=_("激活码"),
+        regex=r"^[\s-]*([0-9][\s-]*){12}$",
+        max_length=32,
+        help_text=_("安全管理员当面或电话告知您的12位数字"),
+        error_messages={"invalid": _("激活码为12位数字")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+    field_order = ["code", "new_password1", "new_password2"]
 
 
 class PasswordResetForm(forms.Form):

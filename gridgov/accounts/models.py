@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from binascii import unhexlify
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,7 +11,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.models import Device, ThrottlingMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridgov.accounts import sealing
 from gridgov.accounts.choices import ADMIN_ROLES, ROLE_PLACE_KINDS, Role
 
 
@@ -73,6 +76,16 @@ class User(AbstractUser):
         return bool(days) and self.password_changed_at + timedelta(days=days) <= timezone.now()
 
     @property
+    def activation_required(self) -> bool:
+        """The password was set by an administrator (a new account, a reset) and its owner has not replaced it.
+
+        Such a first sign-in needs, besides that password (which the system administrator knows), an
+        activation code that only the security administrator issues (`ActivationCode`): neither
+        administrator alone can choose the owner's password. An expired password is changed without one.
+        """
+        return self.has_usable_password() and self.password_changed_at is None
+
+    @property
     def requires_second_factor(self) -> bool:
         """Administrators and holders of the reveal or key-population grants must use a second factor."""
         if not settings.GRIDGOV_2FA_ENABLED:
@@ -85,6 +98,48 @@ class User(AbstractUser):
     def second_factor_stamp(self) -> str:
         """What a verified session records; it changes when the second factor is reset or re-enrolled."""
         return self.second_factor_since.isoformat() if self.second_factor_since else ""
+
+
+class ActivationCodeQuerySet(models.QuerySet):
+    def outstanding(self):
+        """Neither used nor voided (possibly expired)."""
+        return self.filter(used_at__isnull=True, voided_at__isnull=True)
+
+
+class ActivationCode(models.Model):
+    """激活码: the security administrator's half of an account's activation (the initial password is the other).
+
+    Issued for an account whose password an administrator set, shown once to the security administrator,
+    who hands it to the owner in person or by phone; kept only as a password hash; single use; expires
+    after `GRIDGOV_ACTIVATION_CODE_HOURS`; void after `GRIDGOV_ACTIVATION_CODE_MAX_FAILURES` wrong tries,
+    when a newer one is issued, or when the password is reset again.
+    """
+
+    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="activation_codes")
+    digest = models.CharField("激活码哈希", max_length=128)
+    issued_by = models.ForeignKey(
+        User, verbose_name="发放人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField("发放时间", default=timezone.now)
+    expires_at = models.DateTimeField("到期时间")
+    failures = models.PositiveSmallIntegerField("错误次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    objects = ActivationCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "激活码"
+        verbose_name_plural = "激活码"
+        indexes = [models.Index(fields=["user", "-issued_at"], name="activation_code_user_idx")]
+
+    @property
+    def state(self) -> str:
+        if self.used_at is not None:
+            return "used"
+        if self.voided_at is not None:
+            return "voided"
+        return "expired" if self.expires_at <= timezone.now() else "active"
 
 
 class PasswordHistory(models.Model):
@@ -138,6 +193,31 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if self.expires_at <= timezone.now() else "active"
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """手机验证器: django-otp's TOTP device (its table, its verification, replay guard and back-off), with the
+    secret sealed at rest (`gridgov.accounts.sealing`).
+
+    The ``key`` attribute holds the sealed column value once saved; only ``bin_key`` opens it, for
+    django-otp's `verify_token` and `config_url` (the enrolment QR code). Every gridgov module uses this
+    class: django-otp's own `TOTPDevice` would store (and expect) a clear secret, so saving one is refused
+    (`gridgov.accounts.signals`).
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "手机验证器"
+        verbose_name_plural = "手机验证器"
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(sealing.open_key(self.key, self.user_id).encode("ascii"))
+
+    def save(self, *args, **kwargs) -> None:
+        if not sealing.is_sealed(self.key):
+            self.key = sealing.seal_key(self.key, self.user_id)
+        super().save(*args, **kwargs)
 
 
 class RecoveryCodeDevice(ThrottlingMixin, Device):

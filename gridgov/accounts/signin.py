@@ -1,7 +1,8 @@
 """The steps of a sign-in, kept in the (anonymous) session until every one is done.
 
-After the password, an account may still have to choose its own password (first sign-in, after an
-administrator's reset, after expiry) and pass its second factor (or enrol one). Until then the
+After the password, an account may still have to be activated (its password was set by an administrator:
+a new account, a reset; the owner enters the security administrator's activation code and chooses their
+own password), choose a new password (after expiry) and pass its second factor (or enrol one). Until then the
 session holds only a pending sign-in, which opens nothing but the step pages: no page, no API call
 sees an authenticated user. `complete` signs the account in and records, in the session, the second
 factor's stamp that `SignInPolicyMiddleware` checks on every request.
@@ -106,6 +107,8 @@ def drop(request: HttpRequest) -> None:
 def next_step_url(user: User, state: dict) -> str:
     from django.urls import reverse
 
+    if user.activation_required:
+        return reverse("accounts:signin_activate")
     if user.password_change_required:
         return reverse("accounts:signin_password")
     if needs_second_factor(user) and not state.get("second_factor"):

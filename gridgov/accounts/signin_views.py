@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts import actions, signin
-from gridgov.accounts.forms import CodeForm, EnrolForm, LoginForm, throttled_message
+from gridgov.accounts.forms import ActivationForm, CodeForm, EnrolForm, LoginForm, throttled_message
 from gridgov.accounts.models import ApiToken, RecoveryCodeDevice
 from gridgov.core.access import authenticated, public
 
@@ -45,13 +45,42 @@ def _pending_or_login(request):
 
 
 @public
-def signin_password(request):
-    """First sign-in, after an administrator's reset or after expiry: the owner chooses the password."""
+def signin_activate(request):
+    """A password an administrator set (new account, reset): the security administrator's activation code and
+    the owner's own new password, together. The system administrator, who knows the initial password,
+    stops here; the code alone opens nothing either (this step comes only after the right password)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
     pending = _pending_or_login(request)
     if pending is None:
         return redirect("accounts:login")
     user = pending.user
-    if not user.password_change_required:
+    if not user.activation_required:
+        return signin.advance(request, pending)
+    if request.method == "POST" and not AxesProxyHandler.is_allowed(request, {"username": user.username}):
+        signin.drop(request)
+        messages.error(request, throttled_message(request))
+        return redirect("accounts:login")
+    form = ActivationForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if actions.activate_account(user, form.cleaned_data["code"], form.cleaned_data["new_password1"]):
+            signin.update(request, pending, hash=user.get_session_auth_hash())
+            return signin.advance(request, pending)
+        refused = _refused_code(request, pending, reason="activation_code", message=_("激活码错误次数过多，请重新登录"))
+        if refused is not None:
+            return refused
+        form.add_error("code", _("激活码不正确或已失效；请核对，或请安全管理员重新发放"))
+    return render(request, "accounts/signin_activate.html", {"form": form, "account": user})
+
+
+@public
+def signin_password(request):
+    """After expiry: the owner chooses a new password. (A password an administrator set needs activation.)"""
+    pending = _pending_or_login(request)
+    if pending is None:
+        return redirect("accounts:login")
+    user = pending.user
+    if user.activation_required or not user.password_change_required:
         return signin.advance(request, pending)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -78,15 +107,15 @@ def _enrolment_context(device, form) -> dict:
     return {"form": form, "qr": qr_svg(device), "secret": grouped_secret(device), "device": device}
 
 
-def _refused_code(request, pending) -> HttpResponse | None:
+def _refused_code(request, pending, *, reason: str = "second_factor", message: str = "") -> HttpResponse | None:
     """Count a wrong code against the (account, address) throttle; after too many, start again."""
     username = pending.user.username
-    actions.record_failed_sign_in(username, reason="second_factor")
+    actions.record_failed_sign_in(username, reason=reason)
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
     failures = pending.state.get("failures", 0) + 1
     if failures >= signin.MAX_CODE_FAILURES or getattr(request, "axes_locked_out", False):
         signin.drop(request)
-        messages.error(request, _("动态码错误次数过多，请重新登录"))
+        messages.error(request, message or _("动态码错误次数过多，请重新登录"))
         return redirect("accounts:login")
     signin.update(request, pending, failures=failures)
     return None

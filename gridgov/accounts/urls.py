@@ -5,6 +5,7 @@ from gridgov.accounts import signin_views, views
 app_name = "accounts"
 urlpatterns = [
     path("login/", signin_views.login_view, name="login"),
+    path("login/activate/", signin_views.signin_activate, name="signin_activate"),
     path("login/password/", signin_views.signin_password, name="signin_password"),
     path("login/verify/", signin_views.signin_second_factor, name="signin_second_factor"),
     path("login/recovery-codes/", signin_views.signin_codes, name="signin_codes"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("accounts/<int:pk>/password/", views.account_password_reset, name="password_reset"),
     path("accounts/<int:pk>/second-factor/reset/", views.account_second_factor_reset, name="second_factor_reset"),
     path("accounts/<int:pk>/grant/", views.account_grant, name="grant"),
+    path("accounts/<int:pk>/activation-code/", views.account_activation_code, name="activation_code"),
 ]

@@ -3,10 +3,11 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.accounts import actions
+from gridgov.accounts import actions, queries
 from gridgov.accounts.choices import Role
 from gridgov.accounts.forms import AccountCreateForm, GrantForm, PasswordResetForm
 from gridgov.accounts.models import ApiToken, User
@@ -153,4 +154,23 @@ def account_grant(request, pk: int):
         else:
             messages.success(request, _("已更新 %(username)s 的角色与范围") % {"username": user.username})
             return redirect("accounts:accounts")
-    return render(request, "accounts/grant.html", {"form": form, "account": user})
+    context = {"form": form, "account": user, "activation_code": queries.last_activation_code(user)}
+    return render(request, "accounts/grant.html", context)
+
+
+@roles(Role.SECURITY_ADMIN)
+@require_POST
+def account_activation_code(request, pk: int):
+    """发放激活码: shown on this answer only (not stored, not cached), for the security administrator to hand
+    to the owner in person or by phone."""
+    user = get_object_or_404(User, pk=pk)
+    if user.pk == request.user.pk:
+        raise Http404("不能给自己发放激活码")
+    try:
+        code, issued = actions.issue_activation_code(request.user, user)
+    except actions.ActionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:grant", pk=user.pk)
+    response = render(request, "accounts/activation_code.html", {"account": user, "code": code, "issued": issued})
+    add_never_cache_headers(response)
+    return response

@@ -131,6 +131,16 @@ DETAIL_LABELS = {
     "base_seq": gettext_lazy("链起点"),
     "export": gettext_lazy("导出内容"),
     "writer": gettext_lazy("写入者"),
+    # account security events (accounts.actions): what happened, never a secret
+    "event": gettext_lazy("事件"),
+    "activation_code_id": gettext_lazy("激活码ID"),
+    "issued_by": gettext_lazy("发放人"),
+    "issued_at": gettext_lazy("发放时间"),
+    "expires_at": gettext_lazy("到期时间"),
+    "replaced": gettext_lazy("作废旧激活码"),
+    "failures": gettext_lazy("错误次数"),
+    "activation_codes_voided": gettext_lazy("作废激活码"),
+    "api_tokens_revoked": gettext_lazy("撤销令牌"),
 }
 MASKED_IN_KEY_POPULATION_VIEWS = {"filters"}  # a key-population list's filters name colors and categories
 

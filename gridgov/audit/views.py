@@ -18,12 +18,12 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.accounts.choices import Role
 from gridgov.audit import actions, exporter, queries
 from gridgov.audit.forms import LogFilterForm
 from gridgov.audit.policy import present
 from gridgov.core.access import roles
 from gridgov.core.actions import ActionRefused
+from gridgov.core.roles import Role
 from gridgov.utils.xlsx import XLSX_CONTENT_TYPE
 
 PER_PAGE = 50

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 
+from gridgov.core.roles import BUSINESS_ROLES
+
 
 @dataclass(frozen=True)
 class Access:
@@ -72,8 +74,6 @@ def rule_of(view) -> Access | None:
 
 
 def is_allowed(user, rule: Access) -> bool:
-    from gridgov.accounts.choices import BUSINESS_ROLES
-
     if rule.kind in {"public", "api"}:
         return True
     if not user.is_authenticated:

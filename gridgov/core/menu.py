@@ -29,15 +29,15 @@ GROUPS: dict[str, str] = {
     "settings": gettext_noop("设置"),
 }
 
-# Each role's daily work (keys: `gridgov.accounts.choices.Role` values), first in the phone menu;
+# Each role's daily work (keys: `gridgov.core.roles.Role` values), first in the phone menu;
 # entries the user may not open are left out.
 FIELD_DAILY = ("field:today", "matters:queue", "visits:today", "matters:create", "households:list")
 DAILY: dict[str, tuple[str, ...]] = {
     "grid_worker": FIELD_DAILY,
     "grid_leader": FIELD_DAILY,
     "cluster_leader": FIELD_DAILY,
-    "village_committee": ("workbench:index", "matters:queue", "matters:list", "visits:today", "households:list"),
-    "center_staff": ("workbench:index", "matters:queue", "matters:list", "coverage:index", "households:list"),
+    "village_committee": ("stats:cockpit", "workbench:index", "matters:queue", "matters:list", "visits:today"),
+    "center_staff": ("stats:cockpit", "workbench:index", "matters:queue", "matters:list", "coverage:index"),
     "department_liaison": ("matters:queue", "matters:list"),
     "system_admin": ("accounts:accounts",),
     "security_admin": ("accounts:accounts",),

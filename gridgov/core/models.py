@@ -9,14 +9,14 @@ from django.utils.choices import CallableChoiceIterator
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 
+from gridgov.core.roles import BUSINESS_ROLES
+
 
 def scope_prefix(user) -> str | None:
     """The place code whose subtree ``user`` may read and write, or None for no business data.
 
     This is the only place that turns an account into a data scope.
     """
-    from gridgov.accounts.choices import BUSINESS_ROLES
-
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     if user.role not in BUSINESS_ROLES or user.place_id is None:

@@ -20,10 +20,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridgov.accounts.choices import Role
-from gridgov.accounts.models import User
+from gridgov.accounts.models import SealedTOTPDevice, User
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
 from gridgov.core.context import acting
@@ -212,8 +211,8 @@ def enrol_demo_authenticator(user: User) -> None:
     """A confirmed demo authenticator for a login that must use a second factor (once)."""
     if user.second_factor_since is not None:
         return
-    TOTPDevice.objects.filter(user=user).delete()
-    TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+    SealedTOTPDevice.objects.filter(user=user).delete()
+    SealedTOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
     user.second_factor_since = timezone.now()
     user.save(update_fields=["second_factor_since"])
     record(AuditAction.UPDATE, user, detail={"event": "totp_enrolled", "device": DEMO_DEVICE_NAME})

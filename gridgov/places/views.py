@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.accounts.choices import Role
 from gridgov.core.access import roles, scoped
 from gridgov.core.paging import page_number, page_of_list
+from gridgov.core.roles import Role
 from gridgov.places import actions, boundaries, queries
 from gridgov.places.models import Place
 

@@ -56,12 +56,19 @@ class Sealer:
         self._index_key = _derive(master, b"gridgov index v1")
 
     def seal(self, plaintext: str, context: bytes = b"") -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8"), context)
+        return self.seal_bytes(plaintext.encode("utf-8"), context)
 
     def open(self, sealed: bytes, context: bytes = b"") -> str:
+        return self.open_bytes(sealed, context).decode("utf-8")
+
+    def seal_bytes(self, plaintext: bytes, context: bytes = b"") -> bytes:
+        """nonce + ciphertext + tag: 28 bytes more than ``plaintext``."""
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, plaintext, context)
+
+    def open_bytes(self, sealed: bytes, context: bytes = b"") -> bytes:
         sealed = bytes(sealed)
-        return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context).decode("utf-8")
+        return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
 
     def blind_index(self, value: str, context: bytes = b"") -> str:
         """A keyed digest for exact lookup: equal inputs give equal outputs, nothing else leaks."""

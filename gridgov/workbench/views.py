@@ -1,10 +1,12 @@
 """The role homes: where `/` leads each account, and the workbench (工作台) page of the business roles.
 
-The workbench puts the user's main panel beside their work queue:
-- grid workers, grid leaders, household-cluster leaders: today's visits (on a phone `/` leads to the field app
-  instead, from the User-Agent unless the user chose otherwise with the switch);
-- village committees and governance-center staff: their place's key counts (the slot the cockpit takes);
-- the same staff holding the key-population grant: the follow-ups due.
+`/` leads village committees and governance-center staff (county, town) to their place's cockpit (驾驶舱,
+`gridgov.stats`): the figures, charts and map they decide by. The workbench puts the user's main panel beside
+their work queue:
+- grid workers, grid leaders, household-cluster leaders: today's visits (their home; on a phone `/` leads to the
+  field app instead, from the User-Agent unless the user chose otherwise with the switch);
+- village committees and governance-center staff: their place's key counts (one click from the cockpit);
+- the same staff holding the key-population grant: the follow-ups due (their home).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from gridgov.workbench import queries
 
 # Who works in the field: their home is the day's visits (on a phone, the field app).
 FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.CLUSTER_LEADER})
+# Who leads a place: their home is its cockpit (without the key-population grant; with it, the follow-ups due).
+LEADER_ROLES = frozenset({Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE})
 # The one page of each role that has no place-based workbench.
 ROLE_HOMES = {
     Role.DEPARTMENT_LIAISON: "matters:queue",
@@ -55,7 +59,12 @@ def home_target(request) -> str | None:
     user = request.user
     name = ROLE_HOMES.get(user.role)
     if name is None and user.role in BUSINESS_ROLES and user.place_id is not None:
-        name = "field:today" if user.role in FIELD_ROLES and on_phone(request) else "workbench:index"
+        if user.role in FIELD_ROLES and on_phone(request):
+            name = "field:today"
+        elif user.role in LEADER_ROLES and not holds_grant(user):
+            name = "stats:cockpit"
+        else:
+            name = "workbench:index"
     if name is None or not opens(user, name):
         return None
     return reverse(name)

@@ -72,9 +72,9 @@ def test_no_token_while_the_owner_has_not_chosen_the_password(world, login):
     login(world.system_admin).post(
         "/accounts/new/", {"username": "newbie", "display_name": "新人", "password": "Initial-pass-1"}
     )
-    with pytest.raises(CommandError, match="须先由本人修改密码"):
+    with pytest.raises(CommandError, match="尚未激活"):
         create_token("newbie")
-    User.objects.filter(username="grid_a").update(password_changed_at=None)
+    User.objects.filter(username="grid_a").update(password_changed_at=timezone.now() - timedelta(days=90))  # expired
     with pytest.raises(actions.ActionRefused):
         actions.issue_api_token(User.objects.get(username="grid_a"), "x")
     assert not ApiToken.objects.exists()

@@ -1,5 +1,6 @@
-"""Acceptance (issue 12): in a real browser, an administrator's first sign-in forces a password change,
-then the enrolment of an authenticator (QR code); the next sign-in asks for the code.
+"""Acceptance (issue 12): in a real browser, an administrator's first sign-in needs the initial password (from
+the system administrator) and an activation code (from the security administrator, issued on the grant
+page), sets the owner's own password, then enrols an authenticator (QR code); the next sign-in asks for the code.
 
 Drives Debian's chromium through Playwright against pytest-django's live server, at phone width.
 The test reads the secret the page shows for manual entry and computes the codes with pyotp, as a
@@ -17,6 +18,7 @@ from django.db import connections
 
 from gridgov.accounts import actions
 from gridgov.core.context import acting
+from gridgov.testing import PASSWORD, second_factor_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,11 +67,37 @@ def submit(page) -> None:
     page.wait_for_load_state()
 
 
-def test_first_sign_in_changes_the_password_enrols_totp_and_the_next_asks_for_the_code(
-    new_auditor, live_server, browser
+def issue_code_as_security_administrator(world, account, base: str, browser) -> str:
+    """The security administrator signs in (password, then its authenticator's code), opens the account's grant
+    page and issues an activation code; returns the code the page shows once."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", world.security_admin.username)
+    page.fill("input[name=password]", PASSWORD)
+    submit(page)
+    assert page.url == f"{base}/login/verify/"
+    page.fill("input[name=code]", second_factor_code(world.security_admin))
+    submit(page)
+    page.goto(f"{base}/accounts/{account.pk}/grant/")
+    assert "待激活" in page.content()
+    shot(page, "0-grant-page")
+    page.click("form[action$='/activation-code/'] button")
+    page.wait_for_load_state()
+    code = page.inner_text("#activation-code")
+    shot(page, "0-activation-code")
+    page.goto(f"{base}/accounts/{account.pk}/grant/")  # shown once: the grant page names the issuer, not the code
+    assert "由 secadmin 发放激活码" in page.content() and code not in page.content()
+    context.close()
+    return code
+
+
+def test_first_sign_in_needs_the_activation_code_sets_the_password_enrols_totp_and_the_next_asks_for_the_code(
+    world, new_auditor, live_server, browser
 ):
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
+    code = issue_code_as_security_administrator(world, new_auditor, base, browser)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(f"{base}/login/")
@@ -77,17 +105,21 @@ def test_first_sign_in_changes_the_password_enrols_totp_and_the_next_asks_for_th
     page.fill("input[name=password]", INITIAL)
     submit(page)
 
-    # 1. The password the system administrator gave must be replaced first.
-    assert page.url == f"{base}/login/password/"
-    assert "设置新密码" in page.content()
+    # 1. The password the system administrator gave opens only the activation step: the security
+    #    administrator's code, and the owner's own new password.
+    assert page.url == f"{base}/login/activate/"
+    assert "激活账号" in page.content()
     page.goto(f"{base}/audit/")  # nothing else opens meanwhile
     assert page.url.startswith(f"{base}/login/")
-    page.goto(f"{base}/login/password/")
+    page.goto(f"{base}/login/password/")  # nor the plain password form
+    assert page.url == f"{base}/login/activate/"
+    page.fill("input[name=code]", code)
     page.fill("input[name=new_password1]", "Audit2-2026")  # holds the username: refused
     page.fill("input[name=new_password2]", "Audit2-2026")
     submit(page)
     assert "密码不能包含用户名" in page.content()
-    shot(page, "1-password")
+    shot(page, "1-activate")
+    page.fill("input[name=code]", code)
     page.fill("input[name=new_password1]", CHOSEN)
     page.fill("input[name=new_password2]", CHOSEN)
     submit(page)

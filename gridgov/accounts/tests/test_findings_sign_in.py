@@ -1,7 +1,8 @@
 """Issue 12, findings 1 and 2, reproduced as the probe did them (these tests fail on the code before the fix).
 
 1. Anyone could keep any account locked, and the lock told which usernames exist.
-2. The system administrator could sign in as a business account it created and reveal an ID number.
+2. The system administrator could sign in as a business account it created and reveal an ID number (and, before
+   activation codes, could still do so by signing in with the initial password before the owner did).
 """
 
 import re
@@ -12,9 +13,9 @@ import pyotp
 from django.core.management import call_command
 from django.test import Client
 
-from gridgov.accounts.models import User
+from gridgov.accounts.models import ActivationCode, User
 from gridgov.audit.models import AuditLog
-from gridgov.testing import PASSWORD
+from gridgov.testing import PASSWORD, issue_activation_code
 
 ATTACKER = "127.0.0.66"
 OWNER_ELSEWHERE = "127.0.0.2"
@@ -134,32 +135,51 @@ def test_the_system_administrator_cannot_use_a_business_account_it_created(world
         assert "_auth_user_id" not in client.session
         assert not AuditLog.objects.filter(action="reveal").exists()
 
-    # The administrator signs in with the password it chose: it may only choose a new one, nothing opens.
+    # The administrator signs in with the password it chose: it is stopped at the activation step, which also
+    # needs a code that only the security administrator issues and sees. It cannot choose the owner's
+    # password, cannot go round the step, cannot issue itself a code, and nothing opens.
     intruder = Client()
     response = intruder.post("/login/", {"username": "pwtest6", "password": known})
+    assert response.status_code == 302 and response["Location"] == "/login/activate/"
     opens_nothing(intruder)
-    assert response.status_code == 302 and response["Location"] == "/login/password/"
+    for url in ("/login/password/", "/login/verify/"):
+        assert intruder.get(url)["Location"] == "/login/activate/"
+    chosen_by_admin = {"new_password1": "Admin-knows-77", "new_password2": "Admin-knows-77"}
+    assert intruder.post("/login/password/", chosen_by_admin)["Location"] == "/login/activate/"
+    guess = intruder.post("/login/activate/", {"code": "1234-5678-9012", **chosen_by_admin})
+    assert guess.status_code == 200 and "激活码不正确或已失效" in guess.content.decode()
+    assert sysadmin.post(f"/accounts/{account.pk}/activation-code/").status_code == 404
+    assert User.objects.get(pk=account.pk).check_password(known) and not ActivationCode.objects.exists()
+    opens_nothing(intruder)
 
-    # The owner signs in: chooses a password nobody else knows and enrols a phone.
+    # The security administrator issues the code and hands it to the owner, who alone has both halves:
+    # activates with a password nobody else knows and enrols a phone.
+    code = issue_activation_code(secadmin, account)
     owner = Client()
-    assert owner.post("/login/", {"username": "pwtest6", "password": known})["Location"] == "/login/password/"
+    assert owner.post("/login/", {"username": "pwtest6", "password": known})["Location"] == "/login/activate/"
     mine = "Only-mine-2027"
-    response = owner.post("/login/password/", {"new_password1": mine, "new_password2": mine})
+    response = owner.post("/login/activate/", {"code": code, "new_password1": mine, "new_password2": mine})
     assert response.status_code == 302 and response["Location"] == "/login/verify/"
     phone = enrol_as_owner(owner)
     assert owner.session["_auth_user_id"] == str(account.pk)
 
-    # The administrator's password no longer works; a reset gives it a new one, but not the owner's phone.
+    # The administrator's password no longer works; a reset gives it a new one, but the owner's used code
+    # does not activate again.
     assert intruder.post("/login/", {"username": "pwtest6", "password": known}).status_code == 200
     reset = sysadmin.post(f"/accounts/{account.pk}/password/", {"password": "Temporary-pass-5"})
     assert reset.status_code == 302
     assert intruder.post("/login/", {"username": "pwtest6", "password": "Temporary-pass-5"})["Location"] == (
-        "/login/password/"
+        "/login/activate/"
     )
-    response = intruder.post("/login/password/", {"new_password1": "Admin-knows-77", "new_password2": "Admin-knows-77"})
+    response = intruder.post("/login/activate/", {"code": code, **chosen_by_admin})
+    assert response.status_code == 200 and "激活码不正确或已失效" in response.content.decode()
+    opens_nothing(intruder)
+    assert owner.get("/households/").status_code == 302  # the reset ended the owner's session too
+
+    # Even both administrators together (a new code from the security administrator) stop at the owner's phone.
+    response = intruder.post("/login/activate/", {"code": issue_activation_code(secadmin, account), **chosen_by_admin})
     assert response["Location"] == "/login/verify/"
     wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in accepted_now(phone))
     response = intruder.post("/login/verify/", {"code": wrong})
     assert response.status_code == 200 and "动态码或恢复码不正确" in response.content.decode()
     opens_nothing(intruder)
-    assert owner.get("/households/").status_code == 302  # the reset ended the owner's session too

@@ -11,7 +11,7 @@ from django.utils import timezone
 from gridgov.accounts import actions
 from gridgov.accounts.models import PasswordHistory, User
 from gridgov.audit.models import AuditLog
-from gridgov.testing import PASSWORD
+from gridgov.testing import PASSWORD, issue_activation_code
 
 
 @pytest.mark.parametrize(
@@ -68,22 +68,26 @@ def test_a_new_account_must_choose_its_password_and_opens_nothing_before(world, 
     login(world.system_admin).post(
         "/accounts/new/", {"username": "newbie", "display_name": "新人", "password": "Initial-pass-1"}
     )
-    login(world.security_admin, Client()).post(
-        f"/accounts/{User.objects.get(username='newbie').pk}/grant/",
-        {"role": "grid_worker", "place_code": world.grid_a.code},
-    )
+    newbie = User.objects.get(username="newbie")
+    secadmin = login(world.security_admin, Client())
+    secadmin.post(f"/accounts/{newbie.pk}/grant/", {"role": "grid_worker", "place_code": world.grid_a.code})
+    code = issue_activation_code(secadmin, newbie)
     client = Client()
     response = client.post("/login/", {"username": "newbie", "password": "Initial-pass-1", "next": "/households/"})
-    assert response["Location"] == "/login/password/"
-    for url in ("/", "/households/", "/me/", "/api/v1/households/", "/login/verify/"):
+    assert response["Location"] == "/login/activate/"  # a password an administrator set: activation first
+    for url in ("/", "/households/", "/me/", "/api/v1/households/", "/login/verify/", "/login/password/"):
         response = client.get(url)
         assert response.status_code in {302, 401}, url
         assert "H-A-001" not in response.content.decode()
-    page = client.get("/login/password/").content.decode()
-    assert "设置新密码" in page and "newbie" in page
-    same = client.post("/login/password/", {"new_password1": "Initial-pass-1", "new_password2": "Initial-pass-1"})
-    assert "不能使用最近5次用过的密码" in same.content.decode()
-    response = client.post("/login/password/", {"new_password1": "Mine-alone-26", "new_password2": "Mine-alone-26"})
+    page = client.get("/login/activate/").content.decode()
+    assert "激活账号" in page and "newbie" in page and "new_password1" in page
+
+    def choose(password: str):
+        return client.post("/login/activate/", {"code": code, "new_password1": password, "new_password2": password})
+
+    assert "不能使用最近5次用过的密码" in choose("Initial-pass-1").content.decode()
+    assert "密码不能包含用户名" in choose("Newbie-2026x").content.decode()
+    response = choose("Mine-alone-26")
     assert response["Location"] == "/households/"
     assert client.get("/households/").status_code == 200
     assert [row.detail for row in AuditLog.objects.filter(action="login", actor_name="newbie")] == [None]
@@ -97,7 +101,7 @@ def test_an_administrator_reset_forces_a_change_and_ends_open_sessions(world, lo
     assert owner.get("/households/").status_code == 302  # signed out by the password change
     client = Client()
     assert client.post("/login/", {"username": "grid_a", "password": "Temporary-pass-5"})["Location"] == (
-        "/login/password/"
+        "/login/activate/"  # the owner activates again, with a new code from the security administrator
     )
     row = AuditLog.objects.get(action="update", detail__event="password_reset")
     assert (row.actor_name, row.object_id) == ("sysadmin", str(world.grid_worker_a.pk))
@@ -127,7 +131,7 @@ def test_a_password_older_than_ninety_days_must_be_changed(world, settings):
 
 
 def test_a_pending_sign_in_expires(world, settings):
-    User.objects.filter(pk=world.town_staff.pk).update(password_changed_at=None)
+    User.objects.filter(pk=world.town_staff.pk).update(password_changed_at=timezone.now() - timedelta(days=100))
     client = Client()
     client.post("/login/", {"username": "town", "password": PASSWORD})
     session = client.session

@@ -5,9 +5,8 @@ import re
 import pyotp
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gridgov.accounts.models import RecoveryCode, RecoveryCodeDevice, User
+from gridgov.accounts.models import RecoveryCode, RecoveryCodeDevice, SealedTOTPDevice, User
 from gridgov.audit.models import AuditLog
 from gridgov.testing import PASSWORD, second_factor_code, wrong_code
 
@@ -17,7 +16,7 @@ def password_step(client: Client, user: User) -> str:
 
 
 def forget_second_factor(user: User) -> None:
-    TOTPDevice.objects.filter(user=user).delete()
+    SealedTOTPDevice.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(second_factor_since=None)
 
 
@@ -64,7 +63,7 @@ def test_an_administrator_enrols_at_first_sign_in_with_a_qr_code_and_gets_recove
     assert not any(code.replace("-", "") in digest for code in codes for digest in stored)
     assert client.post("/login/recovery-codes/")["Location"] == "/"
     assert client.session["_auth_user_id"] == str(world.auditor.pk)
-    device = TOTPDevice.objects.get(user=world.auditor)
+    device = SealedTOTPDevice.objects.get(user=world.auditor)
     assert device.confirmed and pyotp.TOTP(secret_of(device)).now() == phone.now()
     row = AuditLog.objects.filter(action="login", actor_name="auditor").get()
     assert row.detail == {"second_factor": "totp"}
@@ -135,7 +134,7 @@ def test_resetting_the_second_factor_ends_the_owners_sessions_and_asks_for_a_new
     response = secadmin.post(f"/accounts/{world.auditor.pk}/second-factor/reset/")
     assert response.status_code == 302
     assert owner.get("/audit/").status_code == 302
-    assert not TOTPDevice.objects.filter(user=world.auditor).exists()
+    assert not SealedTOTPDevice.objects.filter(user=world.auditor).exists()
     client = Client()
     assert password_step(client, world.auditor) == "/login/verify/"
     assert "设置两步验证" in client.get("/login/verify/").content.decode()

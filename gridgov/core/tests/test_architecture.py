@@ -24,24 +24,10 @@ import gridgov
 ROOT = Path(gridgov.__file__).resolve().parent
 DOMAIN_NAMES = {"models", "actions", "queries", "policy"}
 
-# Edges that close a cycle and stay for now, each argued, and the only modules they may go through.
-ARGUED: dict[tuple[str, str], tuple[set[str], str]] = {
-    ("core", "accounts"): (
-        {"gridgov.accounts.choices"},
-        # The scoping primitive (`core.models.scope_prefix`) and the access markers (`core.access`) read the
-        # account's role, an enumeration in `accounts.choices` that imports nothing; accounts builds on core.
-        # Unavoidable on the branch that added this test (the accounts app was another helper's to change).
-        # To break it: move `Role` and `BUSINESS_ROLES` into core (e.g. `core/roles.py`), have
-        # `accounts.choices` import them from there, and drop this entry.
-        "the role enumeration lives in accounts; core's scoping reads it",
-    ),
-    ("audit", "accounts"): (
-        {"gridgov.accounts.choices"},
-        # The audit log page is marked @roles(Role.AUDITOR); accounts writes audit rows (logins, changes).
-        # The same move of `Role` into core breaks it.
-        "the audit page's access marker names Role.AUDITOR",
-    ),
-}
+# Edges that close a cycle and stay for now, each argued, and the only modules they may go through:
+# {(source app, target app): ({modules}, "why")}. None today: the last two (core -> accounts.choices and
+# audit -> accounts.choices, for the role enumeration) went when `Role` moved into `gridgov.core.roles`.
+ARGUED: dict[tuple[str, str], tuple[set[str], str]] = {}
 DOMAIN_PACKAGES = {"models", "actions"}
 PRESENTATION = {"views", "api"}
 

@@ -36,6 +36,7 @@ SKIP_NAMES = {
     "area_create", "category_create", "department_create", "vulnerable_create", "quick_report", "upload",
     "token_revoke", "my_token_revoke", "second_factor_reset", "password_reset", "export_detail", "export_progress",
     "export_download", "briefing_pdf", "briefing_docx",
+    "activation_code",
 }  # fmt: skip
 PARAM_RE = re.compile(r"<(?:(\w+):)?(\w+)>")
 

@@ -8,7 +8,12 @@ from gridgov.api import api
 from gridgov.core.access import rule_of
 
 # The sign-in steps after the password serve only a session holding a pending sign-in (gridgov.accounts.signin).
-SIGN_IN_STEPS = {"accounts:signin_password", "accounts:signin_second_factor", "accounts:signin_codes"}
+SIGN_IN_STEPS = {
+    "accounts:signin_activate",
+    "accounts:signin_password",
+    "accounts:signin_second_factor",
+    "accounts:signin_codes",
+}
 PUBLIC_ROUTES = {"accounts:login", "accounts:logout", "set_language"} | SIGN_IN_STEPS
 # Probes for load balancers: no session, no personal data, no error detail (gridgov.core.probes).
 PROBE_ROUTES = {"healthz", "readyz"}

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditLog
@@ -111,7 +112,11 @@ def test_demo_totp_prints_a_qr_code_and_only_for_demo_authenticators(db):
 def test_demo_logins_are_never_sent_to_the_password_form(db):
     User.objects.update(password_changed_at=None)  # as an old demo database, or after 90 days
     call_command("demo_accounts", stdout=StringIO())
-    assert not [u.username for u in User.objects.all() if u.password_change_required]
+    assert not [u.username for u in User.objects.all() if u.password_change_required or u.activation_required]
+    # As printed by `make run`: the password opens the town (county), or asks for the demo code (town), and
+    # never for an activation code.
+    assert Client().post("/login/", {"username": "county", "password": DEMO_PASSWORD})["Location"] == "/"
+    assert Client().post("/login/", {"username": "town", "password": DEMO_PASSWORD})["Location"] == "/login/verify/"
 
 
 def test_seed_demo_if_empty_changes_nothing_when_places_exist(db):

@@ -17,7 +17,6 @@ from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 
-from gridgov.testing import force_verified_login
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditLog
 from gridgov.deeds.models import Deed
@@ -31,6 +30,7 @@ from gridgov.places.models import Place
 from gridgov.publicity.models import PublicityEvent
 from gridgov.stats import actions, briefing, queries
 from gridgov.stats.periods import Period, day_start
+from gridgov.testing import force_verified_login
 from gridgov.visits.models import Visit
 
 TOWN, GRID, OTHER_GRID, VILLAGE = "520330113", "5203301132010101", "5203301132020101", "520330113201"

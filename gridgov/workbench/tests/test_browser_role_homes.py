@@ -35,9 +35,9 @@ PHONE_UA = (
 )
 # login -> (home path on a desktop, on a phone, a selector only that home has)
 HOMES = {
-    "county": ("/workbench/", "/workbench/", "#workbench-place"),
-    "town": ("/workbench/", "/workbench/", "#workbench-place"),
-    "village": ("/workbench/", "/workbench/", "#workbench-place"),
+    "county": ("/stats/", "/stats/", "#cockpit"),
+    "town": ("/stats/", "/stats/", "#cockpit"),
+    "village": ("/stats/", "/stats/", "#cockpit"),
     "keypop": ("/workbench/", "/workbench/", "#workbench-key_population"),
     "grid1": ("/workbench/", "/field/", "#workbench-field"),
     "grid2": ("/workbench/", "/field/", "#workbench-field"),

@@ -5,8 +5,8 @@ import time
 import segno
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridgov.accounts.models import SealedTOTPDevice
 from gridgov.demo.accounts import DEMO_DEVICE_NAME
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, qr: bool, uri: bool, **options):
         device = (
-            TOTPDevice.objects.select_related("user")
+            SealedTOTPDevice.objects.select_related("user")
             .filter(user__username=username, name=DEMO_DEVICE_NAME, confirmed=True)
             .first()
         )
