@@ -5,7 +5,7 @@ gunicorn app nodes (A, B; sessions, cache and uploaded files shared through the 
 directory) and two `run_periodic` workers, then checks, each against the database's own records:
 
 1. a write through node A is read through node B (and a session signed in on A works on B);
-2. list and figure pages are served by the replica (the replica's own pg_stat_user_tables counters);
+2. list, figure and cockpit pages are served by the replica (the replica's own pg_stat_user_tables counters);
 3. the replica stopped mid-run costs no error (reads fall back to the primary) and is used again after;
 4. every periodic job and webhook delivery happens exactly once with two workers (a local receiver);
 5. a photo uploaded through A is served by B;
@@ -88,7 +88,7 @@ def main() -> int:
         seconds = f"{config.load_seconds:.0f} s"
         plan = [
             ("a write through node A is read through node B", ctx.write_a_read_b),
-            ("list and figure pages are served by the replica (its own statistics)", ctx.reads_on_replica),
+            ("list, figure and cockpit pages are served by the replica (its own statistics)", ctx.reads_on_replica),
             ("the replica stopped mid-run costs no error", ctx.replica_stops),
             ("every periodic job and webhook delivery happens exactly once with two workers", ctx.jobs_once),
             ("a photo uploaded through A is served by B", ctx.photo_a_to_b),

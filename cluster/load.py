@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from cluster.http import fetch
 
-MIX = (("list", 40), ("figures", 20), ("open311", 20), ("sync", 20))
+MIX = (("list", 40), ("cockpit", 20), ("open311", 20), ("sync", 20))
 SYNC_RECORDS = 5
 
 
@@ -141,8 +141,8 @@ class Client:
         page = self.rng.randint(1, 20)
         await self.send("list", "GET", f"/households/?page={page}", headers={"Cookie": self.t.county_cookie})
 
-    async def do_figures(self) -> None:
-        await self.send("figures", "GET", "/coverage/", headers={"Cookie": self.t.county_cookie})
+    async def do_cockpit(self) -> None:
+        await self.send("cockpit", "GET", "/stats/", headers={"Cookie": self.t.county_cookie})
 
     async def do_open311(self) -> None:
         key = f"{self.t.tag}-{uuid.uuid4().hex}"

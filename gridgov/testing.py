@@ -224,3 +224,23 @@ def build_world() -> World:
         resident_a=resident_a,
         resident_b=resident_b,
     )
+
+
+def sign_in_page(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign a browser page (Playwright) in through the real pages: the password, then, when the account must
+    pass a second factor, the code its authenticator shows now."""
+    from django.db import connections
+
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if page.url == f"{base_url}/login/verify/":
+        try:
+            code = second_factor_code(User.objects.get(username=username))
+        finally:
+            connections.close_all()  # the live server's thread must not find this thread's connection busy
+        page.fill("input[name=code]", code)
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.access import roles
+from gridgov.core.replicas import replica_reads
 from gridgov.stats import queries
 from gridgov.stats.catalogue import ARTICLE, SIX_ACTIONS
 from gridgov.stats.periods import Period, PeriodError
@@ -42,6 +43,7 @@ def period_choices(url: str, today: dt.date) -> list[tuple[str, str]]:
     return [(label, f"{url}?{urlencode(p.as_query())}") for label, p in named]
 
 
+@replica_reads
 @stats_roles
 def figures(request, code: str = ""):
     place = _place(request, code)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from gridgov.core.access import roles
+from gridgov.core.replicas import replica_reads
 from gridgov.stats import briefing as content
 from gridgov.stats import queries
 from gridgov.stats.periods import PeriodError
@@ -30,6 +31,7 @@ def _place(request, code: str):
     return place
 
 
+@replica_reads
 @stats_roles
 def briefing(request, code: str = ""):
     place = _place(request, code)

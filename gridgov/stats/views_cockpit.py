@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from gridgov.core.replicas import replica_reads
 from gridgov.places.choices import PlaceKind
 from gridgov.stats import engine, maps, queries
 from gridgov.stats.catalogue import RATE_BY_CODE
@@ -213,6 +214,7 @@ def _parent(user, place):
     return parent if queries.place_for(user, parent.code) is not None else None
 
 
+@replica_reads
 @stats_roles
 def cockpit(request, code: str = ""):
     place = queries.place_for(request.user, code or None)

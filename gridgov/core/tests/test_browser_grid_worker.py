@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from gridgov.accounts.models import User
 from gridgov.households import actions
-from gridgov.testing import PASSWORD, new_id_number, second_factor_code
+from gridgov.testing import new_id_number, sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,20 +88,7 @@ def village_polygons(world):
     world.village_b.save()
 
 
-def sign_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    if page.url == f"{base_url}/login/verify/":  # a grant holder: the code from the account's authenticator
-        try:
-            code = second_factor_code(User.objects.get(username=username))
-        finally:
-            connections.close_all()
-        page.fill("input[name=code]", code)
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
+sign_in = sign_in_page  # the password, then the code when the account must pass a second factor
 
 
 def household_numbers(page) -> list[str]:
@@ -203,7 +189,7 @@ def test_town_page_with_villages_on_the_map(world, village_polygons, live_server
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=viewport)
     sign_in(page, live_server.url, world.town_staff.username)
-    assert page.url == f"{live_server.url}/workbench/"  # the town's home
+    assert page.url == f"{live_server.url}/stats/"  # the town's home: its cockpit
     page.goto(f"{live_server.url}/places/520330113/")
     assert page.locator("#placemap path.leaflet-interactive").count() == 2
     assert page.locator(".maplabel").all_inner_texts() == ["桂园村", "永盛村"]

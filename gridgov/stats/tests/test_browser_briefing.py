@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from gridgov.demo.accounts import DEMO_PASSWORD
+from gridgov.testing import sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,11 +43,7 @@ def browser():
 def sign_in(browser, base: str, username: str, viewport: dict):
     context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    sign_in_page(page, base, username, DEMO_PASSWORD)
     return context, page
 
 
