@@ -104,9 +104,9 @@ def _households():
 def _matters(county: str, total: int, households: dict[str, int], rng: random.Random) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
-    from gridgov.demo.matters import MATTER_FIELDS, _adapters
 
     from gridgov.demo.seed import Table, write
+    from gridgov.matters.demo import MATTER_FIELDS, _adapters
     from gridgov.matters.models import Category, Department, Matter
     from gridgov.places.models import Place
 
@@ -161,9 +161,9 @@ def _matters(county: str, total: int, households: dict[str, int], rng: random.Ra
 def _visits(county: str, total: int, households: dict[str, int], rng: random.Random) -> None:
     from django.db import transaction
     from django.utils import timezone
-    from gridgov.demo.matters import _adapters
 
     from gridgov.demo.seed import Table, write
+    from gridgov.matters.demo import _adapters
     from gridgov.visits.models import Visit
 
     adt, _jsn = _adapters()

@@ -33,6 +33,8 @@ PLACE_STRIDE = 10_000_000  # ids of county k's copies: template id + k * stride 
 HOUSEHOLD_STRIDE = 10_000_000
 RESIDENT_STRIDE = 10_000_000
 
+PROVINCE_OPEN_SHARE = 0.03  # of a county's matters still open (more among the last 60 days')
+
 
 def county_code(k: int) -> tuple[str, str]:
     """(city code, county code) of the k-th copy, k >= 1: 90 counties a city, 5260xx, 5261xx, ..."""
@@ -194,7 +196,7 @@ def add_matters(code: str, total: int, seed: int) -> int:
     from django.utils import timezone
     from psycopg.types.json import Jsonb
 
-    from bench.matters_bench import GIVEN, OPEN_SHARE, SURNAMES, TEMPLATES
+    from bench.county import GIVEN, SURNAMES, TEMPLATES
     from gridgov.demo.seed import Table, write
     from gridgov.matters.demo import MATTER_FIELDS
     from gridgov.matters.models import Category, DeadlineRule, Matter
@@ -225,7 +227,7 @@ def add_matters(code: str, total: int, seed: int) -> int:
         kind, category, title, desc, tokens = texts[rng.randrange(len(texts))]
         gcode, gid, _ = grids[rng.randrange(len(grids))]
         color = rng.choices(("blue", "yellow", "red"), (6, 3, 1))[0]
-        is_open = rng.random() < OPEN_SHARE * (2 if created > now - dt.timedelta(days=60) else 0.9)
+        is_open = rng.random() < PROVINCE_OPEN_SHARE * (2 if created > now - dt.timedelta(days=60) else 0.9)
         level, holder_code, holder_id = "grid", gcode, gid
         arrived = created + dt.timedelta(hours=rng.randint(1, 48))
         if is_open:
