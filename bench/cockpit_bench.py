@@ -243,6 +243,9 @@ def measure(args) -> None:
         targets.append(("province", "52", "< 100 ms (PG)"))
     print(f"  {connection.vendor}; {args.counties} county(ies) x {args.towns} towns; per county {args.matters:,} "
           f"matters, {args.visits:,} visits; medians of {RUNS} runs x {REQUESTS} requests")  # fmt: skip
+    bare = Client(HTTP_HOST="127.0.0.1")
+    bare_wall, bare_cpu = _runs(lambda: [bare.get("/healthz") for _ in range(REQUESTS)])
+    line("reference: a bare request (/healthz, no database), wall / CPU ms", f"{bare_wall:.2f} / {bare_cpu:.2f}")
     for level, code, target in targets:
         place = Place.objects.get(code=code)
         user, _ = User.objects.get_or_create(username=f"bench_{level}_{code}",
@@ -268,7 +271,8 @@ def measure(args) -> None:
 
         raw_wall, raw_cpu = median_wall_cpu_ms(raw, runs=3, warmup=1)
         roll_wall, _roll_cpu = median_wall_cpu_ms(rolled, runs=RUNS * REQUESTS, warmup=2)
-        line(f"{level} cockpit page, wall / CPU ms ({queries} SQL queries)", f"{wall:.1f} / {cpu:.1f}", target)
+        line(f"{level} cockpit page, wall / CPU ms ({queries} SQL queries)", f"{wall:.1f} / {cpu:.1f}",
+             f"{target}; CPU {cpu / bare_cpu:.0f} x bare")  # fmt: skip
         line(f"{level} raw GROUP BY month x kind x state, 12 months, wall / CPU ms", f"{raw_wall:.1f} / {raw_cpu:.1f}",
              f"page = {wall / raw_wall:.2f} x raw")  # fmt: skip
         line(f"{level} the same panel from the rollups, wall ms", f"{roll_wall:.2f}")

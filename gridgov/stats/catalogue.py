@@ -8,16 +8,28 @@ the articles' words (入户走访 N 次, 发现并解决群众诉求 N 条, 调�
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.stats.choices import DONE_STATES
 from gridgov.stats.periods import Period
 
 KEY_POPULATION = "may_view_key_population"
+
+
+def list_path(name: str) -> str:
+    """The record list's path: reversed once per page rather than once per linked number (a cockpit links
+    hundreds); the cache is keyed by the script prefix too, as `reverse` is."""
+    return _list_path(name, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=64)
+def _list_path(name: str, prefix: str) -> str:
+    return reverse(name)
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class Indicator:
         for key, value in self.list_params.items():
             for one in value if isinstance(value, list | tuple) else [value]:
                 params.append((key, str(one)))
-        return f"{reverse(self.list_name)}?{urlencode(params)}"
+        return f"{list_path(self.list_name)}?{urlencode(params)}"
 
 
 def _period_params(indicator: Indicator, period: Period) -> dict[str, str]:

@@ -320,20 +320,23 @@ def ranking(user, place: Place, period: Period) -> list[ChildRow]:
     """The ranking's figures for every child place (zeros included), in code order."""
     indicators, rates = ranking_indicators()
     per_child = values(indicators, place.code, period, by_child=True)
+    labels = {code: (str(BY_CODE[code].term), str(BY_CODE[code].unit)) if code in BY_CODE
+              else (str(RATE_BY_CODE[code].term), "%") for code in RANKING_CODES}  # fmt: skip
+    marker = "0000000000"
+    head, tail = reverse("stats:place_figures", kwargs={"code": marker}).split(marker)
+    query = "?" + urlencode(period.as_query())
     out = []
     for child in _children(place):
         numbers = per_child.get(child.code, {})
         found: dict[str, Figure] = {}
         for code in RANKING_CODES:
+            term, unit = labels[code]
             if code in BY_CODE:
                 ind = BY_CODE[code]
-                found[code] = Figure(code, str(ind.term), str(ind.unit), numbers.get(code, 0),
-                                     ind.list_url(child.code, period))  # fmt: skip
+                found[code] = Figure(code, term, unit, numbers.get(code, 0), ind.list_url(child.code, period))
             else:
-                rate = RATE_BY_CODE[code]
-                found[code] = Figure(code, str(rate.term), "%", _rate(rate, numbers))
-        url = reverse("stats:place_figures", kwargs={"code": child.code}) + "?" + urlencode(period.as_query())
-        out.append(ChildRow(child.code, child.name, found, url))
+                found[code] = Figure(code, term, unit, _rate(RATE_BY_CODE[code], numbers))
+        out.append(ChildRow(child.code, child.name, found, f"{head}{child.code}{tail}{query}"))
     return out
 
 
