@@ -232,7 +232,7 @@ def cockpit(request, code: str = ""):
         {
             "error": error,
             "picker": picker(today, period),
-            "quick": _quick(place.code, today),
+            "quick": quick_periods(place.code, today),
             "parent": _parent(request.user, place),
             "briefing_year": period.until.year,
         }
@@ -240,7 +240,7 @@ def cockpit(request, code: str = ""):
     return render(request, "stats/cockpit.html", context, status=400 if error else 200)
 
 
-def _quick(code: str, today: dt.date) -> list[tuple[str, str]]:
+def quick_periods(code: str, today: dt.date) -> list[tuple[str, str]]:
     quarter = (today.month + 2) // 3
     named = [
         (_("本月"), f"{today.year}-{today.month:02d}"),

@@ -46,7 +46,7 @@ def reported(user, size: int = QUEUE_ROWS) -> MatterList:
 
 @dataclass
 class PlaceFigures:
-    """The key counts of the user's place: the leaders' view until the cockpit (/stats/) takes its place."""
+    """The key counts of the user's place, above its cockpit on the leaders' workbench."""
 
     place: Place
     totals: Counts

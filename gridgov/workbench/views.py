@@ -1,12 +1,12 @@
 """The role homes: where `/` leads each account, and the workbench (工作台) page of the business roles.
 
-`/` leads village committees and governance-center staff (county, town) to their place's cockpit (驾驶舱,
-`gridgov.stats`): the figures, charts and map they decide by. The workbench puts the user's main panel beside
-their work queue:
-- grid workers, grid leaders, household-cluster leaders: today's visits (their home; on a phone `/` leads to the
-  field app instead, from the User-Agent unless the user chose otherwise with the switch);
-- village committees and governance-center staff: their place's key counts (one click from the cockpit);
-- the same staff holding the key-population grant: the follow-ups due (their home).
+The workbench puts the user's main panel beside their work queue:
+- grid workers, grid leaders, household-cluster leaders: today's visits (on a phone `/` leads to the field app
+  instead, from the User-Agent unless the user chose otherwise with the switch);
+- village committees and governance-center staff: their place's key counts and its cockpit (驾驶舱,
+  `gridgov.stats`: this year's tiles, charts, ranking and map, each number a link; the period picker and the
+  drill-down lead on to `/stats/<code>/`);
+- the same staff holding the key-population grant: the follow-ups due.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
@@ -23,13 +24,14 @@ from gridgov.core.access import authenticated, scoped
 from gridgov.core.menu import opens
 from gridgov.keypersons.actions import audit_view
 from gridgov.keypersons.models import holds_grant
+from gridgov.stats import engine
+from gridgov.stats.periods import Period
+from gridgov.stats.views_cockpit import cockpit_context, picker, quick_periods
 from gridgov.visits.queries import today_plan
 from gridgov.workbench import queries
 
 # Who works in the field: their home is the day's visits (on a phone, the field app).
 FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.CLUSTER_LEADER})
-# Who leads a place: their home is its cockpit (without the key-population grant; with it, the follow-ups due).
-LEADER_ROLES = frozenset({Role.CENTER_STAFF, Role.VILLAGE_COMMITTEE})
 # The one page of each role that has no place-based workbench.
 ROLE_HOMES = {
     Role.DEPARTMENT_LIAISON: "matters:queue",
@@ -59,12 +61,7 @@ def home_target(request) -> str | None:
     user = request.user
     name = ROLE_HOMES.get(user.role)
     if name is None and user.role in BUSINESS_ROLES and user.place_id is not None:
-        if user.role in FIELD_ROLES and on_phone(request):
-            name = "field:today"
-        elif user.role in LEADER_ROLES and not holds_grant(user):
-            name = "stats:cockpit"
-        else:
-            name = "workbench:index"
+        name = "field:today" if user.role in FIELD_ROLES and on_phone(request) else "workbench:index"
     if name is None or not opens(user, name):
         return None
     return reverse(name)
@@ -108,6 +105,14 @@ def index(request):
         context["follow_ups"] = due
     else:
         context["figures"] = queries.place_figures(user)
+        if opens(user, "stats:cockpit"):
+            today = timezone.localdate()
+            period = Period.this_year(today)
+            with engine.one_reading():
+                context.update(cockpit_context(user, user.place, period))
+            context.update(
+                {"cockpit": True, "picker": picker(today, period), "quick": quick_periods(user.place.code, today)}
+            )
     return render(request, "workbench/index.html", context)
 
 

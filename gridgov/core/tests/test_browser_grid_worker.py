@@ -189,7 +189,7 @@ def test_town_page_with_villages_on_the_map(world, village_polygons, live_server
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=viewport)
     sign_in(page, live_server.url, world.town_staff.username)
-    assert page.url == f"{live_server.url}/stats/"  # the town's home: its cockpit
+    assert page.url == f"{live_server.url}/workbench/"  # the town's home: its cockpit beside its queue
     page.goto(f"{live_server.url}/places/520330113/")
     assert page.locator("#placemap path.leaflet-interactive").count() == 2
     assert page.locator(".maplabel").all_inner_texts() == ["桂园村", "永盛村"]

@@ -35,9 +35,9 @@ PHONE_UA = (
 )
 # login -> (home path on a desktop, on a phone, a selector only that home has)
 HOMES = {
-    "county": ("/stats/", "/stats/", "#cockpit"),
-    "town": ("/stats/", "/stats/", "#cockpit"),
-    "village": ("/stats/", "/stats/", "#cockpit"),
+    "county": ("/workbench/", "/workbench/", "#cockpit"),
+    "town": ("/workbench/", "/workbench/", "#cockpit"),
+    "village": ("/workbench/", "/workbench/", "#cockpit"),
     "keypop": ("/workbench/", "/workbench/", "#workbench-key_population"),
     "grid1": ("/workbench/", "/field/", "#workbench-field"),
     "grid2": ("/workbench/", "/field/", "#workbench-field"),

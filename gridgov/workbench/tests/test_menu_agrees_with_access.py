@@ -67,9 +67,9 @@ KEYPOP_MENU = {
 }
 
 HOMES = {
-    "county_staff": "/stats/",
-    "town_staff": "/stats/",
-    "village_committee": "/stats/",
+    "county_staff": "/workbench/",
+    "town_staff": "/workbench/",
+    "village_committee": "/workbench/",
     "grid_worker_a": "/workbench/",
     "grid_worker_b": "/workbench/",
     "cluster_leader_a1": "/workbench/",
@@ -149,8 +149,8 @@ def test_field_roles_land_on_the_field_app_on_a_phone_and_the_switch_overrides_t
     assert landing(desktop) == ("/field/", 200)
 
 
-def test_leaders_on_a_phone_keep_their_cockpit(world):
-    assert landing(signed_in(world.town_staff, HTTP_USER_AGENT=PHONE_UA)) == ("/stats/", 200)
+def test_leaders_on_a_phone_keep_their_workbench(world):
+    assert landing(signed_in(world.town_staff, HTTP_USER_AGENT=PHONE_UA)) == ("/workbench/", 200)
     assert landing(signed_in(world.department_liaison, HTTP_USER_AGENT=PHONE_UA)) == ("/matters/queue/", 200)
 
 
