@@ -216,7 +216,7 @@ def _choices(kind: str, category_label) -> tuple[Choice, ...]:
 
 DISPUTES = Book(
     kind=LedgerKind.DISPUTE,
-    title="矛盾纠纷排查化解台账",
+    title=gettext_noop("矛盾纠纷排查化解台账"),
     columns=DISPUTE_COLUMNS,
     period_label=_("登记日期"),
     queryset=matter_queryset(MatterKind.DISPUTE),
@@ -225,7 +225,7 @@ DISPUTES = Book(
 )
 HAZARDS = Book(
     kind=LedgerKind.HAZARD,
-    title="安全隐患排查整治台账",
+    title=gettext_noop("安全隐患排查整治台账"),
     columns=HAZARD_COLUMNS,
     period_label=_("发现日期"),
     queryset=matter_queryset(MatterKind.HAZARD),
