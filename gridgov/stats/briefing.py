@@ -232,7 +232,7 @@ class _Writer:
 
     def aside(self, text: str) -> _Writer:
         """A change in brackets after a figure (nothing when there is no change to state)."""
-        return self.say(f"（{text}）" if text else "")
+        return self.say(pgettext("标点", "（") + text + pgettext("标点", "）") if text else "")
 
     def paragraph(self, kind: str = "text") -> Paragraph:
         runs: list[Run] = []
@@ -309,7 +309,8 @@ class _Context:
         none_before = all(not self._pair(code)[1].value for code in codes)
         for i, code in enumerate(codes):
             figure = self._pair(code)[0]
-            w.say("，" if i else "").say((verbs or {}).get(code, "")).say(str(figure.term)).number(figure)
+            w.say(pgettext("标点", "，") if i else "")
+            w.say((verbs or {}).get(code, "")).say(str(figure.term)).number(figure)
             if not none_before:
                 w.aside(self.change(code))
         if none_before:
@@ -330,7 +331,7 @@ class _Context:
         for code in codes:
             now, before = self._pair(code)
             unit = "" if now.unit == "%" else now.unit
-            term = f"{now.term}（{unit}）" if unit else now.term
+            term = f"{now.term}{pgettext('标点', '（')}{unit}{pgettext('标点', '）')}" if unit else now.term
             rows.append([
                 _cell(term),
                 _cell(now.text, now.url, now.code),
@@ -352,7 +353,7 @@ class _Context:
 
 def _overview(c: _Context) -> list[Paragraph | Table]:
     f = c.now
-    w = _Writer().say(f"{c.when}，{c.place.name}")
+    w = _Writer().say(c.when + pgettext("标点", "，") + c.place.name)
     if not f["received"].value:
         w.say(_("没有受理事项")).aside(c.change("received")).say(pgettext("标点", "。"))
     else:
@@ -398,7 +399,7 @@ def _overview(c: _Context) -> list[Paragraph | Table]:
 
 
 def _actions(c: _Context) -> list[Paragraph | Table]:
-    w = _Writer().say(f"{c.when}，")
+    w = _Writer().say(c.when + pgettext("标点", "，"))
     c.series(w, SIX_ACTIONS)
     blocks: list[Paragraph | Table] = [w.say(pgettext("标点", "。")).paragraph()]
     if c.now["received"].value:
@@ -433,7 +434,7 @@ def _actions(c: _Context) -> list[Paragraph | Table]:
 def _disputes(c: _Context) -> list[Paragraph | Table]:
     resolved = c.said["disputes_resolved"].figures[-1]
     notable = queries.notable_disputes(c.user, c.place, c.period)
-    w = _Writer().say(f"{c.when}，")
+    w = _Writer().say(c.when + pgettext("标点", "，"))
     if not resolved.value:
         return [w.say(_("没有办结的矛盾纠纷。")).paragraph()]
     w.say(_("共调处化解矛盾纠纷")).number(resolved).aside(c.change("disputes_resolved"))
@@ -517,7 +518,7 @@ def _key_population(c: _Context) -> list[Paragraph | Table] | None:
         return None
     kinds, persons = c.said["key_persons"].figures
     before = c.said_before["key_persons"].figures[-1]
-    w = _Writer().say(f"{c.when}，").say(_("摸排稳控")).number(kinds, unit=False).say(_("类重点人员"))
+    w = _Writer().say(c.when + pgettext("标点", "，")).say(_("摸排稳控")).number(kinds, unit=False).say(_("类重点人员"))
     w.number(persons).aside(change(persons.value, before.value, partial=c.partial)).say(pgettext("标点", "。"))
     blocks: list[Paragraph | Table] = [w.paragraph()]
     totals = {color: sum(row[1].get(color, 0) for row in table.rows) for color, _label in table.colors}
@@ -587,7 +588,10 @@ def build(user, place: Place, year: int, today: dt.date | None = None) -> Briefi
         previous=c.previous,
         partial=c.partial,
         title=_("%(name)s%(y)s年度工作简报") % {"name": place.name, "y": year},
-        lines=(f"{period_line}　{compare_line}", _("%(issuer)s　%(day)s") % {"issuer": issuer, "day": _day(today)}),
+        lines=(
+            _("%(period)s　%(compare)s") % {"period": period_line, "compare": compare_line},
+            _("%(issuer)s　%(day)s") % {"issuer": issuer, "day": _day(today)},
+        ),
         issuer=issuer,
         made_on=today,
         sections=tuple(sections),

@@ -193,7 +193,7 @@ def hazard_rows(qs: QuerySet[Matter], user=None, start: int = 1) -> Iterator[lis
 def category_options(kind: str):
     def options() -> list[tuple[str, str]]:
         rows = Category.objects.filter(kind=kind, active=True).order_by("sort_order", "code")
-        return [(str(c.pk), ("\u3000" if c.parent_id else "") + c.name) for c in rows.only("id", "name", "parent_id")]
+        return [(str(c.pk), ("\u2003" if c.parent_id else "") + c.name) for c in rows.only("id", "name", "parent_id")]
 
     return options
 
