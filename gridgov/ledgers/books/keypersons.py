@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from gridgov.households.choices import Sex
 from gridgov.keypersons.choices import KeyPersonStatus, PersonState, RiskColor, Whereabouts
@@ -81,7 +81,7 @@ def _follow_ups(user, ids: list[int]) -> dict[int, tuple[int, str]]:
     for key_person_id, where, state in rows:
         count, latest = out.get(key_person_id, (0, ""))
         if not count:
-            latest = f"{whereabouts.get(where, where)}，{states.get(state, state)}"
+            latest = f"{whereabouts.get(where, where)}{pgettext('标点', '，')}{states.get(state, state)}"
         out[key_person_id] = (count + 1, latest)
     return out
 
