@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -20,23 +21,23 @@ from gridgov.accounts.choices import ADMIN_ROLES, ROLE_PLACE_KINDS, Role
 class User(AbstractUser):
     """账号: one role and one place; the role decides what, the place decides where."""
 
-    display_name = models.CharField("姓名", max_length=50, blank=True)
-    role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     place = models.ForeignKey(
-        "places.Place", verbose_name="所属地域", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "places.Place", verbose_name=_("所属地域"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    may_reveal_pii = models.BooleanField("可查看完整身份证号和电话", default=False)
-    may_view_key_population = models.BooleanField("可查看重点人群", default=False)
+    may_reveal_pii = models.BooleanField(_("可查看完整身份证号和电话"), default=False)
+    may_view_key_population = models.BooleanField(_("可查看重点人群"), default=False)
     # When the owner last chose the password; empty = set by an administrator (or never), so the
     # next sign-in must change it. Older than GRIDGOV_PASSWORD_MAX_AGE_DAYS = expired, same effect.
-    password_changed_at = models.DateTimeField("密码设定时间", null=True, blank=True)
+    password_changed_at = models.DateTimeField(_("密码设定时间"), null=True, blank=True)
     # When the owner's second factor (TOTP) was confirmed; empty = none. A session is verified for
     # this value only, so resetting or re-enrolling ends every session verified with the old device.
-    second_factor_since = models.DateTimeField("两步验证启用时间", null=True, blank=True)
+    second_factor_since = models.DateTimeField(_("两步验证启用时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "账号"
-        verbose_name_plural = "账号"
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -115,22 +116,22 @@ class ActivationCode(models.Model):
     when a newer one is issued, or when the password is reset again.
     """
 
-    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="activation_codes")
-    digest = models.CharField("激活码哈希", max_length=128)
+    user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="activation_codes")
+    digest = models.CharField(_("激活码哈希"), max_length=128)
     issued_by = models.ForeignKey(
-        User, verbose_name="发放人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, verbose_name=_("发放人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    issued_at = models.DateTimeField("发放时间", default=timezone.now)
-    expires_at = models.DateTimeField("到期时间")
-    failures = models.PositiveSmallIntegerField("错误次数", default=0)
-    used_at = models.DateTimeField("使用时间", null=True, blank=True)
-    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    issued_at = models.DateTimeField(_("发放时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("到期时间"))
+    failures = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
 
     objects = ActivationCodeQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "激活码"
-        verbose_name_plural = "激活码"
+        verbose_name = _("激活码")
+        verbose_name_plural = _("激活码")
         indexes = [models.Index(fields=["user", "-issued_at"], name="activation_code_user_idx")]
 
     @property
@@ -145,13 +146,13 @@ class ActivationCode(models.Model):
 class PasswordHistory(models.Model):
     """密码历史: the hashes of an account's last passwords, so that none of them is chosen again."""
 
-    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="password_history")
-    encoded = models.CharField("密码哈希", max_length=128)
-    created_at = models.DateTimeField("设定时间", auto_now_add=True)
+    user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="password_history")
+    encoded = models.CharField(_("密码哈希"), max_length=128)
+    created_at = models.DateTimeField(_("设定时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "密码历史"
-        verbose_name_plural = "密码历史"
+        verbose_name = _("密码历史")
+        verbose_name_plural = _("密码历史")
         indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_idx")]
 
 
@@ -167,19 +168,19 @@ class ApiTokenQuerySet(models.QuerySet):
 class ApiToken(models.Model):
     """API令牌: stored only as a SHA-256 digest; shown once when created; expires; can be revoked."""
 
-    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField("用途", max_length=100)
-    digest = models.CharField("摘要", max_length=64, unique=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    expires_at = models.DateTimeField("到期时间", default=default_token_expiry)
-    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=100)
+    digest = models.CharField(_("摘要"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"), default=default_token_expiry)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "API令牌"
-        verbose_name_plural = "API令牌"
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name}"
@@ -207,8 +208,8 @@ class SealedTOTPDevice(TOTPDevice):
 
     class Meta:
         proxy = True
-        verbose_name = "手机验证器"
-        verbose_name_plural = "手机验证器"
+        verbose_name = _("手机验证器")
+        verbose_name_plural = _("手机验证器")
 
     @property
     def bin_key(self) -> bytes:
@@ -224,8 +225,8 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
     """恢复码: single-use codes for a lost phone, kept only as SHA-256 digests (shown once)."""
 
     class Meta(Device.Meta):
-        verbose_name = "恢复码"
-        verbose_name_plural = "恢复码"
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
 
     @staticmethod
     def normalize(code: str) -> str:
@@ -256,12 +257,12 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
 
 class RecoveryCode(models.Model):
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
-    digest = models.CharField("摘要", max_length=64)
-    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    digest = models.CharField(_("摘要"), max_length=64)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "恢复码"
-        verbose_name_plural = "恢复码"
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
         constraints = [models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_unique")]
 
 
@@ -271,13 +272,13 @@ class LoginLockout(models.Model):
     The count of an address's rows within the longest cool-off makes its next cool-off grow.
     """
 
-    ip_address = models.GenericIPAddressField("来源IP", null=True, blank=True)
-    username = models.CharField("用户名", max_length=150, blank=True)
-    scope = models.CharField("范围", max_length=16)  # "account" (account from this address) or "address"
-    at = models.DateTimeField("时间", auto_now_add=True)
-    minutes = models.PositiveIntegerField("限制分钟")
+    ip_address = models.GenericIPAddressField(_("来源IP"), null=True, blank=True)
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    scope = models.CharField(_("范围"), max_length=16)  # "account" (account from this address) or "address"
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    minutes = models.PositiveIntegerField(_("限制分钟"))
 
     class Meta:
-        verbose_name = "登录限制"
-        verbose_name_plural = "登录限制"
+        verbose_name = _("登录限制")
+        verbose_name_plural = _("登录限制")
         indexes = [models.Index(fields=["ip_address", "at"], name="login_lockout_ip_idx")]

@@ -22,7 +22,8 @@ def object_type_choices() -> list[tuple[str, str]]:
         for m in apps.get_models()
         if m.__module__.startswith("gridgov.") and m._meta.app_label != "audit"
     )
-    return [("", _("全部")), *((value, f"{name}（{value}）") for value, name in labels)]
+    named = _("%(name)s（%(code)s）")
+    return [("", _("全部")), *((value, str(named) % {"name": name, "code": value}) for value, name in labels)]
 
 
 class LogFilterForm(forms.Form):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.audit.choices import AuditAction
 
@@ -25,29 +26,29 @@ class AuditLog(models.Model):
     install them again (`gridgov.audit.guard`), and `test_guard_triggers_are_installed` fails until it does.
     """
 
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-    action = models.CharField("动作", max_length=16, choices=AuditAction.choices)
-    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True)
-    actor_name = models.CharField("操作人", max_length=150, blank=True)
-    ip = models.GenericIPAddressField("来源IP", null=True, blank=True)
-    request_id = models.CharField("请求ID", max_length=64, blank=True)
-    source = models.CharField("来源", max_length=16, blank=True)
-    object_type = models.CharField("对象类型", max_length=64, blank=True)
-    object_id = models.CharField("对象ID", max_length=64, blank=True)
-    object_repr = models.CharField("对象", max_length=200, blank=True)
-    before = models.JSONField("修改前", null=True, blank=True)
-    after = models.JSONField("修改后", null=True, blank=True)
-    detail = models.JSONField("详情", null=True, blank=True)
-    row_hash = models.CharField("内容摘要", max_length=32, editable=False)
-    seq = models.BigIntegerField("链序号", null=True, blank=True, editable=False)
-    prev_hash = models.CharField("前一链接", max_length=32, null=True, blank=True, editable=False)
-    chain_hash = models.CharField("链接摘要", max_length=32, null=True, blank=True, editable=False)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    action = models.CharField(_("动作"), max_length=16, choices=AuditAction.choices)
+    actor_id = models.BigIntegerField(_("操作人ID"), null=True, blank=True)
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("来源IP"), null=True, blank=True)
+    request_id = models.CharField(_("请求ID"), max_length=64, blank=True)
+    source = models.CharField(_("来源"), max_length=16, blank=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), null=True, blank=True)
+    row_hash = models.CharField(_("内容摘要"), max_length=32, editable=False)
+    seq = models.BigIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一链接"), max_length=32, null=True, blank=True, editable=False)
+    chain_hash = models.CharField(_("链接摘要"), max_length=32, null=True, blank=True, editable=False)
 
     objects = AuditLogQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "审计日志"
-        verbose_name_plural = "审计日志"
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
@@ -79,20 +80,20 @@ class AuditChain(models.Model):
     removed from the end of the chain).
     """
 
-    name = models.CharField("链", max_length=16, primary_key=True)
-    sealed_seq = models.BigIntegerField("已封存至", default=0)
-    sealed_hash = models.CharField("末行链接", max_length=32)
-    sealed_at = models.DateTimeField("封存时间", null=True, blank=True)
-    base_seq = models.BigIntegerField("清理至", default=0)  # rows up to here were pruned (kept >= 183 days)
-    base_hash = models.CharField("清理处链接", max_length=32)
-    mac = models.CharField("链头摘要", max_length=32)
+    name = models.CharField(_("链"), max_length=16, primary_key=True)
+    sealed_seq = models.BigIntegerField(_("已封存至"), default=0)
+    sealed_hash = models.CharField(_("末行链接"), max_length=32)
+    sealed_at = models.DateTimeField(_("封存时间"), null=True, blank=True)
+    base_seq = models.BigIntegerField(_("清理至"), default=0)  # rows up to here were pruned (kept >= 183 days)
+    base_hash = models.CharField(_("清理处链接"), max_length=32)
+    mac = models.CharField(_("链头摘要"), max_length=32)
 
     MAIN = "main"
     SIGNED = ("name", "sealed_seq", "sealed_hash", "sealed_at", "base_seq", "base_hash")
 
     class Meta:
-        verbose_name = "审计链头"
-        verbose_name_plural = "审计链头"
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
 
     def __str__(self) -> str:
         return f"{self.name}: {self.sealed_seq}"
@@ -104,17 +105,17 @@ class AuditChain(models.Model):
 class AuditCheck(models.Model):
     """审计链校验: one run of the chain's verification and what it found (``mac`` vouches for the row)."""
 
-    at = models.DateTimeField("校验时间", default=timezone.now, db_index=True)
-    full = models.BooleanField("完整校验", default=False)
-    ok = models.BooleanField("通过")
-    checked_rows = models.BigIntegerField("校验行数", default=0)
-    up_to_seq = models.BigIntegerField("校验至链序号", default=0)
-    up_to_row_id = models.BigIntegerField("校验至记录", null=True, blank=True)
-    unsealed = models.BigIntegerField("待封存", default=0)
-    problem = models.CharField("问题", max_length=300, blank=True)
-    problem_row_id = models.BigIntegerField("问题记录", null=True, blank=True)
-    problem_seq = models.BigIntegerField("问题链序号", null=True, blank=True)
-    mac = models.CharField("摘要", max_length=32)
+    at = models.DateTimeField(_("校验时间"), default=timezone.now, db_index=True)
+    full = models.BooleanField(_("完整校验"), default=False)
+    ok = models.BooleanField(_("通过"))
+    checked_rows = models.BigIntegerField(_("校验行数"), default=0)
+    up_to_seq = models.BigIntegerField(_("校验至链序号"), default=0)
+    up_to_row_id = models.BigIntegerField(_("校验至记录"), null=True, blank=True)
+    unsealed = models.BigIntegerField(_("待封存"), default=0)
+    problem = models.CharField(_("问题"), max_length=300, blank=True)
+    problem_row_id = models.BigIntegerField(_("问题记录"), null=True, blank=True)
+    problem_seq = models.BigIntegerField(_("问题链序号"), null=True, blank=True)
+    mac = models.CharField(_("摘要"), max_length=32)
 
     SIGNED = (
         "at", "full", "ok", "checked_rows", "up_to_seq", "up_to_row_id", "unsealed", "problem", "problem_row_id",
@@ -122,8 +123,8 @@ class AuditCheck(models.Model):
     )  # fmt: skip
 
     class Meta:
-        verbose_name = "审计链校验"
-        verbose_name_plural = "审计链校验"
+        verbose_name = _("审计链校验")
+        verbose_name_plural = _("审计链校验")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

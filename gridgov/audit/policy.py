@@ -155,8 +155,8 @@ class Line:
 
     def text(self) -> str:
         if self.old is not None:
-            return f"{self.label}：{self.old} → {self.value}"
-        return f"{self.label}：{self.value}"
+            return _("%(label)s：%(old)s → %(value)s") % {"label": self.label, "old": self.old, "value": self.value}
+        return _("%(label)s：%(value)s") % {"label": self.label, "value": self.value}
 
 
 @dataclass(frozen=True)
@@ -253,9 +253,9 @@ def _plain(value: Any) -> str:
     if isinstance(value, list):
         items = [_plain(v) for v in value[:MAX_LIST]]
         more = _("等 %(n)d 项") % {"n": len(value)} if len(value) > MAX_LIST else ""
-        return "、".join(items) + more
+        return _("、").join(items) + more  # the list separator of the language (", " in English)
     if isinstance(value, dict):
-        return "；".join(f"{k}={_plain(v)}" for k, v in value.items())
+        return _("；").join(f"{k}={_plain(v)}" for k, v in value.items())
     return str(value)
 
 

@@ -20,7 +20,7 @@ SCOPE_KINDS = (PlaceKind.COUNTY, PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GR
 class PlacesField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Place) -> str:
         depth = {PlaceKind.TOWN: 1, PlaceKind.VILLAGE: 2, PlaceKind.GROUP: 3}.get(obj.kind, 0)
-        return "\u3000" * depth + obj.name
+        return "\u2003" * depth + obj.name
 
 
 class CampaignForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.campaigns.choices import CampaignStatus, QuestionKind
 from gridgov.core.models import BaseModel, ScopedQuerySet, scope_prefix
@@ -39,22 +40,22 @@ class CampaignQuerySet(ScopedQuerySet):
 class Campaign(BaseModel):
     """摸排: a scope (places), a period, a checklist; its target is every household in scope."""
 
-    path = models.CharField("地域路径", max_length=24, help_text="摸排范围各地域的最近共同上级")
-    title = models.CharField("名称", max_length=100)
-    description = models.TextField("说明", blank=True)
-    places = models.ManyToManyField("places.Place", through="CampaignPlace", verbose_name="范围", related_name="+")
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    status = models.CharField("状态", max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    path = models.CharField(_("地域路径"), max_length=24, help_text=_("摸排范围各地域的最近共同上级"))
+    title = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    places = models.ManyToManyField("places.Place", through="CampaignPlace", verbose_name=_("范围"), related_name="+")
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    status = models.CharField(_("状态"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     objects = models.Manager.from_queryset(CampaignQuerySet)()
 
     class Meta:
-        verbose_name = "摸排"
-        verbose_name_plural = "摸排"
+        verbose_name = _("摸排")
+        verbose_name_plural = _("摸排")
         ordering = ["-starts_on", "-id"]
         indexes = [models.Index(fields=["path", "id"], name="campaign_path_idx")]
         constraints = [
@@ -76,13 +77,13 @@ class Campaign(BaseModel):
 class CampaignPlace(models.Model):
     """One place of a campaign's scope; every household under it is a target."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name="摸排", on_delete=models.CASCADE, related_name="scope")
-    place = models.ForeignKey("places.Place", verbose_name="地域", on_delete=models.PROTECT, related_name="+")
-    path = models.CharField("地域代码", max_length=24)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("摸排"), on_delete=models.CASCADE, related_name="scope")
+    place = models.ForeignKey("places.Place", verbose_name=_("地域"), on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(_("地域代码"), max_length=24)
 
     class Meta:
-        verbose_name = "摸排范围"
-        verbose_name_plural = "摸排范围"
+        verbose_name = _("摸排范围")
+        verbose_name_plural = _("摸排范围")
         ordering = ["path"]
         constraints = [models.UniqueConstraint(fields=["campaign", "place"], name="campaignplace_once")]
         indexes = [models.Index(fields=["path", "campaign"], name="campaignplace_path_idx")]
@@ -94,18 +95,18 @@ class CampaignPlace(models.Model):
 class CampaignQuestion(models.Model):
     """摸排项: one typed question of a campaign's checklist; answers are stored under its ``key``."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name="摸排", on_delete=models.CASCADE, related_name="questions")
-    order = models.PositiveSmallIntegerField("顺序", default=0)
-    key = models.SlugField("标识", max_length=32, help_text="答案的键，如 returned_from；同一摸排内唯一")
-    text = models.CharField("问题", max_length=200)
-    kind = models.CharField("类型", max_length=8, choices=QuestionKind.choices, default=QuestionKind.TEXT)
-    required = models.BooleanField("必答", default=False)
-    options = models.JSONField("选项", default=list, blank=True, help_text="单选、多选题的选项")
-    help_text = models.CharField("填写说明", max_length=200, blank=True)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("摸排"), on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    key = models.SlugField(_("标识"), max_length=32, help_text=_("答案的键，如 returned_from；同一摸排内唯一"))
+    text = models.CharField(_("问题"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=8, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    required = models.BooleanField(_("必答"), default=False)
+    options = models.JSONField(_("选项"), default=list, blank=True, help_text=_("单选、多选题的选项"))
+    help_text = models.CharField(_("填写说明"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "摸排项"
-        verbose_name_plural = "摸排项"
+        verbose_name = _("摸排项")
+        verbose_name_plural = _("摸排项")
         ordering = ["campaign", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "key"], name="campaignquestion_key_once")]
 
@@ -116,24 +117,24 @@ class CampaignQuestion(models.Model):
 class HouseholdCheck(BaseModel):
     """摸排记录: one household's answers in one campaign; a re-check updates it and bumps ``version``."""
 
-    path = models.CharField("地域路径", max_length=24)
-    campaign = models.ForeignKey(Campaign, verbose_name="摸排", on_delete=models.CASCADE, related_name="checks")
+    path = models.CharField(_("地域路径"), max_length=24)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("摸排"), on_delete=models.CASCADE, related_name="checks")
     household = models.ForeignKey(
-        "households.Household", verbose_name="户", on_delete=models.PROTECT, related_name="campaign_checks"
+        "households.Household", verbose_name=_("户"), on_delete=models.PROTECT, related_name="campaign_checks"
     )
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="摸排人账号", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("摸排人账号"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    checker_name = models.CharField("摸排人", max_length=50)
-    checked_at = models.DateTimeField("摸排时间")
-    answers = models.JSONField("答案", default=dict)
-    notes = models.CharField("备注", max_length=1000, blank=True)
-    client_uuid = models.UUIDField("客户端记录ID", unique=True, null=True, blank=True, editable=False)
-    version = models.PositiveIntegerField("版本", default=1)
+    checker_name = models.CharField(_("摸排人"), max_length=50)
+    checked_at = models.DateTimeField(_("摸排时间"))
+    answers = models.JSONField(_("答案"), default=dict)
+    notes = models.CharField(_("备注"), max_length=1000, blank=True)
+    client_uuid = models.UUIDField(_("客户端记录ID"), unique=True, null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
-        verbose_name = "摸排记录"
-        verbose_name_plural = "摸排记录"
+        verbose_name = _("摸排记录")
+        verbose_name_plural = _("摸排记录")
         ordering = ["path", "id"]
         indexes = [models.Index(fields=["campaign", "path"], name="householdcheck_campaign_idx")]
         constraints = [

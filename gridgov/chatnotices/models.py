@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.chatnotices.choices import DeliveryMethod, DeliveryStatus, NoticeFormat
 from gridgov.core.models import BaseModel
@@ -13,22 +14,22 @@ from gridgov.core.models import BaseModel
 class ChatNotice(BaseModel):
     """群通知: one text sent to many chat groups. ``path`` is the sending unit's place."""
 
-    path = models.CharField("地域路径", max_length=24)
-    place = models.ForeignKey("places.Place", verbose_name="发布单位", on_delete=models.PROTECT, related_name="+")
-    title = models.CharField("标题", max_length=100)
-    body = models.TextField("正文")
-    format = models.CharField("格式", max_length=16, choices=NoticeFormat.choices, default=NoticeFormat.MARKDOWN)
-    payload = models.JSONField("群机器人消息体")
-    copy_text = models.TextField("手工转发文本")
-    group_count = models.PositiveIntegerField("发送群数", default=0)
+    path = models.CharField(_("地域路径"), max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name=_("发布单位"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("正文"))
+    format = models.CharField(_("格式"), max_length=16, choices=NoticeFormat.choices, default=NoticeFormat.MARKDOWN)
+    payload = models.JSONField(_("群机器人消息体"))
+    copy_text = models.TextField(_("手工转发文本"))
+    group_count = models.PositiveIntegerField(_("发送群数"), default=0)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="发布人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    client_uuid = models.UUIDField("客户端记录ID", unique=True, null=True, blank=True, editable=False)
+    client_uuid = models.UUIDField(_("客户端记录ID"), unique=True, null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = "群通知"
-        verbose_name_plural = "群通知"
+        verbose_name = _("群通知")
+        verbose_name_plural = _("群通知")
         ordering = ["-id"]
         indexes = [models.Index(fields=["path", "id"], name="chatnotice_path_idx")]
 
@@ -43,25 +44,25 @@ class ChatDelivery(BaseModel):
     commit and then by the periodic job with exponential backoff until the robot acknowledges them.
     """
 
-    path = models.CharField("地域路径", max_length=24)
-    notice = models.ForeignKey(ChatNotice, verbose_name="通知", on_delete=models.CASCADE, related_name="deliveries")
+    path = models.CharField(_("地域路径"), max_length=24)
+    notice = models.ForeignKey(ChatNotice, verbose_name=_("通知"), on_delete=models.CASCADE, related_name="deliveries")
     group = models.ForeignKey(
-        "personnel.ChatGroup", verbose_name="微信群", on_delete=models.PROTECT, related_name="notice_deliveries"
+        "personnel.ChatGroup", verbose_name=_("微信群"), on_delete=models.PROTECT, related_name="notice_deliveries"
     )
-    method = models.CharField("方式", max_length=8, choices=DeliveryMethod.choices)
-    status = models.CharField("状态", max_length=16, choices=DeliveryStatus.choices)
-    attempts = models.PositiveIntegerField("已尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试时间", null=True, blank=True)
-    lease_until = models.DateTimeField("发送占用至", null=True, blank=True)
-    last_error = models.TextField("最近错误", blank=True)
-    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+    method = models.CharField(_("方式"), max_length=8, choices=DeliveryMethod.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=DeliveryStatus.choices)
+    attempts = models.PositiveIntegerField(_("已尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("发送占用至"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="手工转发人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("手工转发人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "群通知送达记录"
-        verbose_name_plural = "群通知送达记录"
+        verbose_name = _("群通知送达记录")
+        verbose_name_plural = _("群通知送达记录")
         ordering = ["path", "id"]
         indexes = [
             models.Index(fields=["path", "id"], name="chatdelivery_path_idx"),

@@ -8,6 +8,7 @@ from django.db import connections, models
 from django.utils.choices import CallableChoiceIterator
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.roles import BUSINESS_ROLES
 
@@ -92,8 +93,8 @@ class BaseModel(models.Model):
     Subclasses name the column that carries their materialized place path in ``scope_path``.
     """
 
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 

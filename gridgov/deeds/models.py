@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel
 from gridgov.deeds.choices import DeedCategory
@@ -12,28 +13,38 @@ from gridgov.deeds.choices import DeedCategory
 class Deed(BaseModel):
     """办实事: what was done, for whom (a household or resident, optional), by whom, when."""
 
-    path = models.CharField("地域路径", max_length=24)
-    place = models.ForeignKey("places.Place", verbose_name="地点", on_delete=models.PROTECT, related_name="+")
-    done_on = models.DateField("日期")
-    category = models.CharField("类别", max_length=20, choices=DeedCategory.choices)
-    title = models.CharField("实事内容", max_length=200)
-    description = models.TextField("办理情况", blank=True)
+    path = models.CharField(_("地域路径"), max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name=_("地点"), on_delete=models.PROTECT, related_name="+")
+    done_on = models.DateField(_("日期"))
+    category = models.CharField(_("类别"), max_length=20, choices=DeedCategory.choices)
+    title = models.CharField(_("实事内容"), max_length=200)
+    description = models.TextField(_("办理情况"), blank=True)
     household = models.ForeignKey(
-        "households.Household", verbose_name="受益户", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "households.Household",
+        verbose_name=_("受益户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     resident = models.ForeignKey(
-        "households.Resident", verbose_name="受益人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "households.Resident",
+        verbose_name=_("受益人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    beneficiary = models.CharField("受益对象", max_length=200, blank=True, help_text="如：五组 12 户村民")
-    done_by = models.CharField("办理人", max_length=200)
-    client_uuid = models.UUIDField("客户端记录ID", unique=True, null=True, blank=True, editable=False)
+    beneficiary = models.CharField(_("受益对象"), max_length=200, blank=True, help_text=_("如：五组 12 户村民"))
+    done_by = models.CharField(_("办理人"), max_length=200)
+    client_uuid = models.UUIDField(_("客户端记录ID"), unique=True, null=True, blank=True, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "办实事"
-        verbose_name_plural = "办实事"
+        verbose_name = _("办实事")
+        verbose_name_plural = _("办实事")
         ordering = ["-done_on", "-id"]
         indexes = [models.Index(fields=["path", "done_on", "id"], name="deed_path_date_idx")]
 

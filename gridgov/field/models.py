@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import ScopedManager
 from gridgov.field.choices import RecordKind
@@ -17,21 +18,21 @@ class SyncReceipt(models.Model):
     the record it names is.
     """
 
-    client_uuid = models.UUIDField("客户端记录ID", unique=True)
-    kind = models.CharField("记录类型", max_length=16, choices=RecordKind.choices)
-    object_id = models.PositiveBigIntegerField("记录ID")
-    path = models.CharField("地域路径", max_length=24)
+    client_uuid = models.UUIDField(_("客户端记录ID"), unique=True)
+    kind = models.CharField(_("记录类型"), max_length=16, choices=RecordKind.choices)
+    object_id = models.PositiveBigIntegerField(_("记录ID"))
+    path = models.CharField(_("地域路径"), max_length=24)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     scope_path = "path"
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = "同步回执"
-        verbose_name_plural = "同步回执"
+        verbose_name = _("同步回执")
+        verbose_name_plural = _("同步回执")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel
 from gridgov.core.pii import sealer
@@ -22,11 +23,11 @@ def phone_index(value: str) -> str:
 class Household(BaseModel):
     """户: lives in exactly one grid and one household cluster."""
 
-    path = models.CharField("地域路径", max_length=24)
-    number = models.CharField("户编号", max_length=32, unique=True)
+    path = models.CharField(_("地域路径"), max_length=24)
+    number = models.CharField(_("户编号"), max_length=32, unique=True)
     grid = models.ForeignKey(
         "places.Place",
-        verbose_name="网格",
+        verbose_name=_("网格"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -34,22 +35,22 @@ class Household(BaseModel):
     )
     cluster = models.ForeignKey(
         "places.Place",
-        verbose_name="联户",
+        verbose_name=_("联户"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="cluster_households",
     )
-    address = models.CharField("住址", max_length=200)
-    house_type = models.CharField("房屋类型", max_length=16, choices=HouseType.choices, default=HouseType.SELF_BUILT)
+    address = models.CharField(_("住址"), max_length=200)
+    house_type = models.CharField(_("房屋类型"), max_length=16, choices=HouseType.choices, default=HouseType.SELF_BUILT)
     householder = models.ForeignKey(
-        "Resident", verbose_name="户主", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Resident", verbose_name=_("户主"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    member_count = models.PositiveIntegerField("人数", default=0)
-    point = models.JSONField("位置(GeoJSON)", null=True, blank=True)
+    member_count = models.PositiveIntegerField(_("人数"), default=0)
+    point = models.JSONField(_("位置(GeoJSON)"), null=True, blank=True)
     import_batch = models.ForeignKey(
         "registers.RegisterImport",
-        verbose_name="导入批次",
+        verbose_name=_("导入批次"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -58,8 +59,8 @@ class Household(BaseModel):
     )
 
     class Meta:
-        verbose_name = "户"
-        verbose_name_plural = "户"
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
         ordering = ["path", "id"]
         indexes = [models.Index(fields=["path", "id"], name="household_path_idx")]
 
@@ -70,40 +71,40 @@ class Household(BaseModel):
 class Resident(BaseModel):
     """居民: ID number and phone are sealed at rest, looked up by keyed blind index, shown masked."""
 
-    path = models.CharField("地域路径", max_length=24)
+    path = models.CharField(_("地域路径"), max_length=24)
     # Not indexed: residents are found by path (resident_path_idx); an index here only slowed imports by 5%.
     place = models.ForeignKey(
-        "places.Place", verbose_name="所在地域", on_delete=models.PROTECT, related_name="+", db_index=False
+        "places.Place", verbose_name=_("所在地域"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     household = models.ForeignKey(
         Household,
-        verbose_name="户",
+        verbose_name=_("户"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="members",
         db_index=False,  # resident_household_idx (household, id) serves every lookup; a second index slows imports
     )
-    name = models.CharField("姓名", max_length=50)
-    id_number_sealed = models.BinaryField("身份证号(密文)")
-    id_number_index = models.CharField("身份证号索引", max_length=32, unique=True)
-    id_number_masked = models.CharField("身份证号", max_length=18)
-    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
-    birth_date = models.DateField("出生日期")
-    phone_sealed = models.BinaryField("电话(密文)", null=True, blank=True)
-    phone_index = models.CharField("电话索引", max_length=32, blank=True, db_index=True)
-    phone_masked = models.CharField("联系电话", max_length=11, blank=True)
-    relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices, default=Relation.OTHER)
-    ethnicity = models.CharField("民族", max_length=10, default="汉族")
-    is_party_member = models.BooleanField("中共党员", default=False)
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number_sealed = models.BinaryField(_("身份证号(密文)"))
+    id_number_index = models.CharField(_("身份证号索引"), max_length=32, unique=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    phone_sealed = models.BinaryField(_("电话(密文)"), null=True, blank=True)
+    phone_index = models.CharField(_("电话索引"), max_length=32, blank=True, db_index=True)
+    phone_masked = models.CharField(_("联系电话"), max_length=11, blank=True)
+    relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices, default=Relation.OTHER)
+    ethnicity = models.CharField(_("民族"), max_length=10, default="汉族")
+    is_party_member = models.BooleanField(_("中共党员"), default=False)
     residence_type = models.CharField(
-        "人口类型", max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
+        _("人口类型"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
     )
-    works_away = models.BooleanField("外出务工", default=False)
-    works_away_place = models.CharField("务工地", max_length=100, blank=True)
+    works_away = models.BooleanField(_("外出务工"), default=False)
+    works_away_place = models.CharField(_("务工地"), max_length=100, blank=True)
     import_batch = models.ForeignKey(
         "registers.RegisterImport",
-        verbose_name="导入批次",
+        verbose_name=_("导入批次"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -114,8 +115,8 @@ class Resident(BaseModel):
     audit_exclude = BaseModel.audit_exclude | {"id_number_index", "phone_index"}
 
     class Meta:
-        verbose_name = "居民"
-        verbose_name_plural = "居民"
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
         ordering = ["path", "id"]
         indexes = [
             models.Index(fields=["path", "id"], name="resident_path_idx"),

@@ -194,7 +194,7 @@ def filter_places(user, current: str) -> list[tuple[str, str]]:
         .order_by("code")
     )
     levels = sorted({len(p.code) for p in places})
-    return [(p.code, "\u3000" * levels.index(len(p.code)) + p.name) for p in places]
+    return [(p.code, "\u2003" * levels.index(len(p.code)) + p.name) for p in places]
 
 
 def household_for(user, pk: int) -> Household:

@@ -6,6 +6,7 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
@@ -18,7 +19,10 @@ from gridgov.visits.actions import ancestor_paths
 
 class AccountChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.display_name or obj.username}（{obj.get_role_display()}）"
+        return gettext("%(name)s（%(role)s）") % {
+            "name": obj.display_name or obj.username,
+            "role": obj.get_role_display(),
+        }
 
 
 def responsible_choices(path: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel, ScopedQuerySet
 from gridgov.keypersons.choices import (
@@ -44,18 +45,18 @@ KeyPopulationManager = models.Manager.from_queryset(KeyPopulationQuerySet)
 class KeyPersonCategory(models.Model):
     """重点人员类别: administrator-editable, with the follow-up interval of each risk color."""
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=50, unique=True)
-    description = models.CharField("说明", max_length=300, blank=True)
-    red_days = models.PositiveSmallIntegerField("红色稳控周期（天）", default=7)
-    yellow_days = models.PositiveSmallIntegerField("黄色稳控周期（天）", default=15)
-    blue_days = models.PositiveSmallIntegerField("蓝色稳控周期（天）", default=30)
-    sort_order = models.PositiveSmallIntegerField("排序", default=0)
-    active = models.BooleanField("启用", default=True)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+    red_days = models.PositiveSmallIntegerField(_("红色稳控周期（天）"), default=7)
+    yellow_days = models.PositiveSmallIntegerField(_("黄色稳控周期（天）"), default=15)
+    blue_days = models.PositiveSmallIntegerField(_("蓝色稳控周期（天）"), default=30)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "重点人员类别"
-        verbose_name_plural = "重点人员类别"
+        verbose_name = _("重点人员类别")
+        verbose_name_plural = _("重点人员类别")
         ordering = ["sort_order", "code"]
         constraints = [
             models.CheckConstraint(
@@ -75,36 +76,38 @@ class KeyPerson(BaseModel):
 
     ACTIVE_STATUSES = ACTIVE_STATUSES
 
-    path = models.CharField("地域路径", max_length=24)
-    resident = models.ForeignKey("households.Resident", verbose_name="居民", on_delete=models.PROTECT, related_name="+")
-    category = models.ForeignKey(KeyPersonCategory, verbose_name="类别", on_delete=models.PROTECT, related_name="+")
-    color = models.CharField("风险等级", max_length=8, choices=RiskColor.choices)
+    path = models.CharField(_("地域路径"), max_length=24)
+    resident = models.ForeignKey(
+        "households.Resident", verbose_name=_("居民"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(KeyPersonCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="+")
+    color = models.CharField(_("风险等级"), max_length=8, choices=RiskColor.choices)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="包保责任人",
+        verbose_name=_("包保责任人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    control_measures = models.TextField("稳控措施", blank=True)
+    control_measures = models.TextField(_("稳控措施"), blank=True)
     status = models.CharField(
-        "状态", max_length=16, choices=KeyPersonStatus.choices, default=KeyPersonStatus.UNDER_FOLLOW_UP
+        _("状态"), max_length=16, choices=KeyPersonStatus.choices, default=KeyPersonStatus.UNDER_FOLLOW_UP
     )
-    enlisted_on = models.DateField("列管日期")
-    last_follow_up_on = models.DateField("最近稳控", null=True, blank=True)
-    next_follow_up_due = models.DateField("下次稳控期限")
-    out_of_contact_since = models.DateField("失联日期", null=True, blank=True)
-    ended_on = models.DateField("迁出或解除日期", null=True, blank=True)
-    end_reason = models.CharField("迁出或解除说明", max_length=300, blank=True)
+    enlisted_on = models.DateField(_("列管日期"))
+    last_follow_up_on = models.DateField(_("最近稳控"), null=True, blank=True)
+    next_follow_up_due = models.DateField(_("下次稳控期限"))
+    out_of_contact_since = models.DateField(_("失联日期"), null=True, blank=True)
+    ended_on = models.DateField(_("迁出或解除日期"), null=True, blank=True)
+    end_reason = models.CharField(_("迁出或解除说明"), max_length=300, blank=True)
 
     objects = KeyPopulationManager()
     # Free text stays out of the audit log; ids, codes and dates are enough to trace a change.
     audit_exclude = BaseModel.audit_exclude | {"control_measures", "end_reason"}
 
     class Meta:
-        verbose_name = "重点人员"
-        verbose_name_plural = "重点人员"
+        verbose_name = _("重点人员")
+        verbose_name_plural = _("重点人员")
         ordering = ["path", "id"]
         indexes = [
             models.Index(fields=["path", "id"], name="keyperson_path_idx"),
@@ -130,30 +133,30 @@ class KeyPerson(BaseModel):
 class FollowUp(BaseModel):
     """稳控记录: one follow-up of a key person, with any change of risk color and its reason."""
 
-    path = models.CharField("地域路径", max_length=24)
+    path = models.CharField(_("地域路径"), max_length=24)
     key_person = models.ForeignKey(
-        KeyPerson, verbose_name="重点人员", on_delete=models.PROTECT, related_name="follow_ups"
+        KeyPerson, verbose_name=_("重点人员"), on_delete=models.PROTECT, related_name="follow_ups"
     )
-    followed_up_at = models.DateTimeField("稳控时间")
-    mode = models.CharField("方式", max_length=16, choices=FollowUpMode.choices, default=FollowUpMode.DOOR)
-    whereabouts = models.CharField("去向", max_length=16, choices=Whereabouts.choices)
-    whereabouts_detail = models.CharField("去向说明", max_length=200, blank=True)
-    state = models.CharField("现实表现", max_length=16, choices=PersonState.choices, default=PersonState.STABLE)
-    notes = models.TextField("稳控情况", blank=True)
-    color_before = models.CharField("原风险等级", max_length=8, choices=RiskColor.choices)
-    color_after = models.CharField("调整后风险等级", max_length=8, choices=RiskColor.choices)
-    color_reason = models.CharField("调整理由", max_length=300, blank=True)
+    followed_up_at = models.DateTimeField(_("稳控时间"))
+    mode = models.CharField(_("方式"), max_length=16, choices=FollowUpMode.choices, default=FollowUpMode.DOOR)
+    whereabouts = models.CharField(_("去向"), max_length=16, choices=Whereabouts.choices)
+    whereabouts_detail = models.CharField(_("去向说明"), max_length=200, blank=True)
+    state = models.CharField(_("现实表现"), max_length=16, choices=PersonState.choices, default=PersonState.STABLE)
+    notes = models.TextField(_("稳控情况"), blank=True)
+    color_before = models.CharField(_("原风险等级"), max_length=8, choices=RiskColor.choices)
+    color_after = models.CharField(_("调整后风险等级"), max_length=8, choices=RiskColor.choices)
+    color_reason = models.CharField(_("调整理由"), max_length=300, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="稳控人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("稳控人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    client_uuid = models.UUIDField("客户端记录ID", unique=True, null=True, blank=True, editable=False)
+    client_uuid = models.UUIDField(_("客户端记录ID"), unique=True, null=True, blank=True, editable=False)
 
     objects = KeyPopulationManager()
     audit_exclude = BaseModel.audit_exclude | {"notes", "whereabouts_detail", "color_reason"}
 
     class Meta:
-        verbose_name = "稳控记录"
-        verbose_name_plural = "稳控记录"
+        verbose_name = _("稳控记录")
+        verbose_name_plural = _("稳控记录")
         ordering = ["-followed_up_at", "-id"]
         indexes = [models.Index(fields=["key_person", "followed_up_at"], name="followup_person_time_idx")]
 
@@ -168,23 +171,25 @@ class FollowUp(BaseModel):
 class KeyPersonEvent(models.Model):
     """重点人员动态: the timeline of one key person, one row per action (written by `actions`)."""
 
-    path = models.CharField("地域路径", max_length=24)
-    key_person = models.ForeignKey(KeyPerson, verbose_name="重点人员", on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("动作", max_length=24, choices=KeyPersonAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+    path = models.CharField(_("地域路径"), max_length=24)
+    key_person = models.ForeignKey(
+        KeyPerson, verbose_name=_("重点人员"), on_delete=models.CASCADE, related_name="events"
     )
-    actor_name = models.CharField("操作人姓名", max_length=150)
-    at = models.DateTimeField("时间")
-    note = models.CharField("说明", max_length=300, blank=True)
-    data = models.JSONField("内容", default=dict, blank=True)
+    action = models.CharField(_("动作"), max_length=24, choices=KeyPersonAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150)
+    at = models.DateTimeField(_("时间"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True)
 
     scope_path = "path"
     objects = KeyPopulationManager()
 
     class Meta:
-        verbose_name = "重点人员动态"
-        verbose_name_plural = "重点人员动态"
+        verbose_name = _("重点人员动态")
+        verbose_name_plural = _("重点人员动态")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["key_person", "at"], name="keyevent_person_time_idx")]
 
@@ -198,40 +203,42 @@ class KeyPersonAlert(BaseModel):
     One row per (person, kind, reference date): raising alerts again changes nothing.
     """
 
-    path = models.CharField("地域路径", max_length=24)
-    key_person = models.ForeignKey(KeyPerson, verbose_name="重点人员", on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField("预警类型", max_length=16, choices=AlertKind.choices)
-    reference_on = models.DateField("所涉日期", help_text="逾期的稳控期限，或失联日期")
-    color = models.CharField("风险等级", max_length=8, choices=RiskColor.choices)
+    path = models.CharField(_("地域路径"), max_length=24)
+    key_person = models.ForeignKey(
+        KeyPerson, verbose_name=_("重点人员"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(_("预警类型"), max_length=16, choices=AlertKind.choices)
+    reference_on = models.DateField(_("所涉日期"), help_text=_("逾期的稳控期限，或失联日期"))
+    color = models.CharField(_("风险等级"), max_length=8, choices=RiskColor.choices)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="包保责任人",
+        verbose_name=_("包保责任人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
     town = models.ForeignKey(
-        "places.Place", verbose_name="乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "places.Place", verbose_name=_("乡镇"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    raised_at = models.DateTimeField("预警时间")
-    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    raised_at = models.DateTimeField(_("预警时间"))
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="签收人",
+        verbose_name=_("签收人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    closed_at = models.DateTimeField("解除时间", null=True, blank=True)
-    closed_reason = models.CharField("解除原因", max_length=100, blank=True)
+    closed_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    closed_reason = models.CharField(_("解除原因"), max_length=100, blank=True)
 
     objects = KeyPopulationManager()
 
     class Meta:
-        verbose_name = "重点人员预警"
-        verbose_name_plural = "重点人员预警"
+        verbose_name = _("重点人员预警")
+        verbose_name_plural = _("重点人员预警")
         ordering = ["-raised_at", "-id"]
         indexes = [models.Index(fields=["path", "closed_at", "raised_at"], name="keyalert_path_idx")]
         constraints = [

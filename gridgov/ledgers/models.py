@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel, ScopedQuerySet
 from gridgov.keypersons.models import holds_grant
@@ -24,27 +25,27 @@ class LedgerExport(BaseModel):
     Written with bulk_create and update() only, so that the export's one audit row is the export event.
     """
 
-    path = models.CharField("地域路径", max_length=24)
-    place = models.ForeignKey("places.Place", verbose_name="导出范围", on_delete=models.PROTECT, related_name="+")
-    ledger = models.CharField("台账", max_length=16, choices=LedgerKind.choices)
-    filters = models.JSONField("筛选条件", default=dict, blank=True)
+    path = models.CharField(_("地域路径"), max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name=_("导出范围"), on_delete=models.PROTECT, related_name="+")
+    ledger = models.CharField(_("台账"), max_length=16, choices=LedgerKind.choices)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="导出人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField("状态", max_length=16, choices=ExportStatus.choices, default=ExportStatus.RUNNING)
-    total_rows = models.PositiveIntegerField("总行数", default=0)
-    processed_rows = models.PositiveIntegerField("已写行数", default=0)
-    filename = models.CharField("文件名", max_length=200)
-    content = models.BinaryField("文件", null=True, blank=True)
-    size = models.PositiveIntegerField("文件大小（字节）", default=0)
-    message = models.CharField("说明", max_length=500, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.RUNNING)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已写行数"), default=0)
+    filename = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField(_("文件"), null=True, blank=True)
+    size = models.PositiveIntegerField(_("文件大小（字节）"), default=0)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = models.Manager.from_queryset(LedgerExportQuerySet)()
 
     class Meta:
-        verbose_name = "台账导出"
-        verbose_name_plural = "台账导出"
+        verbose_name = _("台账导出")
+        verbose_name_plural = _("台账导出")
         ordering = ["-id"]
         indexes = [models.Index(fields=["requested_by", "id"], name="ledgerexport_user_idx")]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import BUSINESS_ROLES, Role
@@ -59,6 +60,14 @@ def records(user, book: Book, filters: LedgerFilters) -> QuerySet:
 def title_of(book: Book, place: Place | None, filters: LedgerFilters) -> str:
     """寨坝镇2026年走访信息台账."""
     return f"{place.name if place else ''}{filters.period}{book.title}"
+
+
+def heading_of(book: Book, place: Place | None, filters: LedgerFilters) -> str:
+    """The page's heading: `title_of` in the reader's language (the exported file keeps the Chinese title)."""
+    parts = {"place": place.name if place else "", "period": filters.period_shown, "title": gettext(book.title)}
+    if parts["period"]:
+        return gettext("%(place)s%(period)s%(title)s") % parts
+    return gettext("%(place)s%(title)s") % parts
 
 
 def describe(book: Book, filters: LedgerFilters) -> list[tuple[str, str]]:

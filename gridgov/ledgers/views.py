@@ -43,7 +43,7 @@ def ledger(request, kind: str = LedgerKind.VISIT):
         "books": queries.books_for(request.user),
         "filters": filters,
         "place": place,
-        "title": queries.title_of(book, place, filters),
+        "title": queries.heading_of(book, place, filters),
         "places": filter_places(request.user, place.code),
         "choices": [(c, getattr(filters, c.name), c.options()) for c in book.choices],
         "headers": book.headers,

@@ -14,6 +14,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import IsNull
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel, ScopedQuerySet
 from gridgov.core.pii import sealer
@@ -51,21 +52,21 @@ class Category(models.Model):
     ``{"name", "label", "type", "required", "options"}`` (see `FieldType`).
     """
 
-    kind = models.CharField("事项类型", max_length=16, choices=MatterKind.choices)
-    code = models.CharField("代码", max_length=64, unique=True)
-    name = models.CharField("名称", max_length=100)
+    kind = models.CharField(_("事项类型"), max_length=16, choices=MatterKind.choices)
+    code = models.CharField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name="上级分组", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("上级分组"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    selectable = models.BooleanField("可选用", default=True, help_text="分组节点不可直接选用")
-    department_kind = models.CharField("通常承办部门", max_length=32, choices=DepartmentKind.choices, blank=True)
-    extra_fields = models.JSONField("附加字段", default=list, blank=True)
-    sort_order = models.PositiveIntegerField("排序", default=0)
-    active = models.BooleanField("启用", default=True)
+    selectable = models.BooleanField(_("可选用"), default=True, help_text=_("分组节点不可直接选用"))
+    department_kind = models.CharField(_("通常承办部门"), max_length=32, choices=DepartmentKind.choices, blank=True)
+    extra_fields = models.JSONField(_("附加字段"), default=list, blank=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "事项分类"
-        verbose_name_plural = "事项分类"
+        verbose_name = _("事项分类")
+        verbose_name_plural = _("事项分类")
         ordering = ["kind", "sort_order", "code"]
 
     def __str__(self) -> str:
@@ -172,12 +173,12 @@ def _clean_one(kind: str, raw: Any, options: list[str]) -> Any:
 class MatterConfig(models.Model):
     """事项引擎设置: one row, edited by administrators; defaults come from Django settings."""
 
-    duplicate_window_days = models.PositiveIntegerField("疑似重复判定天数", default=30)
-    red_may_skip_levels = models.BooleanField("红色事项可越级上报", default=True)
+    duplicate_window_days = models.PositiveIntegerField(_("疑似重复判定天数"), default=30)
+    red_may_skip_levels = models.BooleanField(_("红色事项可越级上报"), default=True)
 
     class Meta:
-        verbose_name = "事项引擎设置"
-        verbose_name_plural = "事项引擎设置"
+        verbose_name = _("事项引擎设置")
+        verbose_name_plural = _("事项引擎设置")
 
     def __str__(self) -> str:
         return "事项引擎设置"
@@ -197,19 +198,19 @@ class MatterConfig(models.Model):
 class Department(BaseModel):
     """部门: a department registered at a town or county; its liaisons receive matters routed to it."""
 
-    path = models.CharField("地域路径", max_length=24)
-    place = models.ForeignKey("places.Place", verbose_name="所属地域", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField("部门类型", max_length=32, choices=DepartmentKind.choices)
-    name = models.CharField("名称", max_length=100)
-    phone = models.CharField("联系电话", max_length=32, blank=True)
+    path = models.CharField(_("地域路径"), max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name=_("所属地域"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("部门类型"), max_length=32, choices=DepartmentKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     liaisons = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name="联络人", blank=True, related_name="departments"
+        settings.AUTH_USER_MODEL, verbose_name=_("联络人"), blank=True, related_name="departments"
     )
-    active = models.BooleanField("启用", default=True)
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "部门"
-        verbose_name_plural = "部门"
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
         ordering = ["path", "kind", "id"]
         indexes = [models.Index(fields=["path", "id"], name="department_path_idx")]
 
@@ -251,71 +252,81 @@ QUEUE_ORDER = (F("overdue").desc(), IsNull(F("deadline_at"), True).asc(), F("dea
 class Matter(BaseModel):
     """事项: one dispute, appeal, environment problem, hardship or hazard, from intake to closing."""
 
-    path = models.CharField("地域路径", max_length=24)
-    kind = models.CharField("事项类型", max_length=16, choices=MatterKind.choices)
-    category = models.ForeignKey(Category, verbose_name="分类", on_delete=models.PROTECT, related_name="matters")
-    extra = models.JSONField("附加信息", default=dict, blank=True)
-    title = models.CharField("标题", max_length=200)
-    description = models.TextField("情况描述", blank=True)
-    search_text = models.TextField("检索词元", blank=True, editable=False)
-    channel = models.CharField("来源渠道", max_length=16, choices=SourceChannel.choices)
+    path = models.CharField(_("地域路径"), max_length=24)
+    kind = models.CharField(_("事项类型"), max_length=16, choices=MatterKind.choices)
+    category = models.ForeignKey(Category, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="matters")
+    extra = models.JSONField(_("附加信息"), default=dict, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("情况描述"), blank=True)
+    search_text = models.TextField(_("检索词元"), blank=True, editable=False)
+    channel = models.CharField(_("来源渠道"), max_length=16, choices=SourceChannel.choices)
 
-    reporter_type = models.CharField("反映人类型", max_length=16, choices=ReporterType.choices)
+    reporter_type = models.CharField(_("反映人类型"), max_length=16, choices=ReporterType.choices)
     reporter_resident = models.ForeignKey(
-        "households.Resident", verbose_name="反映人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reporter_name = models.CharField("反映人姓名", max_length=50, blank=True)
-    reporter_phone_sealed = models.BinaryField("反映人电话(密文)", null=True, blank=True)
-    reporter_phone_masked = models.CharField("反映人电话", max_length=11, blank=True)
-
-    household = models.ForeignKey(
-        "households.Household", verbose_name="涉及户", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    place = models.ForeignKey("places.Place", verbose_name="发生地", on_delete=models.PROTECT, related_name="+")
-    point = models.JSONField("位置(GeoJSON)", null=True, blank=True)
-    color = models.CharField("风险等级", max_length=8, choices=RiskColor.choices)
-
-    state = models.CharField("状态", max_length=16, choices=MatterState.choices, default=MatterState.PENDING)
-    is_open = models.BooleanField("未结", default=True)
-    level = models.CharField("所在层级", max_length=8, choices=Level.choices)
-    holder_place = models.ForeignKey(
-        "places.Place", verbose_name="承办单位", on_delete=models.PROTECT, related_name="+"
-    )
-    holder_path = models.CharField("承办单位代码", max_length=24)
-    holder_department = models.ForeignKey(
-        Department, verbose_name="承办部门", null=True, blank=True, on_delete=models.PROTECT, related_name="matters"
-    )
-    arrived_at = models.DateTimeField("到达本级时间")
-    deadline_at = models.DateTimeField("办理时限", null=True, blank=True)
-    red_card_at = models.DateTimeField("红牌督办时点", null=True, blank=True)
-    overdue = models.BooleanField("已超期", default=False)
-    card = models.CharField("本级督办", max_length=8, choices=CardColor.choices, blank=True)
-
-    result = models.TextField("办理结果", blank=True)
-    resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
-    feedback_accepted_at = models.DateTimeField("回访认可时间", null=True, blank=True)
-    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
-
-    answer_type = models.CharField("诉求类型", max_length=16, choices=AnswerType.choices, blank=True)
-    recurrence = models.CharField("整治方式", max_length=16, choices=Recurrence.choices, blank=True)
-    next_recurrence = models.DateField("下次整治日期", null=True, blank=True)
-    proxy_steward = models.ForeignKey(
-        "personnel.Appointment",
-        verbose_name="代办红管家",
+        "households.Resident",
+        verbose_name=_("反映人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    rectified_at = models.DateTimeField("整改完成时间", null=True, blank=True)
+    reporter_name = models.CharField(_("反映人姓名"), max_length=50, blank=True)
+    reporter_phone_sealed = models.BinaryField(_("反映人电话(密文)"), null=True, blank=True)
+    reporter_phone_masked = models.CharField(_("反映人电话"), max_length=11, blank=True)
+
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name=_("涉及户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    place = models.ForeignKey("places.Place", verbose_name=_("发生地"), on_delete=models.PROTECT, related_name="+")
+    point = models.JSONField(_("位置(GeoJSON)"), null=True, blank=True)
+    color = models.CharField(_("风险等级"), max_length=8, choices=RiskColor.choices)
+
+    state = models.CharField(_("状态"), max_length=16, choices=MatterState.choices, default=MatterState.PENDING)
+    is_open = models.BooleanField(_("未结"), default=True)
+    level = models.CharField(_("所在层级"), max_length=8, choices=Level.choices)
+    holder_place = models.ForeignKey(
+        "places.Place", verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    holder_path = models.CharField(_("承办单位代码"), max_length=24)
+    holder_department = models.ForeignKey(
+        Department, verbose_name=_("承办部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="matters"
+    )
+    arrived_at = models.DateTimeField(_("到达本级时间"))
+    deadline_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    red_card_at = models.DateTimeField(_("红牌督办时点"), null=True, blank=True)
+    overdue = models.BooleanField(_("已超期"), default=False)
+    card = models.CharField(_("本级督办"), max_length=8, choices=CardColor.choices, blank=True)
+
+    result = models.TextField(_("办理结果"), blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    feedback_accepted_at = models.DateTimeField(_("回访认可时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    answer_type = models.CharField(_("诉求类型"), max_length=16, choices=AnswerType.choices, blank=True)
+    recurrence = models.CharField(_("整治方式"), max_length=16, choices=Recurrence.choices, blank=True)
+    next_recurrence = models.DateField(_("下次整治日期"), null=True, blank=True)
+    proxy_steward = models.ForeignKey(
+        "personnel.Appointment",
+        verbose_name=_("代办红管家"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rectified_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
 
     duplicate_of = models.ForeignKey(
-        "self", verbose_name="重复于", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+        "self", verbose_name=_("重复于"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
     )
-    possible_duplicate = models.BooleanField("疑似重复", default=False)
+    possible_duplicate = models.BooleanField(_("疑似重复"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=_("登记人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -327,8 +338,8 @@ class Matter(BaseModel):
     audit_exclude = BaseModel.audit_exclude | {"search_text"}
 
     class Meta:
-        verbose_name = "事项"
-        verbose_name_plural = "事项"
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["path", "id"], name="matter_path_idx"),
@@ -391,14 +402,16 @@ class Matter(BaseModel):
 class MatterRouting(BaseModel):
     """交办记录: every department a matter was ever routed to (what its liaisons may read)."""
 
-    path = models.CharField("地域路径", max_length=24)
-    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="routings")
-    department = models.ForeignKey(Department, verbose_name="部门", on_delete=models.PROTECT, related_name="routings")
-    routed_at = models.DateTimeField("交办时间")
+    path = models.CharField(_("地域路径"), max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="routings")
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="routings"
+    )
+    routed_at = models.DateTimeField(_("交办时间"))
 
     class Meta:
-        verbose_name = "交办记录"
-        verbose_name_plural = "交办记录"
+        verbose_name = _("交办记录")
+        verbose_name_plural = _("交办记录")
         ordering = ["routed_at", "id"]
         indexes = [models.Index(fields=["department", "matter"], name="routing_department_idx")]
 
@@ -423,43 +436,43 @@ MatterChildManager = models.Manager.from_queryset(MatterChildQuerySet)
 class MatterEvent(BaseModel):
     """事项流转记录: one timeline row per action."""
 
-    path = models.CharField("地域路径", max_length=24)
-    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField("时间")
+    path = models.CharField(_("地域路径"), max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
-    action = models.CharField("动作", max_length=32, choices=MatterAction.choices)
-    from_state = models.CharField("原状态", max_length=16, choices=MatterState.choices, blank=True)
-    to_state = models.CharField("新状态", max_length=16, choices=MatterState.choices)
-    from_level = models.CharField("原层级", max_length=16, choices=DeadlineLevel.choices, blank=True)
-    to_level = models.CharField("新层级", max_length=16, choices=DeadlineLevel.choices)
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=32, choices=MatterAction.choices)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=MatterState.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=MatterState.choices)
+    from_level = models.CharField(_("原层级"), max_length=16, choices=DeadlineLevel.choices, blank=True)
+    to_level = models.CharField(_("新层级"), max_length=16, choices=DeadlineLevel.choices)
     from_unit = models.ForeignKey(
-        "places.Place", verbose_name="原承办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "places.Place", verbose_name=_("原承办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     to_unit = models.ForeignKey(
-        "places.Place", verbose_name="新承办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "places.Place", verbose_name=_("新承办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     from_department = models.ForeignKey(
-        Department, verbose_name="原承办部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Department, verbose_name=_("原承办部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     to_department = models.ForeignKey(
-        Department, verbose_name="新承办部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Department, verbose_name=_("新承办部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField("说明", blank=True)
-    data = models.JSONField("数据", default=dict, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
 
     objects = MatterChildManager()
 
     class Meta:
-        verbose_name = "事项流转记录"
-        verbose_name_plural = "事项流转记录"
+        verbose_name = _("事项流转记录")
+        verbose_name_plural = _("事项流转记录")
         ordering = ["matter", "at", "id"]
         indexes = [
             models.Index(fields=["matter", "at", "id"], name="matterevent_matter_idx"),
@@ -473,23 +486,23 @@ class MatterEvent(BaseModel):
 class MediationSession(BaseModel):
     """调解记录: a mediation session of a dispute, scheduled and then held."""
 
-    path = models.CharField("地域路径", max_length=24)
-    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="mediations")
-    scheduled_for = models.DateTimeField("调解时间")
-    venue = models.CharField("调解地点", max_length=200, blank=True)
-    mediators = models.ManyToManyField("personnel.Appointment", verbose_name="调解人员", related_name="mediations")
-    parties = models.TextField("当事人", blank=True)
-    outcome = models.CharField("调解结果", max_length=16, choices=MediationOutcome.choices, blank=True)
-    held_at = models.DateTimeField("实际调解时间", null=True, blank=True)
-    summary = models.TextField("调解情况", blank=True)
-    agreement_text = models.TextField("达成协议内容", blank=True)
-    level = models.CharField("组织层级", max_length=16, choices=DeadlineLevel.choices)
+    path = models.CharField(_("地域路径"), max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="mediations")
+    scheduled_for = models.DateTimeField(_("调解时间"))
+    venue = models.CharField(_("调解地点"), max_length=200, blank=True)
+    mediators = models.ManyToManyField("personnel.Appointment", verbose_name=_("调解人员"), related_name="mediations")
+    parties = models.TextField(_("当事人"), blank=True)
+    outcome = models.CharField(_("调解结果"), max_length=16, choices=MediationOutcome.choices, blank=True)
+    held_at = models.DateTimeField(_("实际调解时间"), null=True, blank=True)
+    summary = models.TextField(_("调解情况"), blank=True)
+    agreement_text = models.TextField(_("达成协议内容"), blank=True)
+    level = models.CharField(_("组织层级"), max_length=16, choices=DeadlineLevel.choices)
 
     objects = MatterChildManager()
 
     class Meta:
-        verbose_name = "调解记录"
-        verbose_name_plural = "调解记录"
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
         ordering = ["matter", "scheduled_for", "id"]
         indexes = [models.Index(fields=["path", "id"], name="mediation_path_idx")]
 
@@ -500,25 +513,25 @@ class MediationSession(BaseModel):
 class MediationAgreement(BaseModel):
     """人民调解协议书: the data printed on the agreement (the PDF comes later)."""
 
-    path = models.CharField("地域路径", max_length=24)
-    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="agreements")
+    path = models.CharField(_("地域路径"), max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="agreements")
     session = models.ForeignKey(
-        MediationSession, verbose_name="调解记录", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        MediationSession, verbose_name=_("调解记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    number = models.CharField("协议书编号", max_length=64)
-    organisation = models.CharField("调解组织", max_length=100)
-    parties = models.JSONField("当事人", default=list, help_text="[{name, role, address, contact}]")
-    facts = models.TextField("纠纷主要事实、争议事项")
-    terms = models.TextField("经调解，自愿达成如下协议")
-    performance = models.TextField("履行方式、时限", blank=True)
-    signed_on = models.DateField("签订日期")
-    mediator_names = models.CharField("调解员", max_length=200, blank=True)
+    number = models.CharField(_("协议书编号"), max_length=64)
+    organisation = models.CharField(_("调解组织"), max_length=100)
+    parties = models.JSONField(_("当事人"), default=list, help_text="[{name, role, address, contact}]")
+    facts = models.TextField(_("纠纷主要事实、争议事项"))
+    terms = models.TextField(_("经调解，自愿达成如下协议"))
+    performance = models.TextField(_("履行方式、时限"), blank=True)
+    signed_on = models.DateField(_("签订日期"))
+    mediator_names = models.CharField(_("调解员"), max_length=200, blank=True)
 
     objects = MatterChildManager()
 
     class Meta:
-        verbose_name = "调解协议"
-        verbose_name_plural = "调解协议"
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
         ordering = ["matter", "signed_on", "id"]
         indexes = [models.Index(fields=["path", "id"], name="agreement_path_idx")]
 
@@ -529,16 +542,16 @@ class MediationAgreement(BaseModel):
 class Feedback(BaseModel):
     """回访: what the reporter was told and said; "rejected" reopens the matter."""
 
-    path = models.CharField("地域路径", max_length=24)
-    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="feedbacks")
-    method = models.CharField("回访方式", max_length=16, choices=FeedbackMethod.choices)
-    contacted_at = models.DateTimeField("回访时间")
-    said = models.TextField("反映人意见")
-    satisfaction = models.PositiveSmallIntegerField("满意度(1-5)", null=True, blank=True)
-    verdict = models.CharField("是否认可", max_length=16, choices=FeedbackVerdict.choices)
+    path = models.CharField(_("地域路径"), max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="feedbacks")
+    method = models.CharField(_("回访方式"), max_length=16, choices=FeedbackMethod.choices)
+    contacted_at = models.DateTimeField(_("回访时间"))
+    said = models.TextField(_("反映人意见"))
+    satisfaction = models.PositiveSmallIntegerField(_("满意度(1-5)"), null=True, blank=True)
+    verdict = models.CharField(_("是否认可"), max_length=16, choices=FeedbackVerdict.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="回访人",
+        verbose_name=_("回访人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -548,8 +561,8 @@ class Feedback(BaseModel):
     objects = MatterChildManager()
 
     class Meta:
-        verbose_name = "回访记录"
-        verbose_name_plural = "回访记录"
+        verbose_name = _("回访记录")
+        verbose_name_plural = _("回访记录")
         ordering = ["matter", "contacted_at", "id"]
         indexes = [models.Index(fields=["path", "id"], name="feedback_path_idx")]
         constraints = [
@@ -566,15 +579,15 @@ class Feedback(BaseModel):
 class DeadlineRule(models.Model):
     """办理时限: hours a matter of a kind and color may stay at a level before it is overdue."""
 
-    kind = models.CharField("事项类型", max_length=16, choices=MatterKind.choices)
-    color = models.CharField("风险等级", max_length=8, choices=RiskColor.choices)
-    level = models.CharField("层级", max_length=16, choices=DeadlineLevel.choices)
-    hours = models.PositiveIntegerField("时限(小时)")
-    auto_escalate = models.BooleanField("超期自动上报", default=False)
+    kind = models.CharField(_("事项类型"), max_length=16, choices=MatterKind.choices)
+    color = models.CharField(_("风险等级"), max_length=8, choices=RiskColor.choices)
+    level = models.CharField(_("层级"), max_length=16, choices=DeadlineLevel.choices)
+    hours = models.PositiveIntegerField(_("时限(小时)"))
+    auto_escalate = models.BooleanField(_("超期自动上报"), default=False)
 
     class Meta:
-        verbose_name = "办理时限"
-        verbose_name_plural = "办理时限"
+        verbose_name = _("办理时限")
+        verbose_name_plural = _("办理时限")
         ordering = ["kind", "color", "level"]
         constraints = [models.UniqueConstraint(fields=["kind", "color", "level"], name="deadline_rule_unique")]
 
@@ -585,22 +598,22 @@ class DeadlineRule(models.Model):
 class Supervision(BaseModel):
     """督办: a yellow card at the first breach of a time limit, a red card at twice the limit."""
 
-    path = models.CharField("地域路径", max_length=24)
-    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="supervisions")
-    color = models.CharField("督办等级", max_length=8, choices=CardColor.choices)
-    level = models.CharField("被督办层级", max_length=16, choices=DeadlineLevel.choices)
+    path = models.CharField(_("地域路径"), max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="supervisions")
+    color = models.CharField(_("督办等级"), max_length=8, choices=CardColor.choices)
+    level = models.CharField(_("被督办层级"), max_length=16, choices=DeadlineLevel.choices)
     holder_place = models.ForeignKey(
-        "places.Place", verbose_name="被督办单位", on_delete=models.PROTECT, related_name="+"
+        "places.Place", verbose_name=_("被督办单位"), on_delete=models.PROTECT, related_name="+"
     )
     holder_department = models.ForeignKey(
-        Department, verbose_name="被督办部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Department, verbose_name=_("被督办部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField("督办事由", max_length=500)
-    issued_at = models.DateTimeField("督办时间")
-    holding_since = models.DateTimeField("本级受理起始")
+    reason = models.CharField(_("督办事由"), max_length=500)
+    issued_at = models.DateTimeField(_("督办时间"))
+    holding_since = models.DateTimeField(_("本级受理起始"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="督办人",
+        verbose_name=_("督办人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -610,8 +623,8 @@ class Supervision(BaseModel):
     objects = MatterChildManager()
 
     class Meta:
-        verbose_name = "督办"
-        verbose_name_plural = "督办"
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
         ordering = ["-issued_at", "-id"]
         indexes = [models.Index(fields=["path", "id"], name="supervision_path_idx")]
         constraints = [
@@ -671,18 +684,18 @@ def private_storage():
 class Attachment(BaseModel):
     """附件: a photo or document of a matter; its type is checked by content, its file is served only in scope."""
 
-    path = models.CharField("地域路径", max_length=24)
-    matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField("文件", storage=private_storage, max_length=200)
-    kind = models.CharField("类别", max_length=16, choices=AttachmentKind.choices)
-    content_type = models.CharField("文件类型", max_length=100)
-    original_name = models.CharField("原文件名", max_length=200)
-    size = models.PositiveIntegerField("大小(字节)")
+    path = models.CharField(_("地域路径"), max_length=24)
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), storage=private_storage, max_length=200)
+    kind = models.CharField(_("类别"), max_length=16, choices=AttachmentKind.choices)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小(字节)"))
     sha256 = models.CharField("SHA-256", max_length=64)
-    caption = models.CharField("说明", max_length=200, blank=True)
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
+        verbose_name=_("上传人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -692,8 +705,8 @@ class Attachment(BaseModel):
     objects = MatterChildManager()
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
         ordering = ["matter", "id"]
         indexes = [
             models.Index(fields=["matter", "id"], name="attachment_matter_idx"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.notifications.choices import Channel, NoticeKind, OutboundStatus
 
@@ -25,24 +26,27 @@ class Notice(models.Model):
     person's follow-up is overdue or the person is out of contact (to grant holders only, no name)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notices"
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notices"
     )
     matter = models.ForeignKey(
-        "matters.Matter", verbose_name="事项", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "matters.Matter", verbose_name=_("事项"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField("通知类型", max_length=20, choices=NoticeKind.choices)
-    text = models.CharField("内容", max_length=500)
-    created_at = models.DateTimeField("通知时间", auto_now_add=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    kind = models.CharField(_("通知类型"), max_length=20, choices=NoticeKind.choices)
+    text = models.CharField(_("内容"), max_length=500)
+    created_at = models.DateTimeField(_("通知时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     source = models.CharField(
-        "来源", max_length=64, blank=True, help_text="what the notice is about (e.g. keyalert:12); once per recipient"
+        _("来源"),
+        max_length=64,
+        blank=True,
+        help_text="what the notice is about (e.g. keyalert:12); once per recipient",
     )
 
     objects = NoticeQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "站内通知"
-        verbose_name_plural = "站内通知"
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["recipient", "-id"], name="notice_recipient_idx"),
@@ -62,23 +66,23 @@ class OutboundMessage(models.Model):
     """待发消息 (outbox): written in the transaction of the event it reports, so it cannot be lost;
     sent after commit and retried with exponential backoff until the receiver acknowledges it."""
 
-    channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.WECOM)
-    dedupe_key = models.CharField("去重键", max_length=64, unique=True, help_text="one message per event")
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.WECOM)
+    dedupe_key = models.CharField(_("去重键"), max_length=64, unique=True, help_text="one message per event")
     matter = models.ForeignKey(
-        "matters.Matter", verbose_name="事项", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "matters.Matter", verbose_name=_("事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    payload = models.JSONField("消息体")
-    status = models.CharField("状态", max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING)
-    attempts = models.PositiveIntegerField("已尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试时间")
-    lease_until = models.DateTimeField("发送占用至", null=True, blank=True)
-    last_error = models.TextField("最近错误", blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    sent_at = models.DateTimeField("发送成功时间", null=True, blank=True)
+    payload = models.JSONField(_("消息体"))
+    status = models.CharField(_("状态"), max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("已尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"))
+    lease_until = models.DateTimeField(_("发送占用至"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送成功时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "待发消息"
-        verbose_name_plural = "待发消息"
+        verbose_name = _("待发消息")
+        verbose_name_plural = _("待发消息")
         ordering = ["id"]
         indexes = [
             models.Index(
@@ -102,14 +106,14 @@ class PeriodicRound(models.Model):
     with ``SELECT ... FOR UPDATE SKIP LOCKED``).
     """
 
-    task_path = models.CharField("任务", max_length=200)
-    slot = models.DateTimeField("计划时间")
-    worker = models.CharField("执行者", max_length=100)
-    claimed_at = models.DateTimeField("认领时间", auto_now_add=True)
+    task_path = models.CharField(_("任务"), max_length=200)
+    slot = models.DateTimeField(_("计划时间"))
+    worker = models.CharField(_("执行者"), max_length=100)
+    claimed_at = models.DateTimeField(_("认领时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "定时任务轮次"
-        verbose_name_plural = "定时任务轮次"
+        verbose_name = _("定时任务轮次")
+        verbose_name_plural = _("定时任务轮次")
         constraints = [models.UniqueConstraint(fields=["task_path", "slot"], name="periodic_round_once")]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel
 from gridgov.places.choices import CODE_LENGTH, KIND_BY_LENGTH, PlaceKind
@@ -11,20 +12,20 @@ from gridgov.places.choices import CODE_LENGTH, KIND_BY_LENGTH, PlaceKind
 class Place(BaseModel):
     """地域层级: one node of the place tree; its code is its materialized path."""
 
-    code = models.CharField("代码", max_length=24, unique=True)
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("层级", max_length=16, choices=PlaceKind.choices)
+    code = models.CharField(_("代码"), max_length=24, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("层级"), max_length=16, choices=PlaceKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    boundary = models.JSONField("边界(GeoJSON)", null=True, blank=True)
-    centre = models.JSONField("中心点(GeoJSON)", null=True, blank=True)
+    boundary = models.JSONField(_("边界(GeoJSON)"), null=True, blank=True)
+    centre = models.JSONField(_("中心点(GeoJSON)"), null=True, blank=True)
 
     scope_path = "code"
 
     class Meta:
-        verbose_name = "地域"
-        verbose_name_plural = "地域"
+        verbose_name = _("地域")
+        verbose_name_plural = _("地域")
         ordering = ["code"]
         indexes = [models.Index(fields=["kind", "code"], name="place_kind_code_idx")]
 

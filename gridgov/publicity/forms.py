@@ -17,7 +17,7 @@ from gridgov.publicity.common import places_for_form
 
 class PlaceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Place) -> str:
-        indent = {"village": "", "group": "\u3000", "grid": "\u3000\u3000"}.get(obj.kind, "")
+        indent = {"village": "", "group": "\u2003", "grid": "\u2003\u2003"}.get(obj.kind, "")
         return f"{indent}{obj.name}"
 
 

@@ -9,6 +9,7 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel
 from gridgov.publicity.choices import Channel, Topic
@@ -31,23 +32,23 @@ def photo_name(instance: PublicityPhoto, filename: str) -> str:
 class PublicityEvent(BaseModel):
     """宣讲活动: one publicity event at a village, villager group or grid."""
 
-    path = models.CharField("地域路径", max_length=24)
-    place = models.ForeignKey("places.Place", verbose_name="地点", on_delete=models.PROTECT, related_name="+")
-    held_on = models.DateField("日期")
-    topic = models.CharField("宣讲内容", max_length=20, choices=Topic.choices)
-    title = models.CharField("主题", max_length=200)
-    channel = models.CharField("宣讲方式", max_length=20, choices=Channel.choices)
-    speaker = models.CharField("宣讲人", max_length=100)
-    attendance = models.PositiveIntegerField("受众人次", default=0)
-    summary = models.TextField("活动情况", blank=True)
-    client_uuid = models.UUIDField("客户端记录ID", unique=True, null=True, blank=True, editable=False)
+    path = models.CharField(_("地域路径"), max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name=_("地点"), on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField(_("日期"))
+    topic = models.CharField(_("宣讲内容"), max_length=20, choices=Topic.choices)
+    title = models.CharField(_("主题"), max_length=200)
+    channel = models.CharField(_("宣讲方式"), max_length=20, choices=Channel.choices)
+    speaker = models.CharField(_("宣讲人"), max_length=100)
+    attendance = models.PositiveIntegerField(_("受众人次"), default=0)
+    summary = models.TextField(_("活动情况"), blank=True)
+    client_uuid = models.UUIDField(_("客户端记录ID"), unique=True, null=True, blank=True, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "宣讲活动"
-        verbose_name_plural = "宣讲活动"
+        verbose_name = _("宣讲活动")
+        verbose_name_plural = _("宣讲活动")
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["path", "held_on", "id"], name="publicity_path_date_idx")]
         constraints = [models.CheckConstraint(condition=Q(attendance__lte=100_000), name="publicity_attendance_sane")]
@@ -59,20 +60,22 @@ class PublicityEvent(BaseModel):
 class PublicityPhoto(BaseModel):
     """活动照片: an image checked by its content (JPEG, PNG, WebP), served only through a scoped view."""
 
-    path = models.CharField("地域路径", max_length=24)
-    event = models.ForeignKey(PublicityEvent, verbose_name="宣讲活动", on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField("文件", upload_to=photo_name, storage=photo_storage, max_length=200)
-    content_type = models.CharField("类型", max_length=32)
-    size = models.PositiveIntegerField("大小（字节）")
-    width = models.PositiveIntegerField("宽")
-    height = models.PositiveIntegerField("高")
+    path = models.CharField(_("地域路径"), max_length=24)
+    event = models.ForeignKey(
+        PublicityEvent, verbose_name=_("宣讲活动"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(_("文件"), upload_to=photo_name, storage=photo_storage, max_length=200)
+    content_type = models.CharField(_("类型"), max_length=32)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "活动照片"
-        verbose_name_plural = "活动照片"
+        verbose_name = _("活动照片")
+        verbose_name_plural = _("活动照片")
         ordering = ["event", "id"]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.places.choices import CODE_LENGTH
@@ -36,7 +37,8 @@ class UploadForm(forms.Form):
 
 
 def _place_label(place: Place) -> str:
-    return f"{'　' * max(0, (len(place.code) - 6) // 3)}{place.name}（{place.code}）"
+    indent = "\u2003" * max(0, (len(place.code) - 6) // 3)  # an em space: as wide as an ideographic one, not CJK
+    return indent + gettext("%(name)s（%(code)s）") % {"name": place.name, "code": place.code}
 
 
 class ExportForm(forms.Form):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel
 from gridgov.registers.choices import RUNNING, ImportStatus
@@ -11,33 +12,33 @@ SHOWN_WARNINGS = 20  # warnings listed on an import's page (registers/_progress.
 class RegisterImport(BaseModel):
     """户籍导入批次: one uploaded register file, its validation result and progress."""
 
-    path = models.CharField("范围", max_length=24)
-    place = models.ForeignKey("places.Place", verbose_name="导入范围", on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(_("范围"), max_length=24)
+    place = models.ForeignKey("places.Place", verbose_name=_("导入范围"), on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(
-        "accounts.User", verbose_name="导入人", null=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User", verbose_name=_("导入人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    filename = models.CharField("文件名", max_length=200)
-    sha256 = models.CharField("文件摘要", max_length=64)
-    status = models.CharField("状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.VALIDATING)
-    total_rows = models.PositiveIntegerField("总行数", default=0)
-    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
-    error_rows = models.PositiveIntegerField("错误行数", default=0)
-    created_households = models.PositiveIntegerField("新增户数", default=0)
-    created_residents = models.PositiveIntegerField("新增人数", default=0)
-    unchanged_residents = models.PositiveIntegerField("已存在人数", default=0)
-    existing_households = models.PositiveIntegerField("已存在户数", default=0)
-    warning_count = models.PositiveIntegerField("提示条数", default=0)
-    warnings = models.JSONField("提示", default=list, blank=True)
-    message = models.CharField("说明", max_length=500, blank=True)
-    error_workbook = models.BinaryField("错误清单", null=True, blank=True)
+    filename = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.VALIDATING)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    error_rows = models.PositiveIntegerField(_("错误行数"), default=0)
+    created_households = models.PositiveIntegerField(_("新增户数"), default=0)
+    created_residents = models.PositiveIntegerField(_("新增人数"), default=0)
+    unchanged_residents = models.PositiveIntegerField(_("已存在人数"), default=0)
+    existing_households = models.PositiveIntegerField(_("已存在户数"), default=0)
+    warning_count = models.PositiveIntegerField(_("提示条数"), default=0)
+    warnings = models.JSONField(_("提示"), default=list, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    error_workbook = models.BinaryField(_("错误清单"), null=True, blank=True)
     error_details = models.JSONField(
-        "错误明细", default=list, blank=True, help_text="the first bad rows with their reasons, shown on the page"
+        _("错误明细"), default=list, blank=True, help_text="the first bad rows with their reasons, shown on the page"
     )
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "户籍导入"
-        verbose_name_plural = "户籍导入"
+        verbose_name = _("户籍导入")
+        verbose_name_plural = _("户籍导入")
         ordering = ["-id"]
         indexes = [models.Index(fields=["path", "id"], name="register_import_path_idx")]
 

@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from gridgov.places.choices import PlaceKind
 from gridgov.places.models import Place
 from gridgov.stats import queries
 from gridgov.stats.catalogue import SIX_ACTIONS
-from gridgov.stats.periods import EARLIEST, Period, PeriodError
+from gridgov.stats.periods import EARLIEST, NUMERALS, Period, PeriodError
 from gridgov.stats.queries import Figure
 
-NUMERALS = "一二三四五六七八九十"
 OVERVIEW_CODES = (
     "received",
     "resolved",
@@ -233,7 +232,7 @@ class _Writer:
 
     def aside(self, text: str) -> _Writer:
         """A change in brackets after a figure (nothing when there is no change to state)."""
-        return self.say(f"（{text}）" if text else "")
+        return self.say(pgettext("标点", "（") + text + pgettext("标点", "）") if text else "")
 
     def paragraph(self, kind: str = "text") -> Paragraph:
         runs: list[Run] = []
@@ -310,7 +309,8 @@ class _Context:
         none_before = all(not self._pair(code)[1].value for code in codes)
         for i, code in enumerate(codes):
             figure = self._pair(code)[0]
-            w.say("，" if i else "").say((verbs or {}).get(code, "")).say(str(figure.term)).number(figure)
+            w.say(pgettext("标点", "，") if i else "")
+            w.say((verbs or {}).get(code, "")).say(str(figure.term)).number(figure)
             if not none_before:
                 w.aside(self.change(code))
         if none_before:
@@ -331,7 +331,7 @@ class _Context:
         for code in codes:
             now, before = self._pair(code)
             unit = "" if now.unit == "%" else now.unit
-            term = f"{now.term}（{unit}）" if unit else now.term
+            term = f"{now.term}{pgettext('标点', '（')}{unit}{pgettext('标点', '）')}" if unit else now.term
             rows.append([
                 _cell(term),
                 _cell(now.text, now.url, now.code),
@@ -353,9 +353,9 @@ class _Context:
 
 def _overview(c: _Context) -> list[Paragraph | Table]:
     f = c.now
-    w = _Writer().say(f"{c.when}，{c.place.name}")
+    w = _Writer().say(c.when + pgettext("标点", "，") + c.place.name)
     if not f["received"].value:
-        w.say(_("没有受理事项")).aside(c.change("received")).say("。")
+        w.say(_("没有受理事项")).aside(c.change("received")).say(pgettext("标点", "。"))
     else:
         w.say(_("共受理各类事项")).number(f["received"]).aside(c.change("received"))
         w.say(_("，办结")).number(f["resolved"]).say(_("，办结率")).number(f["resolution_rate"])
@@ -366,12 +366,12 @@ def _overview(c: _Context) -> list[Paragraph | Table]:
             w.say(_("，占办结事项的")).number(f["village_share"]).say(_("，做到“大事不出村”"))
         if f["feedback_given"].value:
             w.say(_("；回访")).number(f["feedback_given"]).say(_("，群众满意率")).number(f["satisfaction"])
-        w.say("。")
+        w.say(pgettext("标点", "。"))
     blocks: list[Paragraph | Table] = [w.paragraph()]
 
     work = _Writer().say(_("网格员、联户长"))
     c.series(work, FIELD_WORK, {"night_patrols": _("开展")})
-    blocks.append(work.say("。").paragraph())
+    blocks.append(work.say(pgettext("标点", "。")).paragraph())
 
     if c.partial:
         activity = queries.worker_activity(c.user, c.place, c.period)
@@ -385,7 +385,7 @@ def _overview(c: _Context) -> list[Paragraph | Table]:
                 )
                 staff.say(_("，占登记")).number(activity.households)
                 staff.say(_("的")).say(f"{activity.coverage:.1f}%")
-            blocks.append(staff.say("。").paragraph())
+            blocks.append(staff.say(pgettext("标点", "。")).paragraph())
     blocks.append(
         c.table(
             c.comparison_caption(_("主要工作数据")),
@@ -399,22 +399,26 @@ def _overview(c: _Context) -> list[Paragraph | Table]:
 
 
 def _actions(c: _Context) -> list[Paragraph | Table]:
-    w = _Writer().say(f"{c.when}，")
+    w = _Writer().say(c.when + pgettext("标点", "，"))
     c.series(w, SIX_ACTIONS)
-    blocks: list[Paragraph | Table] = [w.say("。").paragraph()]
+    blocks: list[Paragraph | Table] = [w.say(pgettext("标点", "。")).paragraph()]
     if c.now["received"].value:
         colors = {s.key: s for s in queries.breakdown(c.user, c.place, c.period, "color")}
         mix = _Writer().say(_("按红、黄、蓝三色风险评估，受理的事项中"))
         for i, key in enumerate(("red", "yellow", "blue")):
             one = colors.get(key)
-            mix.say("、" if i else "").say({"red": _("红色"), "yellow": _("黄色"), "blue": _("蓝色")}[key])
+            mix.say(pgettext("标点", "、") if i else "").say(
+                {"red": _("红色"), "yellow": _("黄色"), "blue": _("蓝色")}[key]
+            )
             mix.count(one.received if one else 0, _("件"), one.url if one else "")
-        blocks.append(mix.say("。").paragraph())
+        blocks.append(mix.say(pgettext("标点", "。")).paragraph())
         channels = queries.breakdown(c.user, c.place, c.period, "channel")[:TOP_UNITS]
         where = _Writer().say(_("事项主要来自"))
         for i, one in enumerate(channels):
-            where.say("、" if i else "").say(one.label).say("（").count(one.received, _("件"), one.url).say("）")
-        blocks.append(where.say("。").paragraph())
+            where.say(pgettext("标点", "、") if i else "").say(one.label).say(pgettext("标点", "（")).count(
+                one.received, _("件"), one.url
+            ).say(pgettext("标点", "）"))
+        blocks.append(where.say(pgettext("标点", "。")).paragraph())
     blocks.append(
         c.table(
             c.comparison_caption(_("“六小行动”开展情况")),
@@ -430,7 +434,7 @@ def _actions(c: _Context) -> list[Paragraph | Table]:
 def _disputes(c: _Context) -> list[Paragraph | Table]:
     resolved = c.said["disputes_resolved"].figures[-1]
     notable = queries.notable_disputes(c.user, c.place, c.period)
-    w = _Writer().say(f"{c.when}，")
+    w = _Writer().say(c.when + pgettext("标点", "，"))
     if not resolved.value:
         return [w.say(_("没有办结的矛盾纠纷。")).paragraph()]
     w.say(_("共调处化解矛盾纠纷")).number(resolved).aside(c.change("disputes_resolved"))
@@ -438,17 +442,17 @@ def _disputes(c: _Context) -> list[Paragraph | Table]:
         w.say(_("，其中没有经调解达成书面协议的红色、黄色风险纠纷。"))
         return [w.paragraph()]
     w.say(_("，其中红色、黄色风险纠纷经调解达成书面调解协议的")).count(notable.total, _("件"))
-    w.say(_("，择要如下：") if notable.items else "。")
+    w.say(_("，择要如下：") if notable.items else pgettext("标点", "。"))
     blocks: list[Paragraph | Table] = [w.paragraph()]
     above_town = len(c.place.code) < 9
     for i, item in enumerate(notable.items):
         where = f"{item.town if above_town else ''}{item.village}"
-        one = _Writer().say(f"（{NUMERALS[i]}）{where}")
+        one = _Writer().say(pgettext("标题", "（%(n)s）%(where)s") % {"n": NUMERALS[i], "where": where})
         one.say(_("一起%(category)s（%(color)s风险），") % {"category": item.category, "color": item.color_label})
         mediated = MEDIATED_BY.get(item.level)
         one.say(_("经%(by)s，达成书面调解协议") % {"by": _(mediated)} if mediated else _("达成书面调解协议"))
         one.say(_("，当天化解") if item.days == 0 else _("，历时%(n)s天化解") % {"n": f"{item.days:,}"})
-        one.say(_("，当事人回访认可。") if item.accepted else "。")
+        one.say(_("，当事人回访认可。") if item.accepted else pgettext("标点", "。"))
         blocks.append(one.paragraph("item"))
     return blocks
 
@@ -468,8 +472,10 @@ def _lateness(c: _Context) -> list[Paragraph | Table]:
         if late.units:
             w.say(_("；超时限较多的是"))
             for i, unit in enumerate(late.units[:TOP_UNITS]):
-                w.say("、" if i else "").say(unit.name).say("（").count(unit.late, _("件"), unit.url).say("）")
-        blocks = [w.say("。").paragraph()]
+                w.say(pgettext("标点", "、") if i else "").say(unit.name).say(pgettext("标点", "（")).count(
+                    unit.late, _("件"), unit.url
+                ).say(pgettext("标点", "）"))
+        blocks = [w.say(pgettext("标点", "。")).paragraph()]
     if c.partial:
         overdue = c.now["overdue_now"]
         now = _Writer().say(_("截至%(m)s月%(d)s日，") % {"m": c.today.month, "d": c.today.day})
@@ -481,7 +487,9 @@ def _lateness(c: _Context) -> list[Paragraph | Table]:
             if units:
                 now.say(_("，其中"))
                 for i, unit in enumerate(units):
-                    now.say("、" if i else "").say(unit.name).say(_("承办")).count(unit.overdue, _("件"), unit.url)
+                    now.say(pgettext("标点", "、") if i else "").say(unit.name).say(_("承办")).count(
+                        unit.overdue, _("件"), unit.url
+                    )
             now.say(_("，请抓紧督办。"))
         blocks.append(now.paragraph())
     if late.units:
@@ -510,16 +518,16 @@ def _key_population(c: _Context) -> list[Paragraph | Table] | None:
         return None
     kinds, persons = c.said["key_persons"].figures
     before = c.said_before["key_persons"].figures[-1]
-    w = _Writer().say(f"{c.when}，").say(_("摸排稳控")).number(kinds, unit=False).say(_("类重点人员"))
-    w.number(persons).aside(change(persons.value, before.value, partial=c.partial)).say("。")
+    w = _Writer().say(c.when + pgettext("标点", "，")).say(_("摸排稳控")).number(kinds, unit=False).say(_("类重点人员"))
+    w.number(persons).aside(change(persons.value, before.value, partial=c.partial)).say(pgettext("标点", "。"))
     blocks: list[Paragraph | Table] = [w.paragraph()]
     totals = {color: sum(row[1].get(color, 0) for row in table.rows) for color, _label in table.colors}
     now = _Writer().say(_("目前在册稳控")).count(table.total, _("人"), table.url)
     if table.total:
         now.say(_("，其中"))
         for i, (color, label) in enumerate(table.colors):
-            now.say("、" if i else "").say(label).count(totals[color], _("人"))
-    blocks.append(now.say("。").paragraph())
+            now.say(pgettext("标点", "、") if i else "").say(label).count(totals[color], _("人"))
+    blocks.append(now.say(pgettext("标点", "。")).paragraph())
     if table.rows:
         rows = [
             [_cell(name), *(_cell(f"{counts.get(color, 0):,}") for color, _label in table.colors), _cell(f"{total:,}")]
@@ -565,7 +573,9 @@ def build(user, place: Place, year: int, today: dt.date | None = None) -> Briefi
         if blocks is None:
             continue
         number = NUMERALS[len(sections)]
-        sections.append(Section(key, f"{number}、{heading}", tuple(blocks)))
+        sections.append(
+            Section(key, pgettext("标题", "%(n)s、%(heading)s") % {"n": number, "heading": heading}, tuple(blocks))
+        )
     last = sections[-1]
     sections[-1] = Section(last.key, last.heading, (*last.blocks, _note(c)))
     issuer = issuer_of(place)
@@ -578,7 +588,10 @@ def build(user, place: Place, year: int, today: dt.date | None = None) -> Briefi
         previous=c.previous,
         partial=c.partial,
         title=_("%(name)s%(y)s年度工作简报") % {"name": place.name, "y": year},
-        lines=(f"{period_line}　{compare_line}", _("%(issuer)s　%(day)s") % {"issuer": issuer, "day": _day(today)}),
+        lines=(
+            _("%(period)s　%(compare)s") % {"period": period_line, "compare": compare_line},
+            _("%(issuer)s　%(day)s") % {"issuer": issuer, "day": _day(today)},
+        ),
         issuer=issuer,
         made_on=today,
         sections=tuple(sections),

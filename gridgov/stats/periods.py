@@ -8,11 +8,25 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.stats.choices import PeriodKind
 
 EARLIEST = dt.date(2000, 1, 1)
-QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+# Ordinal numerals of headings and quarters: 一, 二, ... in Chinese, 1, 2, ... in English.
+NUMERALS = (
+    pgettext_lazy("序号", "一"),
+    pgettext_lazy("序号", "二"),
+    pgettext_lazy("序号", "三"),
+    pgettext_lazy("序号", "四"),
+    pgettext_lazy("序号", "五"),
+    pgettext_lazy("序号", "六"),
+    pgettext_lazy("序号", "七"),
+    pgettext_lazy("序号", "八"),
+    pgettext_lazy("序号", "九"),
+    pgettext_lazy("序号", "十"),
+)
+QUARTER_NAMES = {q: NUMERALS[q - 1] for q in (1, 2, 3, 4)}
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")

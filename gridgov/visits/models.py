@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import BaseModel
 from gridgov.visits.choices import (
@@ -23,21 +24,21 @@ class VisitRule(BaseModel):
     place is the default everywhere else (seeded: 90 / 30 / 7 days).
     """
 
-    path = models.CharField("地域路径", max_length=24, blank=True)
+    path = models.CharField(_("地域路径"), max_length=24, blank=True)
     place = models.OneToOneField(
-        "places.Place", verbose_name="地域", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "places.Place", verbose_name=_("地域"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    every_days = models.PositiveSmallIntegerField("每户走访周期（天）", default=DEFAULT_EVERY_DAYS)
+    every_days = models.PositiveSmallIntegerField(_("每户走访周期（天）"), default=DEFAULT_EVERY_DAYS)
     priority_every_days = models.PositiveSmallIntegerField(
-        "重点关注户走访周期（天）",
+        _("重点关注户走访周期（天）"),
         default=DEFAULT_PRIORITY_EVERY_DAYS,
-        help_text="有关爱对象（一老一小等）或重点人员的户",
+        help_text=_("有关爱对象（一老一小等）或重点人员的户"),
     )
-    remind_days = models.PositiveSmallIntegerField("提前提醒（天）", default=DEFAULT_REMIND_DAYS)
+    remind_days = models.PositiveSmallIntegerField(_("提前提醒（天）"), default=DEFAULT_REMIND_DAYS)
 
     class Meta:
-        verbose_name = "走访频次规则"
-        verbose_name_plural = "走访频次规则"
+        verbose_name = _("走访频次规则")
+        verbose_name_plural = _("走访频次规则")
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(
@@ -60,29 +61,29 @@ class VisitRule(BaseModel):
 class VulnerableMember(BaseModel):
     """关爱对象: a resident in one of the vulnerable groups (一老一小 ...), checked by visits at a cadence."""
 
-    path = models.CharField("地域路径", max_length=24)
+    path = models.CharField(_("地域路径"), max_length=24)
     resident = models.ForeignKey(
-        "households.Resident", verbose_name="居民", on_delete=models.PROTECT, related_name="vulnerable_records"
+        "households.Resident", verbose_name=_("居民"), on_delete=models.PROTECT, related_name="vulnerable_records"
     )
     household = models.ForeignKey(
-        "households.Household", verbose_name="户", on_delete=models.PROTECT, related_name="vulnerable_members"
+        "households.Household", verbose_name=_("户"), on_delete=models.PROTECT, related_name="vulnerable_members"
     )
-    category = models.CharField("类别", max_length=32, choices=VulnerableCategory.choices)
-    check_every_days = models.PositiveSmallIntegerField("探访周期（天）")
-    notes = models.CharField("情况说明", max_length=500, blank=True)
-    since = models.DateField("纳入日期")
-    active = models.BooleanField("在册", default=True)
-    ended_on = models.DateField("移出日期", null=True, blank=True)
-    end_reason = models.CharField("移出原因", max_length=200, blank=True)
-    last_checked_at = models.DateTimeField("最近探访", null=True, blank=True)
-    next_check_on = models.DateField("下次探访")
+    category = models.CharField(_("类别"), max_length=32, choices=VulnerableCategory.choices)
+    check_every_days = models.PositiveSmallIntegerField(_("探访周期（天）"))
+    notes = models.CharField(_("情况说明"), max_length=500, blank=True)
+    since = models.DateField(_("纳入日期"))
+    active = models.BooleanField(_("在册"), default=True)
+    ended_on = models.DateField(_("移出日期"), null=True, blank=True)
+    end_reason = models.CharField(_("移出原因"), max_length=200, blank=True)
+    last_checked_at = models.DateTimeField(_("最近探访"), null=True, blank=True)
+    next_check_on = models.DateField(_("下次探访"))
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "关爱对象"
-        verbose_name_plural = "关爱对象"
+        verbose_name = _("关爱对象")
+        verbose_name_plural = _("关爱对象")
         ordering = ["path", "id"]
         indexes = [
             models.Index(fields=["path", "id"], name="vulnerable_path_idx"),
@@ -102,33 +103,35 @@ class VulnerableMember(BaseModel):
 class Visit(BaseModel):
     """走访: who visited which household, when and how, whom they met and what they found."""
 
-    path = models.CharField("地域路径", max_length=24)
+    path = models.CharField(_("地域路径"), max_length=24)
     household = models.ForeignKey(
-        "households.Household", verbose_name="户", on_delete=models.PROTECT, related_name="visits"
+        "households.Household", verbose_name=_("户"), on_delete=models.PROTECT, related_name="visits"
     )
-    visited_at = models.DateTimeField("走访时间")
-    mode = models.CharField("方式", max_length=8, choices=VisitMode.choices, default=VisitMode.DOOR)
-    visitors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="走访人", related_name="visits_made")
-    companions = models.CharField("其他同行人员", max_length=200, blank=True, help_text="无账号的联户长、志愿者等")
-    people_met = models.CharField("见到的人", max_length=200, blank=True)
-    findings = models.TextField("走访情况", blank=True)
-    point = models.JSONField("位置(GeoJSON)", null=True, blank=True)
+    visited_at = models.DateTimeField(_("走访时间"))
+    mode = models.CharField(_("方式"), max_length=8, choices=VisitMode.choices, default=VisitMode.DOOR)
+    visitors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("走访人"), related_name="visits_made")
+    companions = models.CharField(
+        _("其他同行人员"), max_length=200, blank=True, help_text=_("无账号的联户长、志愿者等")
+    )
+    people_met = models.CharField(_("见到的人"), max_length=200, blank=True)
+    findings = models.TextField(_("走访情况"), blank=True)
+    point = models.JSONField(_("位置(GeoJSON)"), null=True, blank=True)
     vulnerable_member = models.ForeignKey(
         VulnerableMember,
-        verbose_name="探访的关爱对象",
+        verbose_name=_("探访的关爱对象"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="checks",
     )
-    client_uuid = models.UUIDField("客户端记录ID", unique=True, null=True, blank=True, editable=False)
+    client_uuid = models.UUIDField(_("客户端记录ID"), unique=True, null=True, blank=True, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "走访记录"
-        verbose_name_plural = "走访记录"
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
         ordering = ["-visited_at", "-id"]
         indexes = [
             models.Index(fields=["path", "visited_at", "id"], name="visit_path_time_idx"),
@@ -151,24 +154,24 @@ class HouseholdVisitState(models.Model):
 
     household = models.OneToOneField(
         "households.Household",
-        verbose_name="户",
+        verbose_name=_("户"),
         primary_key=True,
         on_delete=models.CASCADE,
         related_name="visit_state",
     )
-    last_visited_at = models.DateTimeField("最近走访", null=True, blank=True)
+    last_visited_at = models.DateTimeField(_("最近走访"), null=True, blank=True)
     last_visit = models.ForeignKey(
-        Visit, verbose_name="最近一次走访", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Visit, verbose_name=_("最近一次走访"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    visit_count = models.PositiveIntegerField("走访次数", default=0)
-    has_vulnerable = models.BooleanField("有关爱对象", default=False)
-    has_key_person = models.BooleanField("有重点人员", default=False)
-    due_on = models.DateField("下次走访", null=True, blank=True)
-    key_due_on = models.DateField("下次走访(含重点人员)", null=True, blank=True)
+    visit_count = models.PositiveIntegerField(_("走访次数"), default=0)
+    has_vulnerable = models.BooleanField(_("有关爱对象"), default=False)
+    has_key_person = models.BooleanField(_("有重点人员"), default=False)
+    due_on = models.DateField(_("下次走访"), null=True, blank=True)
+    key_due_on = models.DateField(_("下次走访(含重点人员)"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "户走访状态"
-        verbose_name_plural = "户走访状态"
+        verbose_name = _("户走访状态")
+        verbose_name_plural = _("户走访状态")
 
     def __str__(self) -> str:
         return f"户 {self.household_id} 走访状态"
@@ -177,13 +180,13 @@ class HouseholdVisitState(models.Model):
 class VisitMatter(models.Model):
     """走访发现转办事项: a matter recorded from a visit's findings, so each side shows the other."""
 
-    visit = models.ForeignKey(Visit, verbose_name="走访", on_delete=models.CASCADE, related_name="matter_links")
-    matter = models.ForeignKey("matters.Matter", verbose_name="事项", on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    visit = models.ForeignKey(Visit, verbose_name=_("走访"), on_delete=models.CASCADE, related_name="matter_links")
+    matter = models.ForeignKey("matters.Matter", verbose_name=_("事项"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "走访转办事项"
-        verbose_name_plural = "走访转办事项"
+        verbose_name = _("走访转办事项")
+        verbose_name_plural = _("走访转办事项")
         constraints = [models.UniqueConstraint(fields=["visit", "matter"], name="visitmatter_once")]
 
     def __str__(self) -> str:

@@ -230,7 +230,7 @@ def build_crowd() -> Crowd:
     clone(parent, N, code=lambda i: f"crowd_{i:03d}", name=lambda i: f"分类{i:03d}", parent=None)
     Notice.objects.bulk_create(
         [
-            Notice(recipient=u, kind="arrived", text=f"通知{i:03d}", matter=matter)
+            Notice(recipient=u, kind="arrival", text=f"通知{i:03d}", matter=matter)
             for u in (w.grid_worker_a, officer, town)
             for i in range(N)
         ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridgov.ledgers.choices import LedgerKind
 from gridgov.places.choices import CODE_LENGTH, PlaceKind
@@ -87,6 +88,20 @@ class LedgerFilters:
             return f"{since:%Y-%m-%d}起"
         if until:
             return f"至{until:%Y-%m-%d}"
+        return ""
+
+    @property
+    def period_shown(self) -> str:
+        """`period` in the reader's language (the same text in Chinese; the file's title keeps `period`)."""
+        since, until = self.since, self.until
+        if since and until:
+            if (since.month, since.day, until.month, until.day) == (1, 1, 12, 31) and since.year == until.year:
+                return gettext("%(year)s年") % {"year": since.year}
+            return gettext("%(since)s至%(until)s") % {"since": f"{since:%Y-%m-%d}", "until": f"{until:%Y-%m-%d}"}
+        if since:
+            return gettext("%(since)s起") % {"since": f"{since:%Y-%m-%d}"}
+        if until:
+            return gettext("至%(until)s") % {"until": f"{until:%Y-%m-%d}"}
         return ""
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from gridgov.households.choices import Sex
 from gridgov.keypersons.choices import KeyPersonStatus, PersonState, RiskColor, Whereabouts
@@ -81,7 +81,7 @@ def _follow_ups(user, ids: list[int]) -> dict[int, tuple[int, str]]:
     for key_person_id, where, state in rows:
         count, latest = out.get(key_person_id, (0, ""))
         if not count:
-            latest = f"{whereabouts.get(where, where)}，{states.get(state, state)}"
+            latest = f"{whereabouts.get(where, where)}{pgettext('标点', '，')}{states.get(state, state)}"
         out[key_person_id] = (count + 1, latest)
     return out
 
@@ -113,7 +113,7 @@ def rows(qs: QuerySet[KeyPerson], user=None, start: int = 1) -> Iterator[list[st
                 enlisted_on.isoformat(),
                 person(responsible_name, responsible_username),
                 measures,
-                f"每{days}天",
+                ngettext("每%(days)s天", "每%(days)s天", days) % {"days": days},
                 str(count),
                 last_on.isoformat() if last_on else "",
                 latest,
@@ -133,7 +133,7 @@ def _categories() -> list[tuple[str, str]]:
 
 KEY_PERSONS = Book(
     kind=LedgerKind.KEY_PERSON,
-    title="重点人群台账",
+    title=gettext_noop("重点人群台账"),
     columns=COLUMNS,
     period_label=_("列管日期"),
     queryset=queryset,

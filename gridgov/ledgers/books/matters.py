@@ -193,7 +193,7 @@ def hazard_rows(qs: QuerySet[Matter], user=None, start: int = 1) -> Iterator[lis
 def category_options(kind: str):
     def options() -> list[tuple[str, str]]:
         rows = Category.objects.filter(kind=kind, active=True).order_by("sort_order", "code")
-        return [(str(c.pk), ("\u3000" if c.parent_id else "") + c.name) for c in rows.only("id", "name", "parent_id")]
+        return [(str(c.pk), ("\u2003" if c.parent_id else "") + c.name) for c in rows.only("id", "name", "parent_id")]
 
     return options
 
@@ -216,7 +216,7 @@ def _choices(kind: str, category_label) -> tuple[Choice, ...]:
 
 DISPUTES = Book(
     kind=LedgerKind.DISPUTE,
-    title="矛盾纠纷排查化解台账",
+    title=gettext_noop("矛盾纠纷排查化解台账"),
     columns=DISPUTE_COLUMNS,
     period_label=_("登记日期"),
     queryset=matter_queryset(MatterKind.DISPUTE),
@@ -225,7 +225,7 @@ DISPUTES = Book(
 )
 HAZARDS = Book(
     kind=LedgerKind.HAZARD,
-    title="安全隐患排查整治台账",
+    title=gettext_noop("安全隐患排查整治台账"),
     columns=HAZARD_COLUMNS,
     period_label=_("发现日期"),
     queryset=matter_queryset(MatterKind.HAZARD),

@@ -96,7 +96,7 @@ def rows(qs: QuerySet[Patrol], user=None, start: int = 1) -> Iterator[list[str]]
 
 PATROLS = Book(
     kind=LedgerKind.PATROL,
-    title="治安巡逻日志台账",
+    title=gettext_noop("治安巡逻日志台账"),
     columns=COLUMNS,
     period_label=_("巡逻日期"),
     queryset=queryset,

@@ -75,7 +75,7 @@ def rows(qs: QuerySet[PublicityEvent], user=None, start: int = 1) -> Iterator[li
 
 PUBLICITY = Book(
     kind=LedgerKind.PUBLICITY,
-    title="宣讲活动台账",
+    title=gettext_noop("宣讲活动台账"),
     columns=COLUMNS,
     period_label=_("宣讲日期"),
     queryset=queryset,

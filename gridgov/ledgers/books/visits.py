@@ -122,7 +122,7 @@ def rows(qs: QuerySet[Visit], user=None, start: int = 1) -> Iterator[list[str]]:
 
 VISITS = Book(
     kind=LedgerKind.VISIT,
-    title="走访信息台账",
+    title=gettext_noop("走访信息台账"),
     columns=COLUMNS,
     period_label=_("走访日期"),
     queryset=queryset,
