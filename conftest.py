@@ -1,6 +1,6 @@
 import pytest
 
-from gridgov.testing import World, build_world, sign_in
+from gridgov.testing import World, build_world, restore_migration_seeds, sign_in
 
 
 def pytest_configure(config):
@@ -36,26 +36,12 @@ def login(client):
     return _login
 
 
-# Rows that data migrations seed (taxonomies, time limits, default rules). A transactional test
-# ends with a flush that empties every table, so the next transactional test puts them back.
-SEED_MIGRATIONS = [
-    ("gridgov.matters.migrations.0002_seed_categories_and_deadlines", "matters.Category"),
-    ("gridgov.keypersons.migrations.0002_seed_categories", "keypersons.KeyPersonCategory"),
-    ("gridgov.visits.migrations.0002_seed_default_rule", "visits.VisitRule"),
-]
-
-
+# A transactional test ends with a flush that empties every table, so the next transactional test puts back
+# what the data migrations seeded.
 @pytest.fixture(autouse=True)
 def _seeded_after_flush(request):
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
     request.getfixturevalue("transactional_db")
-    import importlib
-
-    from django.apps import apps
-    from django.db import connection
-
-    for module_name, model_label in SEED_MIGRATIONS:
-        if not apps.get_model(model_label).objects.exists():
-            importlib.import_module(module_name).seed(apps, connection.schema_editor())
+    restore_migration_seeds()
