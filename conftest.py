@@ -1,18 +1,49 @@
+import threading
+import time
+
 import pytest
 
 from gridgov.testing import World, build_world, restore_migration_seeds, sign_in
 
+# Threads of the live server (pytest-django's, for the browser tests) answering a request right now.
+_serving: set[int] = set()
+
+
+def _request_started(**kwargs) -> None:
+    if threading.current_thread() is not threading.main_thread():  # the test client answers in the test's thread
+        _serving.add(threading.get_ident())
+
+
+def _request_finished(**kwargs) -> None:
+    _serving.discard(threading.get_ident())
+
+
+def wait_for_live_server(timeout: float = 30.0) -> None:
+    """Until the live server has answered every request it took. A browser test can end while the page still
+    loads something (a service worker's fetch, a refresh after an upload); the flush that follows would run while
+    that request reads or writes: on PostgreSQL a deadlock between its locks and the TRUNCATE's, on SQLite in
+    memory (one connection shared with the server) 'database table is locked'. Either way the flush failed, and
+    the next test started on the rows left behind."""
+    deadline = time.monotonic() + timeout
+    while _serving and time.monotonic() < deadline:
+        time.sleep(0.02)
+
 
 def pytest_configure(config):
     """A transactional test ends with a flush that empties every table. The audit log's triggers refuse that (the
-    application never empties it), so the flush runs with them lifted and puts them back after."""
+    application never empties it), so the flush runs with them lifted and puts them back after; and it waits for
+    the live server's requests first."""
+    from django.core.signals import request_finished, request_started
     from django.test import TransactionTestCase
 
     from gridgov.audit.guard import suspended
 
+    request_started.connect(_request_started, dispatch_uid="conftest-serving")
+    request_finished.connect(_request_finished, dispatch_uid="conftest-serving")
     flush = TransactionTestCase._fixture_teardown
 
     def _fixture_teardown(self):
+        wait_for_live_server()
         with suspended():
             flush(self)
 
