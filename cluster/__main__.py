@@ -50,6 +50,9 @@ def check(name: str, fn: Callable[[], list[str] | None]) -> None:
 def setup_django(cluster: Cluster) -> None:
     """This process reads and prepares the database directly (the primary), as an operator's shell would."""
     os.environ.update({**cluster.common_env(), "GRIDGOV_VAR_DIR": str(cluster.config.base / "var-harness")})
+    # Before django.setup(), so that collectstatic below writes the hashed files' manifest the nodes serve from
+    # (set after it, the settings were already read: no manifest, and every page failed in a fresh checkout).
+    os.environ.update({"GRIDGOV_SERVE_STATIC": "1", "GRIDGOV_STATIC_MANIFEST": "1"})
     import django
 
     django.setup()
@@ -61,7 +64,6 @@ def setup_django(cluster: Cluster) -> None:
     call_command("seed_demo", if_empty=True, stdout=quiet, stderr=quiet)
     call_command("demo_accounts", stdout=quiet)
     call_command("createcachetable")
-    os.environ.update({"GRIDGOV_SERVE_STATIC": "1", "GRIDGOV_STATIC_MANIFEST": "1"})
     call_command("collectstatic", interactive=False, verbosity=0)
     print(f"   migrated and loaded the demo town in {time.monotonic() - started:.1f} s", flush=True)
 

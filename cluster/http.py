@@ -9,12 +9,14 @@ import http.client
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 HOST = "127.0.0.1"
 PASSWORD = "Gridgov-2026"
+VERIFY = "/login/verify/"
 
 
 @dataclass
@@ -74,13 +76,22 @@ class Session:
             raise RuntimeError(f"no CSRF token on {path} ({page.status})")
         return match.group(1)
 
-    def login(self, port: int, username: str) -> None:
+    def login(self, port: int, username: str, code: Callable[[], str] | None = None) -> None:
+        """Sign in with the demo password, then, for a login that must use a second factor, with ``code()``
+        (the code its authenticator shows now) on the code page."""
         token = self.csrf(port, "/login/")
         answer = self.post_form(
             port, "/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
         )
         if answer.status != 302:
             raise RuntimeError(f"sign-in of {username} failed: {answer.status}")
+        if answer.headers.get("location", "").endswith(VERIFY):
+            if code is None:
+                raise RuntimeError(f"{username} must give a second factor: pass code=")
+            token = self.csrf(port, VERIFY)
+            answer = self.post_form(port, VERIFY, {"code": code(), "csrfmiddlewaretoken": token})
+            if answer.status != 302 or answer.headers.get("location", "").endswith(("/login/", VERIFY)):
+                raise RuntimeError(f"second factor of {username} refused: {answer.status}")
 
     def post_multipart(self, port: int, path: str, fields: dict, files: dict) -> Response:
         boundary = uuid.uuid4().hex

@@ -96,6 +96,7 @@ class Cluster:
             "GRIDGOV_SECRET_KEY": self.secret_key,
             "GRIDGOV_MASTER_KEY": self.master_key,
             "GRIDGOV_SECURE_COOKIES": "0",  # plain HTTP on loopback; TLS ends at the proxy in production
+            "GRIDGOV_SSL_REDIRECT": "0",  # likewise: no redirect to an https:// nobody serves here
             "GRIDGOV_MEDIA_ROOT": str(c.base / "shared-media"),
             "GRIDGOV_SHARED_CACHE": "1",
             "GRIDGOV_WECOM_WEBHOOK_URL": self.robot_url,

@@ -244,3 +244,25 @@ def sign_in_page(page, base_url: str, username: str, password: str = PASSWORD) -
         page.fill("input[name=code]", code)
         page.click("main button[type=submit]")
         page.wait_for_load_state()
+
+
+# Rows that data migrations seed (taxonomies, time limits, default rules, the audit chain's head). A transactional
+# test ends with a flush that empties every table; what runs after it puts them back with this.
+SEED_MIGRATIONS = [
+    ("gridgov.matters.migrations.0002_seed_categories_and_deadlines", "seed", "matters.Category"),
+    ("gridgov.keypersons.migrations.0002_seed_categories", "seed", "keypersons.KeyPersonCategory"),
+    ("gridgov.visits.migrations.0002_seed_default_rule", "seed", "visits.VisitRule"),
+    ("gridgov.audit.migrations.0004_hash_rows_and_guard_triggers", "hash_rows_and_create_head", "audit.AuditChain"),
+]
+
+
+def restore_migration_seeds() -> None:
+    """Seed again what the data migrations seeded, where a flush emptied it."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module_name, function, model_label in SEED_MIGRATIONS:
+        if not apps.get_model(model_label).objects.exists():
+            getattr(importlib.import_module(module_name), function)(apps, connection.schema_editor())

@@ -84,18 +84,27 @@ def _locked_head(using: str) -> AuditChain:
     """The chain head, locked until the end of the caller's transaction (created on first use)."""
     head = AuditChain.objects.using(using).select_for_update().filter(name=AuditChain.MAIN).first()
     if head is None:
-        if AuditLog.objects.using(using).filter(seq__isnull=False).exists():
-            raise ChainError("审计链头缺失，已停止封存：请运行 manage.py verify_audit")
-        head = AuditChain(name=AuditChain.MAIN, sealed_hash=hashing.GENESIS, base_hash=hashing.GENESIS)
-        _sign(head)
-        try:
-            with transaction.atomic(using=using):
-                head.save(using=using, force_insert=True)
-        except IntegrityError:  # another sealer created it meanwhile (PostgreSQL): wait for its lock
-            pass
-        head = AuditChain.objects.using(using).select_for_update().get(name=AuditChain.MAIN)
+        head = _first_head(using)
     if not queries.head_is_genuine(head):
         raise ChainError("审计链头与其摘要不符，已停止封存：请运行 manage.py verify_audit")
+    return head
+
+
+def _first_head(using: str) -> AuditChain:
+    """The head of a chain that has none yet, inserted by this transaction (so locked by it), or the one another
+    sealer inserted meanwhile: on PostgreSQL the insert waits for that sealer to commit, fails, and this one then
+    waits for its lock. Only a sealer whose insert went in may call the head missing: nobody else can have sealed a
+    row since. Asked before the insert, another sealer's first round, committed in between, looked like a deleted
+    head (the chain stopped on a fresh database with two workers)."""
+    head = AuditChain(name=AuditChain.MAIN, sealed_hash=hashing.GENESIS, base_hash=hashing.GENESIS)
+    _sign(head)
+    try:
+        with transaction.atomic(using=using):
+            head.save(using=using, force_insert=True)
+    except IntegrityError:  # another sealer created it meanwhile
+        return AuditChain.objects.using(using).select_for_update().get(name=AuditChain.MAIN)
+    if AuditLog.objects.using(using).filter(seq__isnull=False).exists():
+        raise ChainError("审计链头缺失，已停止封存：请运行 manage.py verify_audit")  # the caller's rollback undoes it
     return head
 
 

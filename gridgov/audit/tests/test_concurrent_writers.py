@@ -7,14 +7,15 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
-from gridgov.audit.actions import seal_chain
-from gridgov.audit.models import AuditLog
+from gridgov.audit.actions import record, seal_chain
+from gridgov.audit.models import AuditChain, AuditLog
 from gridgov.audit.queries import verify_chain
 
 WRITERS = 3
@@ -95,3 +96,47 @@ def test_concurrent_writers_and_sealers_keep_one_verifiable_chain(tmp_path):
     assert seqs == list(range(1, len(seqs) + 1))  # every row sealed once, no gap, no double
     switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
     assert switches > WRITERS  # the writers did overlap (one after the other would switch WRITERS - 1 times)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's sealer takes the one write lock before it reads (IMMEDIATE): no second sealer runs meanwhile",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_sealer_that_finds_no_head_while_another_creates_it_waits_for_that_head():
+    """The first rounds on a fresh database, two sealers at once: this one finds no head, then the other creates
+    it, seals and commits before this one goes on. This one must take that head, not call it missing (which
+    stopped the sealing for good: 审计链头缺失). Migration 0004 creates the head; a chain without one starts here."""
+    AuditChain.objects.all().delete()
+    for n in range(3):
+        record("view", None, detail={"n": n})
+    written = AuditLog.objects.count()  # these three, and the head's removal
+
+    def other_sealer():
+        try:
+            sealed.append(seal_chain())
+            for n in range(3, 5):
+                record("view", None, detail={"n": n})
+        finally:
+            connections.close_all()
+
+    sealed, raced = [], []
+
+    def after_the_head_was_not_found(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not raced and "audit_auditchain" in sql and "FOR UPDATE" in sql:
+            assert context["cursor"].rowcount == 0  # no head yet
+            raced.append(True)
+            thread = threading.Thread(target=other_sealer)
+            thread.start()
+            thread.join()
+        return result
+
+    with connection.execute_wrapper(after_the_head_was_not_found):
+        mine = seal_chain()
+    assert raced and sealed == [written] and mine == 2
+    report = verify_chain()
+    assert report.ok, report.problems
+    chain = AuditLog.objects.order_by("seq")
+    assert list(chain.values_list("seq", flat=True)) == list(range(1, written + 3))
+    assert [d["n"] for d in chain.filter(action="view").values_list("detail", flat=True)] == [0, 1, 2, 3, 4]

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from gridgov.core.tests.crowd import Crowd, build_crowd
 from gridgov.ledgers.choices import LedgerKind
-from gridgov.testing import force_verified_login
+from gridgov.testing import force_verified_login, restore_migration_seeds
 
 MAX_ROWS = 100
 # Routes that are not pages of rows: the API and machine intake, files, the session and POST-only actions.
@@ -147,13 +147,11 @@ def rows_in(html: str) -> int:
 @pytest.fixture(scope="module")
 def crowd(django_db_setup, django_db_blocker):
     """The crowded world, built once for the module inside a transaction rolled back at the end."""
-    from gridgov.demo.tests.conftest import _taxonomies
-
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            _taxonomies()
+            restore_migration_seeds()
             yield build_crowd()
         finally:
             transaction.set_rollback(True)

@@ -4,23 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-# A transactional test elsewhere ends with a flush of every table; the seeded taxonomies come back only
-# at the next transactional test, so a module fixture that seeds matters puts them back itself.
-SEED_MIGRATIONS = [
-    ("gridgov.matters.migrations.0002_seed_categories_and_deadlines", "matters.Category"),
-    ("gridgov.keypersons.migrations.0002_seed_categories", "keypersons.KeyPersonCategory"),
-    ("gridgov.visits.migrations.0002_seed_default_rule", "visits.VisitRule"),
-]
-
-
-def _taxonomies() -> None:
-    import importlib
-
-    from django.apps import apps
-
-    for module_name, model_label in SEED_MIGRATIONS:
-        if not apps.get_model(model_label).objects.exists():
-            importlib.import_module(module_name).seed(apps, connection.schema_editor())
+from gridgov.testing import restore_migration_seeds
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +16,7 @@ def zhaiba(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            _taxonomies()
+            restore_migration_seeds()  # a transactional test elsewhere may have flushed them, and none ran since
             out = StringIO()
             call_command("seed_demo", "--no-activity", stdout=out)
             # Check the deferred foreign keys once here, not again in every test's teardown.
@@ -50,7 +34,7 @@ def zhaiba_activity(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            _taxonomies()
+            restore_migration_seeds()  # a transactional test elsewhere may have flushed them, and none ran since
             out = StringIO()
             call_command("seed_demo", stdout=out)
             connection.check_constraints()

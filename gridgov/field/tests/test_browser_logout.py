@@ -87,8 +87,10 @@ def test_sign_out_drops_field_caches_and_worker_but_keeps_the_queue_for_its_owne
     context.set_offline(True)
     record_visit(page, base, world.household_a.pk, "户主外出务工，家中老人身体尚可")
     # Back online, the upload still fails (a dead mobile network), so the record is queued when the worker signs out.
+    # Wait for that failed attempt: leaving the page while it is under way would race it.
     context.route(SYNC, lambda route: route.abort("internetdisconnected"))
-    context.set_offline(False)
+    with page.expect_event("requestfailed", predicate=lambda request: request.url == f"{base}/api/v1/field/sync"):
+        context.set_offline(False)
     page.goto(f"{base}/")
     page.click("label.navbutton")  # the phone's menu
     page.click("form[action='/logout/'] button")
@@ -110,7 +112,10 @@ def test_sign_out_drops_field_caches_and_worker_but_keeps_the_queue_for_its_owne
 
     # The owner signs in again: the app comes back and the waiting record goes up once.
     sign_in(page, base, worker.username)
-    page.goto(f"{base}/field/queue/")
+    # The page says 0 before it has read its queue: wait for the upload itself, then for the count it leaves.
+    with page.expect_response(lambda response: response.url == f"{base}/api/v1/field/sync") as upload:
+        page.goto(f"{base}/field/queue/")
+    assert upload.value.status == 200
     page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     assert visits_held() == [("H-A-001", "户主外出务工，家中老人身体尚可")]
     context.close()

@@ -23,7 +23,7 @@ from gridgov.accounts.models import User
 from gridgov.audit.guard import suspended
 from gridgov.core import menu
 from gridgov.demo.accounts import DEMO_PASSWORD
-from gridgov.testing import second_factor_code
+from gridgov.testing import restore_migration_seeds, second_factor_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -62,10 +62,8 @@ def demo_server(django_db_setup, django_db_blocker):
     """寨坝镇 seeded once (matters, accounts, a year of field work) and served on loopback."""
     from pytest_django.live_server_helper import LiveServer
 
-    from gridgov.demo.tests.conftest import _taxonomies
-
     with django_db_blocker.unblock():
-        _taxonomies()
+        restore_migration_seeds()
         call_command("seed_demo", stdout=StringIO())
         server = LiveServer("127.0.0.1")
         try:
@@ -74,7 +72,7 @@ def demo_server(django_db_setup, django_db_blocker):
             server.stop()
             with suspended():  # the audit log's triggers refuse emptying it (the application never does)
                 call_command("flush", "--noinput", stdout=StringIO())
-            _taxonomies()  # the rows the data migrations seeded, as the next test expects them
+            restore_migration_seeds()  # the rows the data migrations seeded, as the next test expects them
             connections.close_all()
 
 
