@@ -100,3 +100,24 @@ def _seeded_after_flush(request):
         return
     request.getfixturevalue("transactional_db")
     restore_migration_seeds()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium (never a downloaded one), headless, no network beyond the live server; one per module.
+
+    Playwright's sync API runs an event loop in the test's thread, which makes Django refuse database access from
+    it; the browser tests set their data up before the browser starts and read it back through helpers that close
+    the connection they opened."""
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -28,23 +28,6 @@ INITIAL = "Given-by-admin-1"
 CHOSEN = "Chosen-by-me-26"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium (never a downloaded one), headless, no network beyond the live server."""
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def new_auditor(world):
     """A second auditor, created by the system administrator and given its role by the security administrator."""

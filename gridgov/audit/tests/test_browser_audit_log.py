@@ -10,7 +10,7 @@ import pytest
 from gridgov.audit.actions import check_chain, record, seal_chain
 from gridgov.audit.choices import AuditAction
 from gridgov.audit.tests.conftest import SECRETS
-from gridgov.core.tests.test_browser_grid_worker import DESKTOP, PHONE, browser, sign_in  # noqa: F401 (fixture)
+from gridgov.core.tests.test_browser_grid_worker import DESKTOP, PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots")
@@ -21,7 +21,7 @@ def test_the_audit_page_fits_the_screen_and_shows_the_chain(
     world,
     history,
     live_server,
-    browser,  # noqa: F811 (fixture)
+    browser,
     name,
     viewport,
 ):

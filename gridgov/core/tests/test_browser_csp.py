@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.core.tests.test_browser_grid_worker import DESKTOP, browser, grid_a_street, sign_in  # noqa: F401
+from gridgov.core.tests.test_browser_grid_worker import DESKTOP, grid_a_street, sign_in  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +17,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def test_maps_htmx_and_behaviours_work_without_a_policy_violation(world, grid_a_street, live_server, browser):  # noqa: F811
+def test_maps_htmx_and_behaviours_work_without_a_policy_violation(world, grid_a_street, live_server, browser):
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     context.add_init_script(WATCH)
     page = context.new_page()

@@ -27,26 +27,6 @@ def square(lng: float, lat: float, size: float = 0.004) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium (never a downloaded one), headless, no network beyond the live server."""
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread, which makes Django refuse database
-    # access from it. The tests set data up before the browser starts and read it back only
-    # through `reveal_rows`, which closes the connection it opened.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def grid_a_street(world):
     """A few more households in grid A, and polygons so the place page draws its map."""

@@ -11,7 +11,7 @@ from django.db import connections
 from playwright.sync_api import Error as PlaywrightError
 
 from gridgov.field.tests.conftest import grant
-from gridgov.field.tests.test_browser_offline_queue import PHONE, browser, record_visit  # noqa: F401 (fixture)
+from gridgov.field.tests.test_browser_offline_queue import PHONE, record_visit
 from gridgov.testing import PASSWORD, second_factor_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,7 +68,7 @@ def test_sign_out_drops_field_caches_and_worker_but_keeps_the_queue_for_its_owne
     world,
     key_person_a,
     live_server,
-    browser,  # noqa: F811 (fixture)
+    browser,
 ):
     base = live_server.url
     worker = grant(world.grid_worker_a)
@@ -121,7 +121,7 @@ def test_sign_out_drops_field_caches_and_worker_but_keeps_the_queue_for_its_owne
     context.close()
 
 
-def test_login_page_drops_field_caches_left_by_an_expired_session(world, live_server, browser):  # noqa: F811
+def test_login_page_drops_field_caches_left_by_an_expired_session(world, live_server, browser):
     base = live_server.url
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
     page = context.new_page()

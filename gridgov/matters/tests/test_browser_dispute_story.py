@@ -26,23 +26,6 @@ DESKTOP = {"width": 1280, "height": 800}
 TITLE = "王家与母家承包地地界纠纷"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium (never a downloaded one), headless, no network beyond the live server."""
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 class Actor:
     """One signed-in browser context per person in the story."""
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from gridgov.matters.tests.test_browser_dispute_story import browser  # noqa: F401  (the chromium fixture)
 from gridgov.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,7 +77,7 @@ def matters_on_server() -> list[tuple]:
         connections.close_all()
 
 
-def test_a_grid_worker_reports_a_dispute_up_from_the_phone_app_in_four_actions(world, live_server, browser):  # noqa: F811
+def test_a_grid_worker_reports_a_dispute_up_from_the_phone_app_in_four_actions(world, live_server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
     worker = Phone(browser, base, world.grid_worker_a.username)
@@ -134,7 +133,7 @@ def test_a_grid_worker_reports_a_dispute_up_from_the_phone_app_in_four_actions(w
         phone.context.close()
 
 
-def test_the_web_intake_records_and_reports_up_in_two_page_loads(world, live_server, browser):  # noqa: F811
+def test_the_web_intake_records_and_reports_up_in_two_page_loads(world, live_server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     worker = Phone(browser, live_server.url, world.grid_worker_a.username)
     worker.start("/")

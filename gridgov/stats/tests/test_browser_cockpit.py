@@ -16,8 +16,7 @@ import pytest
 from django.core.management import call_command
 
 from gridgov.demo.accounts import DEMO_PASSWORD
-from gridgov.demo.tests.conftest import _taxonomies
-from gridgov.testing import sign_in_page
+from gridgov.testing import restore_migration_seeds, sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,26 +26,9 @@ DESKTOP = {"width": 1366, "height": 900}
 TOWN = "520330113"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium (never a downloaded one), headless, no network beyond the live server."""
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def demo_town(transactional_db):
-    _taxonomies()
+    restore_migration_seeds()
     call_command("seed_demo", "--no-activity", stdout=StringIO())
     from gridgov.accounts.models import User
     from gridgov.matters.models import Matter

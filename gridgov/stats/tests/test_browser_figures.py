@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from gridgov.matters import actions as matter_actions
 from gridgov.matters.tests.helpers import record
-from gridgov.stats.tests.browsing import browser, sign_in  # noqa: F401
+from gridgov.testing import sign_in_page
 from gridgov.visits import actions as visit_actions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,11 +38,11 @@ def town_work(world):
     return world
 
 
-def test_the_figures_page_links_each_number_to_its_list(live_server, browser, town_work):  # noqa: F811
+def test_the_figures_page_links_each_number_to_its_list(live_server, browser, town_work):
     SHOTS.mkdir(exist_ok=True)
     for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page = browser.new_page(viewport=size)
-        sign_in(page, live_server.url, town_work.town_staff)
+        sign_in_page(page, live_server.url, town_work.town_staff.username)
         page.goto(f"{live_server.url}/stats/figures/")
         sentence = page.locator("[data-sentence=article]").inner_text()
         assert "入户走访2次" in sentence and "发现并解决群众诉求2条" in sentence, sentence

@@ -76,23 +76,6 @@ def demo_server(django_db_setup, django_db_blocker):
             connections.close_all()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium (never a downloaded one), headless, no network beyond the live server."""
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def test_the_table_covers_every_demo_login():
     from gridgov.demo.accounts import planned_accounts
 
