@@ -17,7 +17,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def test_maps_htmx_and_behaviours_work_without_a_policy_violation(world, grid_a_street, live_server, browser):
+def test_maps_htmx_and_behaviours_work_without_a_policy_violation(world, grid_a_street, live_server, browser):  # noqa: F811
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     context.add_init_script(WATCH)
     page = context.new_page()
