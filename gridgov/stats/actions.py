@@ -330,13 +330,17 @@ def _matter_items(state: StatsState, now: dt.datetime) -> tuple[list, list, int,
         take(batch)
         read += len(batch)
         for row in batch:
-            for pk in range(cursor + 1, row[0]):  # ids skipped over: taken by a transaction not yet committed?
-                if len(gaps) < MAX_GAPS:
-                    gaps[pk] = now
+            # Ids skipped over: taken by a transaction not yet committed? Only the newest can still commit (a
+            # transaction holds its id while it runs); a jump of the sequence (ids handed out and rolled back, a
+            # restore) leaves older ones that never come, so at most MAX_GAPS below each row are watched.
+            for pk in range(max(cursor + 1, row[0] - MAX_GAPS), row[0]):
+                gaps[pk] = now
             cursor = row[0]
         if len(batch) < EVENT_BATCH:
             break
         _renew()
+    if len(gaps) > MAX_GAPS:  # the newest are the ones that may still commit
+        gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
     gaps = {pk: at for pk, at in gaps.items() if now - at <= _grace()}  # rolled back, or never used: given up
     watermark = min(gaps) - 1 if gaps else cursor
     timeline = {
