@@ -42,12 +42,14 @@ def demo_code(username: str) -> str:
     The checks sign the same login in more than once within one 30-second step; django-otp refuses a step used
     already (a replayed code), so the step last used is forgotten first."""
     from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from gridgov.accounts.models import SealedTOTPDevice
     from gridgov.demo.accounts import DEMO_DEVICE_NAME
 
-    device = TOTPDevice.objects.get(user__username=username, name=DEMO_DEVICE_NAME, confirmed=True)
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    # The sealed device: its bin_key opens the secret sealed at rest (django-otp's own class would read the
+    # sealed column as hex).
+    device = SealedTOTPDevice.objects.get(user__username=username, name=DEMO_DEVICE_NAME, confirmed=True)
+    SealedTOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
@@ -150,10 +152,9 @@ class Context:
 
     def reads_on_replica(self) -> list[str]:
         primary, replica = self.cluster.primary, self.cluster.replica
-        # households: the lists and coverage pages; matters: the cockpit (its open matters, map and current
-        # month are read from the records whatever the rollups hold). The task workers' rounds read matters
-        # on the primary a few times a minute: far fewer than the pages below.
-        tables = ("households_household", "matters_matter")
+        # households: the lists and coverage pages; the rollups: the cockpit (the task workers keep them current,
+        # so the cockpit reads them; their refresh reads and writes them on the primary once a round).
+        tables = ("households_household", "stats_matterkpi")
         browser = self.county_session(self.a)
         time.sleep(12)  # let every backend flush its counters (idle backends flush within 10 s)
         before = {t: (pg.table_reads(replica, t), pg.table_reads(primary, t)) for t in tables}
@@ -181,7 +182,8 @@ class Context:
         out = [f"{pages} household lists, {pages} coverage pages and {pages} cockpits through A and B as county staff:"]
         for table, (on_replica, on_primary) in found.items():
             ensure(on_replica >= pages, f"the replica counted {on_replica} scans of {table} for {pages} pages")
-            ensure(on_primary < pages, f"the primary counted {on_primary} scans of {table}: reads did not leave it")
+            if table == "households_household":  # the rollups' refresh scans its tables on the primary each round
+                ensure(on_primary < pages, f"the primary counted {on_primary} scans of {table}: reads did not leave it")
             out.append(f"scans of {table} counted by the replica: +{on_replica}; by the primary: +{on_primary}")
         return out
 
