@@ -357,9 +357,9 @@ def test_from_the_rollups_the_same_figures_in_a_fixed_number_of_queries(client, 
 
 
 RAW_QUERIES = {"town": 34, "county": 31}  # the rollups not built: every figure counted from the records
-# Built: the rollups' state read once, the current month from day rows and a few parts from the records
-# (grids below the kept depths, the map's points).
-ROLLUP_QUERIES = {"town": 48, "county": 44}
+# Built: the rollups' state read once, each figure's months and current days in one statement, and a few
+# parts from the records (grids below the kept depths, the map's points).
+ROLLUP_QUERIES = {"town": 34, "county": 31}
 
 
 def test_map_tiles_only_from_the_configured_server(client, demo, settings):
