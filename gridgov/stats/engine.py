@@ -209,8 +209,15 @@ def _merge(parts: list[tuple[str, dt.date, dt.date]]) -> list[tuple[str, dt.date
 _STATEMENTS: dict[tuple, tuple[str, list]] = {}
 
 
-def _statement(cube: Cube, spans: int, keys: tuple[str, ...], filters: tuple[tuple[str, int], ...],
-               measures: tuple[str, ...], by_child: bool, dated: bool) -> tuple[str, list]:
+def _statement(
+    cube: Cube,
+    spans: int,
+    keys: tuple[str, ...],
+    filters: tuple[tuple[str, int], ...],
+    measures: tuple[str, ...],
+    by_child: bool,
+    dated: bool,
+) -> tuple[str, list]:
     """The SQL of a rollup read (cached by its shape: a cockpit page runs a few dozen of a few shapes):
     the rows of ``spans`` (grain, place, period range) summed by ``keys``. Written here rather than through
     the ORM, which spends more time composing these small statements than the database spends on them."""
