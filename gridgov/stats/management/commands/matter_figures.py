@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from gridgov.demo.build import DEMO_TOWN
 from gridgov.demo.text import table
-from gridgov.places.models import Place
+from gridgov.stats.management.base import PlaceCommand
 from gridgov.stats.reports import matter_figures
 
 
-class Command(BaseCommand):
+class Command(PlaceCommand):
     help = "按事项类型统计一年内登记（受理）、办结、在办和超期的件数。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--place", default=DEMO_TOWN, help=f"地域代码（默认 {DEMO_TOWN} 寨坝镇）")
+        super().add_arguments(parser)
         parser.add_argument("--year", type=int, help="自然年；不给时为截至今天的近一年（365天）")
 
     def handle(self, *args, place: str, year: int | None, **options):
-        target = Place.objects.filter(code=place).first()
-        if target is None:
-            raise CommandError(f"地域 {place} 不存在")
+        target = self.place(place)
         if year:
             since, until, period = dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年"
         else:
