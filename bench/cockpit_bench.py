@@ -40,6 +40,7 @@ def _args():
     parser.add_argument("--visits", type=int, default=int(os.environ.get("BENCH_VISITS", "5000000")))
     parser.add_argument("--counties", type=int, default=1)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (DATABASE_URL must be set)")
+    parser.add_argument("--measure-only", action="store_true", help="--pg: measure a province built before")
     return parser.parse_args()
 
 
@@ -293,6 +294,11 @@ def measure(args) -> None:
         targets.append(("province", "52", "< 100 ms (PG)"))
     print(f"  {connection.vendor}; {args.counties} county(ies) x {args.towns} towns; per county {args.matters:,} "
           f"matters, {args.visits:,} visits; medians of {RUNS} runs x {REQUESTS} requests")  # fmt: skip
+    from gridgov.stats.cubes import CUBES
+
+    rows = sum(cube.table.objects.count() for cube in CUBES)
+    mine = sum(cube.table.objects.filter(place__startswith="520301").count() for cube in CUBES)
+    line("rollup rows in all / at or under the measured county", f"{rows:,} / {mine:,}")
     bare = Client(HTTP_HOST="127.0.0.1")
     bare_wall, bare_cpu = _runs(lambda: [bare.get("/healthz") for _ in range(REQUESTS)])
     line("reference: a bare request (/healthz, no database), wall / CPU ms", f"{bare_wall:.2f} / {bare_cpu:.2f}")
@@ -346,7 +352,7 @@ def main() -> None:
     name = f"cockpit-{args.counties}x{args.towns}-{args.matters}-{args.visits}.sqlite3"
     path = OUT / name
     done = OUT / (name + ".done")  # written once the build finished (a build cut short is not reused)
-    fresh = args.pg or not done.exists()
+    fresh = not args.measure_only and (args.pg or not done.exists())
     if not args.pg and fresh:
         for suffix in ("", "-wal", "-shm"):
             (OUT / (name + suffix)).unlink(missing_ok=True)
@@ -361,7 +367,39 @@ def main() -> None:
         build(args)
         if not args.pg:
             done.touch()
+    if args.measure_only:
+        _describe(args)
     measure(args)
+    if not args.pg:
+        _province()
+
+
+def _describe(args) -> None:
+    """The size of a province built before (--measure-only), from its rows."""
+    from gridgov.matters.models import Matter
+    from gridgov.places.models import Place
+    from gridgov.visits.models import Visit
+
+    args.counties = Place.objects.filter(kind="county").count()
+    args.towns = Place.objects.filter(kind="town").count() // max(args.counties, 1)
+    args.matters = Matter.objects.count() // max(args.counties, 1)
+    args.visits = Visit.objects.count() // max(args.counties, 1)
+
+
+def _province() -> None:
+    """The province on PostgreSQL, measured in its own process when BENCH_COCKPIT_PROVINCE_URL names one
+    built before (building it takes an hour: docs/deploy.md)."""
+    import subprocess
+
+    url = os.environ.get("BENCH_COCKPIT_PROVINCE_URL", "")
+    if not url:
+        print(
+            "  province (PostgreSQL) skipped: set BENCH_COCKPIT_PROVINCE_URL to a province built with `python -m "
+            "bench.cockpit_bench --pg --counties 100 --matters 100000 --visits 500000` (docs/deploy.md)"
+        )
+        return
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.call([sys.executable, "-m", "bench.cockpit_bench", "--pg", "--measure-only"], env=env)
 
 
 def _migrated() -> bool:
