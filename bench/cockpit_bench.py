@@ -41,6 +41,9 @@ def _args():
     parser.add_argument("--counties", type=int, default=1)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (DATABASE_URL must be set)")
     parser.add_argument("--measure-only", action="store_true", help="--pg: measure a province built before")
+    parser.add_argument("--add-demo-county", type=int, metavar="TOWNS", default=0,
+                        help="--pg: add 习水县 (seed_demo --towns TOWNS, with its logins) to a province built before, "
+                             "for bench.province_bench's pages on province-sized tables")  # fmt: skip
     return parser.parse_args()
 
 
@@ -359,6 +362,9 @@ def main() -> None:
     os.environ.setdefault("GRIDGOV_SQLITE_PATH", str(path))
     os.environ.setdefault("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost")
     setup_django(path)
+    if args.add_demo_county:
+        add_demo_county(args.add_demo_county)
+        return
     if fresh:
         from gridgov.places.models import Place
 
@@ -372,6 +378,23 @@ def main() -> None:
     measure(args)
     if not args.pg:
         _province()
+
+
+def add_demo_county(towns: int) -> None:
+    """The demo county (520330, real towns, households, residents, a year of matters, activity since 2021, the
+    demo logins) beside the generated counties, and its rollups."""
+    from django.core.management import call_command
+
+    from gridgov.demo.seed import reset_sequences
+    from gridgov.stats.actions import rebuild
+
+    t0 = time.perf_counter()
+    reset_sequences()  # the generated counties' ids were written without the sequences
+    call_command("seed_demo", towns=towns, verbosity=0)
+    t1 = time.perf_counter()
+    rebuild("520330")
+    took = time.perf_counter() - t1
+    print(f"  demo county 520330 ({towns} towns) added in {t1 - t0:.0f} s, its rollups in {took:.0f} s")
 
 
 def _describe(args) -> None:
