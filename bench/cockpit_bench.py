@@ -44,6 +44,8 @@ def _args():
     parser.add_argument("--add-demo-county", type=int, metavar="TOWNS", default=0,
                         help="--pg: add 习水县 (seed_demo --towns TOWNS, with its logins) to a province built before, "
                              "for bench.province_bench's pages on province-sized tables")  # fmt: skip
+    parser.add_argument("--fill-households", type=int, metavar="N", default=0,
+                        help="--pg: give every generated grid N households (a province's 12-13 million)")  # fmt: skip
     return parser.parse_args()
 
 
@@ -362,8 +364,11 @@ def main() -> None:
     os.environ.setdefault("GRIDGOV_SQLITE_PATH", str(path))
     os.environ.setdefault("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost")
     setup_django(path)
-    if args.add_demo_county:
-        add_demo_county(args.add_demo_county)
+    if args.add_demo_county or args.fill_households:
+        if args.fill_households:
+            fill_households(args.fill_households)
+        if args.add_demo_county:
+            add_demo_county(args.add_demo_county)
         return
     if fresh:
         from gridgov.places.models import Place
@@ -378,6 +383,36 @@ def main() -> None:
     measure(args)
     if not args.pg:
         _province()
+
+
+def fill_households(per_grid: int) -> None:
+    """Households up to ``per_grid`` in every generated grid (not the demo county's), county by county, with
+    INSERT ... SELECT: the household table at a province's size for the pages that read it."""
+    from django.db import connection, transaction
+
+    from gridgov.places.models import Place
+
+    t0 = time.perf_counter()
+    counties = Place.objects.filter(kind="county").exclude(code="520330").order_by("code")
+    counties = counties.values_list("code", flat=True)
+    added = 0
+    for county in counties:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO households_household (created_at, updated_at, path, number, grid_id, address, house_type,
+                       member_count)
+                SELECT now(), now(), g.code, 'H' || g.code || '-' || n, g.id, g.name || n || '号', 'self_built', 4
+                FROM places_place g CROSS JOIN generate_series(2, %s) AS n
+                WHERE g.kind = 'grid' AND g.code LIKE %s || '%%'
+                  AND NOT EXISTS (SELECT 1 FROM households_household h WHERE h.number = 'H' || g.code || '-' || n)
+                """,
+                [per_grid, county],
+            )
+            added += cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE households_household")
+    print(f"  {added:,} households added ({per_grid} a generated grid) in {time.perf_counter() - t0:.0f} s")
 
 
 def add_demo_county(towns: int) -> None:
