@@ -153,8 +153,9 @@ class Context:
     def reads_on_replica(self) -> list[str]:
         primary, replica = self.cluster.primary, self.cluster.replica
         # households: the lists and coverage pages; the rollups: the cockpit (the task workers keep them current,
-        # so the cockpit reads them; their refresh reads and writes them on the primary once a round).
-        tables = ("households_household", "stats_matterkpi")
+        # so the cockpit reads them; their refresh reads and writes them on the primary once a round); visits: the
+        # visits ledger (走访信息台账).
+        tables = ("households_household", "stats_matterkpi", "visits_visit")
         browser = self.county_session(self.a)
         time.sleep(12)  # let every backend flush its counters (idle backends flush within 10 s)
         before = {t: (pg.table_reads(replica, t), pg.table_reads(primary, t)) for t in tables}
@@ -167,6 +168,8 @@ class Context:
             ensure(figures.status == 200, f"coverage figures: {figures.status}")
             cockpit = browser.get(node, "/stats/")
             ensure(cockpit.status == 200 and 'id="cockpit"' in cockpit.text, f"cockpit: {cockpit.status}")
+            ledger = browser.get(node, "/ledgers/visit/")
+            ensure(ledger.status == 200 and 'id="ledger-total"' in ledger.text, f"visits ledger: {ledger.status}")
 
         def counted() -> dict[str, tuple[int, int]]:
             return {
@@ -179,7 +182,10 @@ class Context:
             time.sleep(1)
         time.sleep(11)
         found = counted()
-        out = [f"{pages} household lists, {pages} coverage pages and {pages} cockpits through A and B as county staff:"]
+        out = [
+            f"{pages} household lists, {pages} coverage pages, {pages} cockpits and {pages} visits ledgers"
+            " through A and B as county staff:"
+        ]
         for table, (on_replica, on_primary) in found.items():
             ensure(on_replica >= pages, f"the replica counted {on_replica} scans of {table} for {pages} pages")
             if table == "households_household":  # the rollups' refresh scans its tables on the primary each round

@@ -19,6 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.core.access import scoped_for
+from gridgov.core.replicas import replica_reads
 from gridgov.households.queries import filter_places, page_number
 from gridgov.ledgers import actions, queries
 from gridgov.ledgers.books import LedgerFilters
@@ -31,6 +32,7 @@ WIDE = 24  # columns at least this wide take a line of their own on a phone
 
 
 @ledger_roles
+@replica_reads
 @require_GET
 def ledger(request, kind: str = LedgerKind.VISIT):
     """台账: a book's records in the column layout of its export, filtered, 50 to a page, with the total."""

@@ -191,3 +191,25 @@ def test_page_queries_do_not_grow_with_its_rows(world, officer, drug_users, enli
     few = {url: queries(url) for url in ("/ledgers/visit/", "/ledgers/patrol/", "/ledgers/key_person/")}
     add(12)
     assert {url: queries(url) for url in few} == few
+
+
+def test_the_page_and_the_export_read_from_a_replica_where_there_is_one(world, visits, monkeypatch):
+    """The ledger page is marked for replica reads, and the export job writes its workbook inside a replica
+    context (its progress and the file go to the primary through the router's writes)."""
+    from gridgov.core import replicas
+    from gridgov.ledgers.views import ledger
+
+    assert replicas.marked(ledger)
+    seen = []
+    write_ledger = actions.write_ledger
+
+    def spying(*args, **kwargs):
+        seen.append(replicas.current_alias())
+        return write_ledger(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "write_ledger", spying)
+    monkeypatch.setattr(replicas, "pick_replica", lambda: "default")  # the alias a replica would have
+    job = actions.run_export(actions.create_export(world.town_staff, "visit", LedgerFilters()))
+    assert seen == ["default"]
+    assert (job.status, job.total_rows) == (ExportStatus.DONE, 5)
+    assert replicas.current_alias() is None  # the context ends with the export
