@@ -19,9 +19,11 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
+import psycopg
+
 from cluster import load, pg
 from cluster.http import Session
-from cluster.nodes import ROOT, Cluster, wait_ready
+from cluster.nodes import ROOT, Cluster, node_name, wait_ready
 
 
 def ensure(condition: bool, message: str) -> None:
@@ -314,17 +316,22 @@ class Context:
 
     # ------------------------------------------------------------ 6. kill -9 mid-write
 
-    def wait_for_write(self, table: str, timeout: float = 60.0) -> bool:
-        """True once a transaction that writes ``table`` is open on the primary (it holds an xid)."""
+    def wait_for_write(self, table: str, application: str, timeout: float = 60.0) -> bool:
+        """True once a transaction of ``application`` (the process's PGAPPNAME) writing ``table`` (a name or its
+        prefix) is open on the primary (it holds an xid): that process, not a worker's refresh reading the same
+        tables, and not before it writes."""
         deadline = time.monotonic() + timeout
         sql = (
             "SELECT count(*) FROM pg_stat_activity WHERE datname = 'gridgov' AND backend_xid IS NOT NULL "
-            "AND query ILIKE %s AND pid <> pg_backend_pid()"
+            "AND application_name = %s AND (query ILIKE %s OR query ILIKE %s OR query ILIKE %s)"
         )
-        while time.monotonic() < deadline:
-            if self.cluster.primary.query(sql, (f"%{table}%",))[0][0]:
-                return True
-            time.sleep(0.005)
+        # the ORM's inserts and updates, the importer's COPY
+        patterns = (f'INSERT INTO "{table}%', f'UPDATE "{table}%', f'COPY "{table}%')
+        with psycopg.connect(self.cluster.primary.conninfo("gridgov"), autocommit=True) as conn:  # one, polled
+            while time.monotonic() < deadline:
+                if conn.execute(sql, (application, *patterns)).fetchone()[0]:
+                    return True
+                time.sleep(0.002)
         return False
 
     def kill_sync(self) -> list[str]:
@@ -345,7 +352,7 @@ class Context:
 
         thread = threading.Thread(target=upload)
         thread.start()
-        caught = self.wait_for_write("visits_visit")
+        caught = self.wait_for_write("visits_", node_name(0))
         self.cluster.nodes[0].kill(signal.SIGKILL)
         thread.join(60)
         ensure(caught, "the sync's write was not seen")
@@ -368,6 +375,7 @@ class Context:
     def kill_import(self) -> list[str]:
         from gridgov.households.models import Household, Resident
         from gridgov.places.models import Place
+        from gridgov.registers.choices import ImportStatus
         from gridgov.registers.models import RegisterImport
         from gridgov.registers.tests import workbooks
 
@@ -381,14 +389,15 @@ class Context:
             row["联系电话"] = f"137{i:08d}"
         path = self.cluster.config.base / "kill-register.xlsx"
         path.write_bytes(workbooks.workbook(rows))
-        env = {**self.cluster.common_env(), "GRIDGOV_VAR_DIR": str(self.cluster.config.base / "var-import")}
+        env = {**self.cluster.common_env(), "GRIDGOV_VAR_DIR": str(self.cluster.config.base / "var-import"),
+               "PGAPPNAME": "import_register"}  # fmt: skip
         command = [sys.executable, "manage.py", "import_register", str(path), "--user", "town", "--no-progress"]
         log = self.cluster.logs / "import.log"
         ours = Household.objects.filter(number__startswith="KILL-")
 
         first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
                                  start_new_session=True)  # fmt: skip
-        caught = self.wait_for_write("households_", timeout=120)
+        caught = self.wait_for_write("households_", "import_register", timeout=120)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(30)
         ensure(caught, "the import's write was not seen")
@@ -396,6 +405,8 @@ class Context:
         left = ours.count(), Resident.objects.filter(household__number__startswith="KILL-").count()
         ensure(left == (0, 0), f"after kill -9: {left[0]} households, {left[1]} residents of the file")
         stale = RegisterImport.objects.order_by("-id").first()
+        ensure(stale is not None and stale.status == ImportStatus.WRITING,
+               f"the killed import's record: {stale and stale.status} (killed before it wrote?)")  # fmt: skip
         out = [
             f"import of {households} households / {households * 4} residents killed mid-write: 0 households,"
             f" 0 residents written (its import record stays '{stale.status}')"

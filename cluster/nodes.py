@@ -129,12 +129,13 @@ class Cluster:
             "GRIDGOV_BIND": f"127.0.0.1:{port}",
             "GRIDGOV_WORKERS": str(c.app_workers),
             "GRIDGOV_REPLICA_RETRY_SECONDS": "3",
+            "PGAPPNAME": node_name(number),  # its sessions on the primary, told apart in pg_stat_activity
         }
 
     def make_node(self, number: int) -> Proc:
         port = self.config.app_ports[number]
         command = [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "gridgov.wsgi"]
-        return Proc(f"node{'AB'[number]}", command, self.node_env(number, port), self.logs / f"node{number}.log")
+        return Proc(node_name(number), command, self.node_env(number, port), self.logs / f"node{number}.log")
 
     def start_nodes(self) -> None:
         self.nodes = [self.make_node(i) for i in range(2)]
@@ -151,9 +152,11 @@ class Cluster:
 
     def start_workers(self) -> None:
         for number in range(2):
-            env = {**self.common_env(), "GRIDGOV_VAR_DIR": str(self.config.base / f"var-worker{number}")}
+            name = f"worker{number + 1}"
+            env = {**self.common_env(), "GRIDGOV_VAR_DIR": str(self.config.base / f"var-worker{number}"),
+                   "PGAPPNAME": name}  # fmt: skip
             command = [sys.executable, "manage.py", "run_periodic", "--interval", "2"]
-            worker = Proc(f"worker{number + 1}", command, env, self.logs / f"worker{number}.log")
+            worker = Proc(name, command, env, self.logs / f"worker{number}.log")
             worker.start()
             self.workers.append(worker)
 
@@ -163,6 +166,11 @@ class Cluster:
         for server in (self.replica, self.primary):
             if server is not None:
                 server.stop()
+
+
+def node_name(number: int) -> str:
+    """App node 0 is "nodeA", 1 "nodeB": its process name and its PostgreSQL application_name."""
+    return f"node{'AB'[number]}"
 
 
 def wait_ready(port: int, timeout: float = 90.0) -> None:
