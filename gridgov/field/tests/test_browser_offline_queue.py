@@ -236,3 +236,38 @@ def test_offline_edit_of_a_changed_visit_shows_both_copies_and_keep_mine_wins(
 
     assert held_copies(earlier_visit.pk)[0] == "房屋完好；屋后堡坎有细小裂缝，已提醒户主观察"
     context.close()
+
+
+def test_an_upload_that_found_no_network_while_online_is_tried_again(world, live_server, browser):
+    """The phone says it is online but the upload finds no network (the "online" event comes before the network
+    carries, a weak signal drops the request): the page tries again by itself and the visit arrives once."""
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", world.grid_worker_a.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    attempts = []
+
+    def first_one_dropped(route):
+        attempts.append(route.request.method)
+        if len(attempts) == 1:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/field/sync", first_one_dropped)
+    page.goto(f"{base}/field/visit/?household={world.household_a.pk}")
+    page.wait_for_selector("html[data-field-ready]")
+    page.fill("textarea[name=findings]", "信号弱：老人独居，身体尚可")
+    page.click("form[data-kind=visit] button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#field-status .msg').textContent.startsWith('已上传 1 条')")
+
+    assert attempts == ["POST", "POST"]
+    held = server_rows()
+    assert [visit[1:] for visit in held["visits"]] == [("H-A-001", "信号弱：老人独居，身体尚可")]
+    assert [kind for kind, _ in held["receipts"]] == ["visit"]
+    assert page.evaluate("GridField.queued()") == []
+    context.close()

@@ -2,7 +2,7 @@
  *
  * Every record made on the phone is saved to the queue first, with a client-generated UUID, then
  * uploaded through the sync endpoint whenever there is a network (at once, on the "online" event,
- * on every page load, or by hand). The server answers per record: created / updated / existing
+ * on every page load, again after a failed upload while online, or by hand). The server answers per record: created / updated / existing
  * (uploaded before) leave the queue; conflict (an edit of a visit that changed on the server) waits
  * for the worker to choose; rejected waits with its reason.
  */
@@ -189,6 +189,17 @@
     });
   }
 
+  // An upload that found no network while the phone says it is online (the "online" event comes before the
+  // network carries, a weak signal drops the request) is tried again after 1, 2, 4 ... 60 s, one timer at a time;
+  // offline, the "online" event takes over.
+  var retryTimer = null;
+  var retryDelay = 0;
+  function retryLater() {
+    if (retryTimer || !navigator.onLine) return;
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 1000, 60000);
+    retryTimer = setTimeout(function () { retryTimer = null; sync(); }, retryDelay);
+  }
+
   var syncing = null;
   function sync() {
     if (!syncing) {
@@ -215,9 +226,11 @@
           say("上传失败（" + response.status + "），稍后重试；记录仍保存在本机");
           return { results: [], error: response.status };
         }
+        retryDelay = 0;
         return response.json().then(function (body) { return settle(pending, body); });
       }, function () {
         say("没有网络，记录已保存在本机，有网络时自动上传");
+        retryLater();
         return { results: [], offline: true };
       });
     });
