@@ -53,6 +53,18 @@ def server_rows() -> dict:
         connections.close_all()
 
 
+def signed_in_phone(browser, base: str, user):
+    """A phone-sized browser context with ``user`` signed in through the sign-in page; returns (context, page)."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return context, page
+
+
 def record_visit(page, base: str, household_id: int, findings: str) -> None:
     page.goto(f"{base}/field/visit/?household={household_id}")
     page.wait_for_selector("html[data-field-ready]")
@@ -68,13 +80,7 @@ def record_visit(page, base: str, household_id: int, findings: str) -> None:
 def test_offline_visits_and_matter_sync_once_and_a_repeat_adds_nothing(world, second_household, live_server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", world.grid_worker_a.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    context, page = signed_in_phone(browser, base, world.grid_worker_a)
 
     # Online once: the service worker installs and caches the pages and the grid's data.
     page.goto(f"{base}/field/")
@@ -186,12 +192,7 @@ def test_offline_edit_of_a_changed_visit_shows_both_copies_and_keep_mine_wins(
 ):
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", world.grid_worker_a.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    context, page = signed_in_phone(browser, base, world.grid_worker_a)
     page.goto(f"{base}/field/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
@@ -242,13 +243,7 @@ def test_an_upload_that_found_no_network_while_online_is_tried_again(world, live
     """The phone says it is online but the upload finds no network (the "online" event comes before the network
     carries, a weak signal drops the request): the page tries again by itself and the visit arrives once."""
     base = live_server.url
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", world.grid_worker_a.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    context, page = signed_in_phone(browser, base, world.grid_worker_a)
     attempts = []
 
     def first_one_dropped(route):
