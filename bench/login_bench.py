@@ -173,21 +173,17 @@ def run() -> dict:
             }
         )
 
+    def file(client) -> None:
+        response = client.post("/open311/v2/requests.json", body(), content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200, response.content[:300]
+
+    def discover(client) -> None:
+        assert client.get("/open311/discovery.json").status_code == 200
+
     def measure(middleware: list[str]) -> tuple[float, float]:
         with override_settings(MIDDLEWARE=middleware):
             client = Client()
-
-            def file() -> None:
-                response = client.post(
-                    "/open311/v2/requests.json", body(), content_type="application/x-www-form-urlencoded"
-                )
-                assert response.status_code == 200, response.content[:300]
-
-            def discover() -> None:
-                assert client.get("/open311/discovery.json").status_code == 200
-
-            filing, bare = _cpu_ms(file, FILINGS), _cpu_ms(discover, FILINGS)
-        return filing, bare
+            return _cpu_ms(lambda: file(client), FILINGS), _cpu_ms(lambda: discover(client), FILINGS)
 
     def queries(middleware: list[str]) -> tuple[int, int]:
         """SQL statements of one filing and one discovery GET. Counted for both set-ups back to back: a
@@ -195,14 +191,9 @@ def run() -> dict:
         with override_settings(MIDDLEWARE=middleware):
             client = Client()
             with CaptureQueriesContext(connection) as filed:
-                assert (
-                    client.post(
-                        "/open311/v2/requests.json", body(), content_type="application/x-www-form-urlencoded"
-                    ).status_code
-                    == 200
-                )
+                file(client)
             with CaptureQueriesContext(connection) as discovered:
-                assert client.get("/open311/discovery.json").status_code == 200
+                discover(client)
         return len(filed.captured_queries), len(discovered.captured_queries)
 
     full = list(settings.MIDDLEWARE)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from gridgov.audit.actions import record
 from gridgov.audit.choices import AuditAction
+from gridgov.core.bulk import insert_rows
 from gridgov.core.context import acting
 from gridgov.core.pii import sealer
 from gridgov.demo import geometry
@@ -58,12 +59,6 @@ class Table:
                 continue
             raise SeedError(f"{self.name}.{f.column} is NOT NULL but the demo seeder does not fill it")
 
-    def sql(self) -> str:
-        quote = connection.ops.quote_name
-        cols = ", ".join(quote(c) for c in self.columns)
-        marks = ", ".join(["%s"] * len(self.columns))
-        return f"INSERT INTO {quote(self.name)} ({cols}) VALUES ({marks})"
-
 
 def through(model: type[models.Model], attr: str) -> Table:
     m2m = model._meta.get_field(attr)
@@ -72,17 +67,7 @@ def through(model: type[models.Model], attr: str) -> Table:
 
 def write(table: Table, rows: Iterable[tuple]) -> None:
     """Insert rows: COPY on PostgreSQL, executemany elsewhere (both inside the caller's transaction)."""
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        cols = ", ".join(quote(c) for c in table.columns)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-    else:
-        with connection.cursor() as cursor:
-            cursor.executemany(table.sql(), list(rows))
+    insert_rows(table.name, table.columns, rows)
 
 
 def adapters():

@@ -44,6 +44,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from gridgov.core.bulk import insert_rows
 from gridgov.households.choices import HouseType, Relation, ResidenceType
 from gridgov.households.models import ID_CONTEXT, PHONE_CONTEXT, Household, Resident
 from gridgov.places.choices import PlaceKind
@@ -698,13 +699,6 @@ RESIDENT_COLUMNS = (
 assert RESIDENT_COLUMNS[5:-1] == rowcheck.STAGE_COLUMNS
 
 
-def _insert_sql(model, names: tuple[str, ...]) -> str:
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(model._meta.get_field(n).column) for n in names)
-    marks = ", ".join(["%s"] * len(names))
-    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"
-
-
 @dataclass
 class Written:
     households: int
@@ -802,9 +796,9 @@ def _write(plan: Plan, batch_id: int) -> Written:
                      draft.address, draft.house_type, first_householder, len(draft.rows), batch_id)
                 )  # fmt: skip
         grown = created - sum(len(d.rows) for d in new)  # new members of households already registered
-        _insert(cursor, Household, ("id", *HOUSEHOLD_COLUMNS), household_rows)
+        _insert(Household, ("id", *HOUSEHOLD_COLUMNS), household_rows)
         del household_rows
-        _insert(cursor, Resident, ("id", *RESIDENT_COLUMNS), residents)
+        _insert(Resident, ("id", *RESIDENT_COLUMNS), residents)
         del residents
         if staged:
             _insert_staged(cursor, plan, household_ids, offset, now, batch_id)
@@ -881,15 +875,5 @@ def _take_ids(cursor, model, count: int):
     return range(start, start + count)
 
 
-def _insert(cursor, model, names: tuple[str, ...], rows: list[tuple]) -> None:
-    """executemany on SQLite; COPY on PostgreSQL (executemany there is a round trip per row)."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(model._meta.get_field(n).column) for n in names)
-        with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor.executemany(_insert_sql(model, names), rows)
+def _insert(model, names: tuple[str, ...], rows: list[tuple]) -> None:
+    insert_rows(model._meta.db_table, [model._meta.get_field(n).column for n in names], rows)

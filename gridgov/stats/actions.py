@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from gridgov.core.bulk import insert_rows
 from gridgov.stats.choices import Grain
 from gridgov.stats.cubes import CUBES, FAMILIES, Cube, family_sources
 from gridgov.stats.engine import raw_rows, rollups_on
@@ -133,18 +134,14 @@ def _project(rows: list[dict], cube: Cube, grain: str, depth_min: int, depth_max
 
 
 def _write(cube: Cube, rows: dict) -> int:
-    """Insert ``rows`` ({(place, grain, period, dim values): [n, sums...]}) with one prepared statement (COPY
-    on PostgreSQL): the ORM's bulk_create spends most of a rebuild preparing values one by one."""
-    table = cube.table
-    columns = ["place", "parent", "grain", "period", "n", *cube.dims, *cube.sums]
-    fields = [table._meta.get_field(name) for name in columns]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(table._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-        f" VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    """Insert ``rows`` ({(place, grain, period, dim values): [n, sums...]}) straight into the table
+    (`core.bulk.insert_rows`): the ORM's bulk_create spends most of a rebuild preparing values one by one."""
+    meta = cube.table._meta
+    columns = [
+        meta.get_field(name).column for name in ("place", "parent", "grain", "period", "n", *cube.dims, *cube.sums)
+    ]
     adapt = connection.ops.adapt_datefield_value
-    values = [
+    values = (
         (
             place,
             cube.parent(place),
@@ -156,17 +153,8 @@ def _write(cube: Cube, rows: dict) -> int:
         )  # fmt: skip
         for (place, grain, period, dims), measures in rows.items()
         if measures[0]
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            columns = ", ".join(quote(f.column) for f in fields)
-            with cursor.cursor.copy(f"COPY {quote(table._meta.db_table)} ({columns}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            for start in range(0, len(values), 5000):
-                cursor.executemany(sql, values[start : start + 5000])
-    return len(values)
+    )
+    return insert_rows(meta.db_table, columns, values)
 
 
 def _delete(queryset) -> None:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.db import connection, connections, router
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Substr, TruncDate, TruncMonth
 from django.utils import timezone
@@ -216,23 +217,20 @@ def _statement(
     filters: tuple[tuple[str, int], ...],
     measures: tuple[str, ...],
     by_child: bool,
-    dated: bool,
 ) -> tuple[str, list]:
     """The SQL of a rollup read (cached by its shape: a cockpit page runs a few dozen of a few shapes):
     the rows of ``spans`` (grain, place, period range) summed by ``keys``. Written here rather than through
     the ORM, which spends more time composing these small statements than the database spends on them."""
-    shape = (cube.name, spans, keys, filters, measures, by_child, dated)
+    shape = (cube.name, spans, keys, filters, measures, by_child)
     found = _STATEMENTS.get(shape)
     if found is not None:
         return found
-    from django.db import connection
-
     meta = cube.table._meta
     quote = connection.ops.quote_name
     column = {f.name: quote(f.column) for f in meta.concrete_fields}
     at = column["parent" if by_child else "place"]
     span = f"({column['grain']} = %s AND {at} = %s" + (
-        f" AND {column['period']} >= %s AND {column['period']} < %s)" if dated else ")"
+        f" AND {column['period']} >= %s AND {column['period']} < %s)" if cube.dated else ")"
     )
     where = " OR ".join([span] * spans)
     narrowed = "".join(f" AND {column[dim]} IN ({', '.join(['%s'] * n)})" for dim, n in filters)
@@ -261,14 +259,11 @@ def rollup_rows(
 ) -> list[dict]:
     """The rollup rows of ``code`` (its children's with ``by_child``) over ``spans`` (grain, start, end; no
     dates for a snapshot), summed by ``dims``: one statement, on the connection the router reads from."""
-    from django.db import connections, router
-
     dims, filters, sums = list(dims), dict(filters or {}), list(sums)
     keys = (*dims, *(["place"] if by_child else []), *(["period"] if by_month else []))
     wanted = {dim: _as_list(value) for dim, value in filters.items()}
     measures = ("n", *sums)
-    sql, dates = _statement(cube, len(spans), keys, tuple((d, len(v)) for d, v in wanted.items()), measures,
-                            by_child, cube.dated)  # fmt: skip
+    sql, dates = _statement(cube, len(spans), keys, tuple((d, len(v)) for d, v in wanted.items()), measures, by_child)
     params: list = []
     for grain, start, end in spans:
         params += [grain, code] + ([start, end] if cube.dated else [])
